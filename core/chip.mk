@@ -1,0 +1,1 @@
+# chip database sources (see chip.h)

@@ -1,0 +1,168 @@
+/* The library context: where log and progress callbacks live, and where
+ * the last failure is kept so a front-end can print one clear line and a
+ * hint after any call returns an error. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stmprog/context.h"
+
+#define DETAIL_MAX 1024
+#define HINT_MAX 512
+
+struct stp_ctx {
+	stp_log_fn log_fn;
+	void *log_user;
+	stp_log_level log_max;
+	stp_progress_fn progress_fn;
+	void *progress_user;
+	stp_status last_status;
+	char detail[DETAIL_MAX];
+	char hint[HINT_MAX];
+};
+
+stp_ctx *stp_ctx_new(void)
+{
+	stp_ctx *ctx = calloc(1, sizeof(*ctx));
+	if (ctx)
+		ctx->log_max = STP_LOG_WARN;
+	return ctx;
+}
+
+void stp_ctx_free(stp_ctx *ctx)
+{
+	free(ctx);
+}
+
+void stp_ctx_set_log(stp_ctx *ctx, stp_log_fn fn, void *user,
+                     stp_log_level max_level)
+{
+	ctx->log_fn = fn;
+	ctx->log_user = user;
+	ctx->log_max = max_level;
+}
+
+void stp_ctx_set_progress(stp_ctx *ctx, stp_progress_fn fn, void *user)
+{
+	ctx->progress_fn = fn;
+	ctx->progress_user = user;
+}
+
+static const struct {
+	const char *name;
+	const char *text;
+} status_text[STP_STATUS_COUNT] = {
+	[STP_OK] = {"ok", "success"},
+	[STP_ERR_ARG] = {"argument", "invalid argument"},
+	[STP_ERR_NOMEM] = {"nomem", "out of memory"},
+	[STP_ERR_PORTSPEC] = {"portspec", "invalid port specification"},
+	[STP_ERR_BACKEND] = {"backend", "backend module error"},
+	[STP_ERR_NOT_FOUND] = {"not-found", "not found"},
+	[STP_ERR_ACCESS] = {"access", "permission denied"},
+	[STP_ERR_IO] = {"io", "input/output error on the port"},
+	[STP_ERR_TIMEOUT] = {"timeout", "the device did not answer in time"},
+	[STP_ERR_NACK] = {"nack", "the device refused the command"},
+	[STP_ERR_PROTOCOL] = {"protocol", "unexpected answer from the device"},
+	[STP_ERR_UNSUPPORTED] = {"unsupported", "operation not supported"},
+	[STP_ERR_PROTECTED] = {"protected", "the memory is protected"},
+	[STP_ERR_FILE] = {"file", "file error"},
+	[STP_ERR_IMAGE] = {"image", "malformed image file"},
+	[STP_ERR_LAYOUT] = {"layout", "the image does not fit the chip"},
+	[STP_ERR_VERIFY] = {"verify", "verify failed: the device holds other data"},
+	[STP_ERR_DISCONNECTED] = {"disconnected", "the device disconnected"},
+	[STP_ERR_INTERNAL] = {"internal", "internal error"},
+};
+
+const char *stp_strerror(stp_status st)
+{
+	if ((unsigned)st >= STP_STATUS_COUNT)
+		return "unknown error";
+	return status_text[st].text;
+}
+
+const char *stp_status_name(stp_status st)
+{
+	if ((unsigned)st >= STP_STATUS_COUNT)
+		return "unknown";
+	return status_text[st].name;
+}
+
+stp_status stp_last_status(const stp_ctx *ctx)
+{
+	return ctx->last_status;
+}
+
+const char *stp_last_detail(const stp_ctx *ctx)
+{
+	return ctx->detail;
+}
+
+const char *stp_last_hint(const stp_ctx *ctx)
+{
+	return ctx->hint;
+}
+
+stp_status stp_fail(stp_ctx *ctx, stp_status st, const char *hint,
+                    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!ctx)
+		return st;
+	ctx->last_status = st;
+	va_start(ap, fmt);
+	vsnprintf(ctx->detail, sizeof(ctx->detail), fmt, ap);
+	va_end(ap);
+	snprintf(ctx->hint, sizeof(ctx->hint), "%s", hint ? hint : "");
+	stp_log(ctx, STP_LOG_DEBUG, "failure (%s): %s", stp_status_name(st),
+	        ctx->detail);
+	return st;
+}
+
+void stp_set_hint(stp_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx->hint, sizeof(ctx->hint), fmt, ap);
+	va_end(ap);
+}
+
+void stp_clear_error(stp_ctx *ctx)
+{
+	ctx->last_status = STP_OK;
+	ctx->detail[0] = '\0';
+	ctx->hint[0] = '\0';
+}
+
+int stp_log_enabled(const stp_ctx *ctx, stp_log_level level)
+{
+	return ctx && ctx->log_fn && level <= ctx->log_max;
+}
+
+void stp_vlog(stp_ctx *ctx, stp_log_level level, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	if (!stp_log_enabled(ctx, level))
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ctx->log_fn(ctx->log_user, level, msg);
+}
+
+void stp_log(stp_ctx *ctx, stp_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	stp_vlog(ctx, level, fmt, ap);
+	va_end(ap);
+}
+
+void stp_progress(stp_ctx *ctx, stp_phase phase, uint64_t done, uint64_t total)
+{
+	if (ctx && ctx->progress_fn)
+		ctx->progress_fn(ctx->progress_user, phase, done, total);
+}

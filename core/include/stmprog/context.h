@@ -1,0 +1,102 @@
+/* libstmprog: the library context, errors, logging and progress callbacks.
+ *
+ * The library never prints.  Everything it has to say reaches the caller
+ * through the log callback, and every failure is a status code plus a
+ * detail sentence (what failed, where) and a hint (what to do) kept in the
+ * context until the next failure.
+ */
+#ifndef STMPROG_CONTEXT_H
+#define STMPROG_CONTEXT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct stp_ctx stp_ctx;
+
+typedef enum stp_status {
+	STP_OK = 0,
+	STP_ERR_ARG,          /* a bad argument from the caller */
+	STP_ERR_NOMEM,        /* out of memory */
+	STP_ERR_PORTSPEC,     /* a malformed -c port=... specification */
+	STP_ERR_BACKEND,      /* a backend module could not be loaded or used */
+	STP_ERR_NOT_FOUND,    /* no such device, port, backend or chip */
+	STP_ERR_ACCESS,       /* permission denied on a device */
+	STP_ERR_IO,           /* the transport failed */
+	STP_ERR_TIMEOUT,      /* the device did not answer in time */
+	STP_ERR_NACK,         /* the device refused a command */
+	STP_ERR_PROTOCOL,     /* the device answered something unexpected */
+	STP_ERR_UNSUPPORTED,  /* the backend or device cannot do this */
+	STP_ERR_PROTECTED,    /* readout or write protection is in the way */
+	STP_ERR_FILE,         /* a file could not be read or written */
+	STP_ERR_IMAGE,        /* an image file is malformed */
+	STP_ERR_LAYOUT,       /* the image does not fit the chip's memory map */
+	STP_ERR_VERIFY,       /* the device holds other bytes than written */
+	STP_ERR_DISCONNECTED, /* the device went away */
+	STP_ERR_INTERNAL,     /* a bug in stmprog */
+	STP_STATUS_COUNT
+} stp_status;
+
+typedef enum stp_log_level {
+	STP_LOG_ERROR = 0,
+	STP_LOG_WARN,
+	STP_LOG_INFO,
+	STP_LOG_DEBUG,
+	STP_LOG_TRACE
+} stp_log_level;
+
+/* Phases a progress callback is told about. */
+typedef enum stp_phase {
+	STP_PHASE_ERASE = 0,
+	STP_PHASE_WRITE,
+	STP_PHASE_VERIFY,
+	STP_PHASE_READ
+} stp_phase;
+
+typedef void (*stp_log_fn)(void *user, stp_log_level level, const char *msg);
+typedef void (*stp_progress_fn)(void *user, stp_phase phase, uint64_t done,
+                                uint64_t total);
+
+stp_ctx *stp_ctx_new(void);
+void stp_ctx_free(stp_ctx *ctx);
+
+/* Messages above max_level are not formatted at all. */
+void stp_ctx_set_log(stp_ctx *ctx, stp_log_fn fn, void *user,
+                     stp_log_level max_level);
+void stp_ctx_set_progress(stp_ctx *ctx, stp_progress_fn fn, void *user);
+
+/* The generic sentence for a status ("the device did not answer in time"). */
+const char *stp_strerror(stp_status st);
+/* Short stable name of a status ("timeout"), for logs and tests. */
+const char *stp_status_name(stp_status st);
+
+/* The last failure recorded in ctx: its status, what failed and where
+ * ("" if nothing was recorded), and what to do about it ("" if no hint). */
+stp_status stp_last_status(const stp_ctx *ctx);
+const char *stp_last_detail(const stp_ctx *ctx);
+const char *stp_last_hint(const stp_ctx *ctx);
+
+/* Used by the library and by backends: record a failure and return st.
+ * hint may be NULL. */
+stp_status stp_fail(stp_ctx *ctx, stp_status st, const char *hint,
+                    const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Replace the hint of the last failure (a caller that knows better). */
+void stp_set_hint(stp_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void stp_clear_error(stp_ctx *ctx);
+
+void stp_log(stp_ctx *ctx, stp_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void stp_vlog(stp_ctx *ctx, stp_log_level level, const char *fmt, va_list ap);
+int stp_log_enabled(const stp_ctx *ctx, stp_log_level level);
+void stp_progress(stp_ctx *ctx, stp_phase phase, uint64_t done, uint64_t total);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

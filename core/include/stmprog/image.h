@@ -1,0 +1,114 @@
+/* libstmprog: firmware images.
+ *
+ * Every file format is read into one sparse model: a sorted list of
+ * non-overlapping segments, each a run of bytes at an address.  Holes stay
+ * holes.  Adjacent data is merged into one segment.  DfuSe files carry an
+ * alternate setting per element, kept per segment (alt 0 for every other
+ * format); two segments with different alt settings are never merged.
+ *
+ * Parsers take a buffer and its length and keep no global state.  Every
+ * error names the file (the name given by the caller), the line or byte
+ * offset, what was expected and what was found.
+ */
+#ifndef STMPROG_IMAGE_H
+#define STMPROG_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stmprog/context.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum stp_image_format {
+	STP_FMT_AUTO = 0, /* detect: content first, file name extension second */
+	STP_FMT_BIN,      /* raw bytes at a base address */
+	STP_FMT_IHEX,     /* Intel HEX */
+	STP_FMT_SREC,     /* Motorola S-record */
+	STP_FMT_ELF,      /* ELF32 little-endian ARM executable */
+	STP_FMT_DFUSE,    /* ST DfuSe .dfu (prefix, targets, elements, suffix) */
+	STP_FMT_DFU,      /* plain binary with a DFU 1.1 suffix */
+	STP_FMT_COUNT
+} stp_image_format;
+
+typedef struct stp_segment {
+	uint32_t addr;
+	uint32_t len;
+	uint8_t *data;
+	uint8_t alt;        /* DfuSe alternate setting (0 otherwise) */
+} stp_segment;
+
+typedef struct stp_image {
+	stp_segment *segs;  /* sorted by (alt, addr), never overlapping */
+	size_t nsegs;
+	size_t cap;
+	bool has_entry;     /* a start address was given (HEX 03/05, S7-9, ELF) */
+	uint32_t entry;
+	/* DFU suffix fields, when the file had a suffix. */
+	bool has_dfu_suffix;
+	uint16_t dfu_vid, dfu_pid, dfu_bcd_device;
+	/* DfuSe target names per alternate setting (NULL when unnamed),
+	 * owned by the image. */
+	char *alt_name[256];
+} stp_image;
+
+stp_image *stp_image_new(void);
+void stp_image_free(stp_image *img);
+
+/* Adds len bytes at addr (alternate setting alt).  Overlap with data
+ * already present is an STP_ERR_IMAGE failure whose detail names origin
+ * (e.g. "fw.hex line 40") and the address range it collides with. */
+stp_status stp_image_add(stp_ctx *ctx, stp_image *img, uint8_t alt,
+                         uint32_t addr, const uint8_t *data, size_t len,
+                         const char *origin);
+
+/* Total number of data bytes, and the lowest/highest+1 address (alt 0
+ * and all others together); 0/0 when empty. */
+uint64_t stp_image_size(const stp_image *img);
+void stp_image_span(const stp_image *img, uint32_t *lo, uint32_t *hi);
+
+/* name is used in messages and for extension-based detection; base is the
+ * address of a raw binary (ignored by the other formats). */
+stp_image_format stp_image_detect(const uint8_t *buf, size_t len,
+                                  const char *name);
+stp_status stp_image_parse(stp_ctx *ctx, const uint8_t *buf, size_t len,
+                           stp_image_format fmt, const char *name,
+                           uint32_t base, stp_image **out);
+stp_status stp_image_load(stp_ctx *ctx, const char *path,
+                          stp_image_format fmt, uint32_t base,
+                          stp_image **out);
+
+/* Writers.  bin: the bytes from the lowest to the highest address, holes
+ * filled with fill; the others keep holes.  DfuSe: one target per
+ * alternate setting, one element per segment, suffix with vid/pid. */
+typedef struct stp_write_opts {
+	uint8_t fill;          /* bin holes */
+	uint16_t vid, pid;     /* DfuSe/DFU suffix; 0x0483/0xDF11 when 0 */
+	uint16_t bcd_device;   /* DfuSe/DFU suffix; 0xFFFF when 0 */
+} stp_write_opts;
+
+stp_status stp_image_write(stp_ctx *ctx, const stp_image *img,
+                           stp_image_format fmt, const stp_write_opts *opts,
+                           uint8_t **out, size_t *outlen);
+stp_status stp_image_save(stp_ctx *ctx, const stp_image *img,
+                          const char *path, stp_image_format fmt,
+                          const stp_write_opts *opts);
+
+const char *stp_image_format_name(stp_image_format fmt);
+/* "hex", "ihex", "srec", "s19", "elf", "dfu", "bin" ... -> format, or
+ * STP_FMT_AUTO when unknown. */
+stp_image_format stp_image_format_from_name(const char *s);
+/* From a file name's extension; STP_FMT_AUTO when unknown. */
+stp_image_format stp_image_format_from_path(const char *path);
+
+/* The DfuSe/DFU suffix CRC: reflected CRC-32, init 0xFFFFFFFF, no final
+ * xor (the complement of zlib's crc32). */
+uint32_t stp_dfu_crc(const uint8_t *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,23 @@
+# libstmprog: the core library every front-end and backend links.
+lib_LTLIBRARIES += core/libstmprog.la
+core_libstmprog_la_SOURCES = \
+	core/context.c
+core_libstmprog_la_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DSTP_BACKEND_DIR='"$(backenddir)"' \
+	-DSTP_BUILD_LIBDIR='"$(abs_top_builddir)/core/.libs"' \
+	-DSTP_BUILD_BACKEND_DIR='"$(abs_top_builddir)/backends"'
+core_libstmprog_la_LIBADD = $(LTDL_LIBS)
+core_libstmprog_la_LDFLAGS = -version-info 0:0:0 -no-undefined
+
+stmprogincludedir = $(includedir)/stmprog
+stmproginclude_HEADERS = \
+	core/include/stmprog/context.h \
+	core/include/stmprog/chip.h \
+	core/include/stmprog/image.h
+
+pkgconfig_DATA = core/libstmprog.pc
+EXTRA_DIST += core/libstmprog.pc.in
+
+# The chip database and the image formats describe their own sources.
+include core/chip.mk
+include core/image.mk
