@@ -1,1 +1,4 @@
-# backends
+# Backend modules: one libtool module per bootloader interface, installed
+# into $(backenddir) and loaded by libstmprog at run time.
+STP_MODULE_LINK = -module -avoid-version -no-undefined -shared \
+	-export-symbols-regex '^stp_backend_descriptor$$'

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "stmprog/context.h"
+#include "ctx_internal.h"
 
 #define DETAIL_MAX 1024
 #define HINT_MAX 512
@@ -21,6 +22,7 @@ struct stp_ctx {
 	stp_status last_status;
 	char detail[DETAIL_MAX];
 	char hint[HINT_MAX];
+	struct stp_registry *registry;
 };
 
 stp_ctx *stp_ctx_new(void)
@@ -33,7 +35,16 @@ stp_ctx *stp_ctx_new(void)
 
 void stp_ctx_free(stp_ctx *ctx)
 {
+	if (!ctx)
+		return;
+	if (ctx->registry)
+		stp_registry_free(ctx->registry);
 	free(ctx);
+}
+
+struct stp_registry **stp_ctx_registry(stp_ctx *ctx)
+{
+	return &ctx->registry;
 }
 
 void stp_ctx_set_log(stp_ctx *ctx, stp_log_fn fn, void *user,

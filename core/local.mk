@@ -1,7 +1,12 @@
 # libstmprog: the core library every front-end and backend links.
 lib_LTLIBRARIES += core/libstmprog.la
 core_libstmprog_la_SOURCES = \
-	core/context.c
+	core/context.c \
+	core/ctx_internal.h \
+	core/portspec.c \
+	core/backend_loader.c \
+	core/registry.h \
+	core/target.c
 core_libstmprog_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DSTP_BACKEND_DIR='"$(backenddir)"' \
 	-DSTP_BUILD_LIBDIR='"$(abs_top_builddir)/core/.libs"' \
@@ -13,7 +18,10 @@ stmprogincludedir = $(includedir)/stmprog
 stmproginclude_HEADERS = \
 	core/include/stmprog/context.h \
 	core/include/stmprog/chip.h \
-	core/include/stmprog/image.h
+	core/include/stmprog/image.h \
+	core/include/stmprog/portspec.h \
+	core/include/stmprog/target.h \
+	core/include/stmprog/backend.h
 
 pkgconfig_DATA = core/libstmprog.pc
 EXTRA_DIST += core/libstmprog.pc.in

@@ -1,1 +1,10 @@
-# frontends
+# The stmprog command-line front-end.  It links libstmprog only: the
+# transports' libraries (libusb, libserialport, libftdi1) are the
+# backends' business, loaded at run time.
+bin_PROGRAMS += frontends/stmprog
+frontends_stmprog_SOURCES = \
+	frontends/stmprog.c \
+	frontends/cli.c frontends/cli.h \
+	frontends/commands.c frontends/commands.h \
+	frontends/output.c frontends/output.h
+frontends_stmprog_LDADD = core/libstmprog.la

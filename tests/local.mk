@@ -1,12 +1,55 @@
 # Criterion tests.  Each test_*.c is its own program so one crash names
 # its file; all of them run under `make check`.
-TEST_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+# Tests build command lines in fixed buffers on purpose.
+TEST_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) -Wno-format-truncation
 TEST_LIBS = core/libstmprog.la $(CRITERION_LIBS)
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
-	top_builddir='$(abs_top_builddir)'; export top_builddir;
+	top_builddir='$(abs_top_builddir)'; export top_builddir; \
+	unset STMPROG_BACKEND_PATH;
+
+# Test-only backend modules (never installed): check_LTLIBRARIES are
+# built for `make check` only; -rpath makes libtool build them shared.
+TESTMODULE_FLAGS = -module -avoid-version -shared -rpath /nowhere
+check_LTLIBRARIES += tests/modules/good/memdev.la \
+	tests/modules/bad/bad_abi.la \
+	tests/modules/bad/small_struct.la \
+	tests/modules/bad/no_symbol.la
+tests_modules_good_memdev_la_SOURCES = tests/modules/memdev.c
+tests_modules_good_memdev_la_LDFLAGS = $(TESTMODULE_FLAGS)
+tests_modules_good_memdev_la_LIBADD = core/libstmprog.la
+tests_modules_bad_bad_abi_la_SOURCES = tests/modules/bad_abi.c
+tests_modules_bad_bad_abi_la_LDFLAGS = $(TESTMODULE_FLAGS)
+tests_modules_bad_small_struct_la_SOURCES = tests/modules/small_struct.c
+tests_modules_bad_small_struct_la_LDFLAGS = $(TESTMODULE_FLAGS)
+tests_modules_bad_no_symbol_la_SOURCES = tests/modules/no_symbol.c
+tests_modules_bad_no_symbol_la_LDFLAGS = $(TESTMODULE_FLAGS)
+
+noinst_HEADERS = tests/test_helpers.h
+TEST_HELPERS = tests/test_helpers.c
 
 if HAVE_CRITERION
+check_PROGRAMS += tests/test_portspec tests/test_loader tests/test_cli \
+	tests/test_frontend
+TESTS += tests/test_portspec tests/test_loader tests/test_cli \
+	tests/test_frontend
+
+tests_test_portspec_SOURCES = tests/test_portspec.c
+tests_test_portspec_CFLAGS = $(TEST_CFLAGS)
+tests_test_portspec_LDADD = $(TEST_LIBS)
+
+tests_test_loader_SOURCES = tests/test_loader.c $(TEST_HELPERS)
+tests_test_loader_CFLAGS = $(TEST_CFLAGS)
+tests_test_loader_LDADD = $(TEST_LIBS)
+
+tests_test_cli_SOURCES = tests/test_cli.c frontends/cli.c
+tests_test_cli_CFLAGS = $(TEST_CFLAGS)
+tests_test_cli_LDADD = $(CRITERION_LIBS)
+
+tests_test_frontend_SOURCES = tests/test_frontend.c $(TEST_HELPERS)
+tests_test_frontend_CFLAGS = $(TEST_CFLAGS)
+tests_test_frontend_LDADD = $(TEST_LIBS)
+
 include tests/chip.mk
 include tests/image.mk
 endif

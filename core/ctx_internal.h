@@ -1,0 +1,15 @@
+/* What the library's own files share about the context and are not for
+ * front-ends or backends. */
+#ifndef STMPROG_CTX_INTERNAL_H
+#define STMPROG_CTX_INTERNAL_H
+
+#include "stmprog/context.h"
+
+struct stp_registry;
+
+/* The backend modules loaded for this context (NULL until first used);
+ * the context owns them and unloads them in stp_ctx_free(). */
+struct stp_registry **stp_ctx_registry(stp_ctx *ctx);
+void stp_registry_free(struct stp_registry *reg);
+
+#endif

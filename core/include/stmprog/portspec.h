@@ -1,0 +1,110 @@
+/* libstmprog: port specifications in the vendor CLI's syntax.
+ *
+ *   port=usb1 sn=206A3583 VID=0x0483 PID=0xDF11
+ *   port=/dev/ttyUSB0 br=115200 P=EVEN db=8 sb=1 fc=OFF noinit=1
+ *   port=COM3 br=57600
+ *   port=can0 br=125
+ *   port=slcan:/dev/ttyACM0 br=125
+ *
+ * The words after -c arrive as separate argv entries or as one string;
+ * both are accepted.  Keys are matched case-insensitively, as the vendor
+ * CLI does.  A key that does not belong to the port's transport, or a
+ * value out of range, is an error naming the key.
+ */
+#ifndef STMPROG_PORTSPEC_H
+#define STMPROG_PORTSPEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "stmprog/context.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum stp_transport {
+	STP_TRANSPORT_NONE = 0,
+	STP_TRANSPORT_USB,
+	STP_TRANSPORT_UART,
+	STP_TRANSPORT_CAN
+} stp_transport;
+
+typedef enum stp_parity {
+	STP_PARITY_NONE = 0,
+	STP_PARITY_ODD,
+	STP_PARITY_EVEN
+} stp_parity;
+
+typedef enum stp_flow {
+	STP_FLOW_OFF = 0,
+	STP_FLOW_HARDWARE,
+	STP_FLOW_SOFTWARE
+} stp_flow;
+
+#define STP_PORT_MAX 256
+
+typedef struct stp_portspec {
+	char port[STP_PORT_MAX]; /* as given: "usb1", "/dev/ttyUSB0", "slcan:/dev/ttyACM0" */
+	stp_transport transport;
+
+	/* USB: port=usbN selects the N-th DFU device (1-based) */
+	unsigned usb_index;
+	char serial[128];        /* sn=, "" when not given */
+	int vid, pid;            /* VID=, PID=; -1 when not given */
+
+	/* UART */
+	unsigned baud;           /* br=, default 115200 */
+	stp_parity parity;       /* P=, default EVEN */
+	unsigned data_bits;      /* db=, default 8 */
+	unsigned stop_halves;    /* sb= in half bits: 2 = 1, 3 = 1.5, 4 = 2 */
+	stp_flow flow;           /* fc=, default OFF */
+	bool noinit;             /* noinit=1: the bootloader is already synced */
+
+	/* CAN: br= in kbit/s (default 125), FDCAN data rate dbr= in kbit/s
+	 * (0 = the chip database's default), fd=0/1 forces classic or FD. */
+	unsigned can_kbps;
+	unsigned can_data_kbps;
+	int can_fd;              /* -1 = from the chip database */
+
+	/* Bit set for every key the user gave, so defaults can be told apart. */
+	uint32_t given;
+} stp_portspec;
+
+/* Bits of stp_portspec.given. */
+enum {
+	STP_GIVEN_SN = 1u << 0,
+	STP_GIVEN_VID = 1u << 1,
+	STP_GIVEN_PID = 1u << 2,
+	STP_GIVEN_BR = 1u << 3,
+	STP_GIVEN_P = 1u << 4,
+	STP_GIVEN_DB = 1u << 5,
+	STP_GIVEN_SB = 1u << 6,
+	STP_GIVEN_FC = 1u << 7,
+	STP_GIVEN_NOINIT = 1u << 8,
+	STP_GIVEN_DBR = 1u << 9,
+	STP_GIVEN_FD = 1u << 10
+};
+
+/* Which transport a port name belongs to, from its shape alone:
+ * usbN -> USB; /dev/tty*, /dev/cu.*, /dev/pts/N, COMn, \\.\COMn -> UART;
+ * canN, vcanN, slcanN, slcan:PATH -> CAN; anything else -> NONE. */
+stp_transport stp_port_transport(const char *port);
+const char *stp_transport_name(stp_transport t);
+
+/* Parses argc words ("port=usb1", "sn=123"...).  One word may also hold
+ * several space-separated pairs.  Fails with STP_ERR_PORTSPEC naming the
+ * key or value at fault. */
+stp_status stp_portspec_parse(stp_ctx *ctx, int argc, const char *const *argv,
+                              stp_portspec *out);
+stp_status stp_portspec_parse_string(stp_ctx *ctx, const char *spec,
+                                     stp_portspec *out);
+
+/* The inverse, for logs: "port=/dev/ttyUSB0 br=115200 P=EVEN ..." */
+const char *stp_portspec_format(const stp_portspec *spec, char *buf,
+                                unsigned len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,132 @@
+/* libstmprog: a connected target, whatever bootloader interface it is on.
+ *
+ * Front-ends open a target from a port specification; the core finds the
+ * backend module that claims the port, and every operation below is
+ * dispatched to it.  Operations a backend does not offer fail with
+ * STP_ERR_UNSUPPORTED and a sentence naming the backend, so front-ends
+ * never need to know which backend is behind a target.
+ */
+#ifndef STMPROG_TARGET_H
+#define STMPROG_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stmprog/chip.h"
+#include "stmprog/context.h"
+#include "stmprog/portspec.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct stp_target stp_target;
+
+#define STP_MAX_ALTS 8
+
+/* What a bootloader says about itself. */
+typedef struct stp_device_info {
+	uint16_t pid;            /* product ID, 0 if the bootloader cannot tell */
+	uint8_t bl_version;      /* 0x31 = v3.1; 0 if unknown */
+	uint8_t ncommands;       /* command codes the bootloader lists (GET) */
+	uint8_t commands[32];
+	char description[128];   /* e.g. "STM32  BOOTLOADER", adapter name */
+	char serial[64];         /* USB serial number, "" if none */
+	unsigned nalts;          /* DfuSe alternate settings */
+	struct {
+		uint8_t alt;
+		char name[256];  /* the memory-layout string as the ROM gives it */
+	} alts[STP_MAX_ALTS];
+	/* Filled by the core from the chip database: */
+	const stp_chip *chip;    /* NULL when the PID is unknown */
+	uint32_t flash_size;     /* the part's real flash size, 0 if unknown */
+} stp_device_info;
+
+/* How the transport differs, so the core plans honestly. */
+enum {
+	STP_CAP_MASS_ERASE = 1u << 0,    /* one command erases everything */
+	STP_CAP_BANK_ERASE = 1u << 1,    /* one command erases a bank */
+	STP_CAP_CRC = 1u << 2,           /* the device computes CRCs (verify) */
+	STP_CAP_GO = 1u << 3,            /* can start the application */
+	STP_CAP_RESETS_ON_PROTECT = 1u << 4, /* protection ops reset the device */
+	STP_CAP_RESETS_ON_OB_WRITE = 1u << 5,/* option-byte writes reset it */
+	STP_CAP_GO_DISCONNECTS = 1u << 6, /* after go the device is gone (DFU) */
+	STP_CAP_ERASE_BY_ADDRESS = 1u << 7 /* erase names addresses (DfuSe),
+	                                      not unit numbers (UART, CAN) */
+};
+
+typedef struct stp_caps {
+	uint32_t max_read;      /* bytes one read may move (256 UART/CAN) */
+	uint32_t max_write;     /* bytes one write may move */
+	uint32_t write_align;   /* address and length multiple a write needs */
+	uint32_t max_erase_list;/* units one erase command may list, 0 = any */
+	uint32_t flags;         /* STP_CAP_* */
+} stp_caps;
+
+typedef enum stp_erase_kind {
+	STP_ERASE_UNITS = 0,    /* the listed pages/sectors */
+	STP_ERASE_BANK,         /* one whole bank */
+	STP_ERASE_MASS          /* all of the flash */
+} stp_erase_kind;
+
+typedef struct stp_erase_req {
+	stp_erase_kind kind;
+	unsigned bank;                 /* STP_ERASE_BANK */
+	size_t nunits;                 /* STP_ERASE_UNITS */
+	const stp_erase_unit *units;
+} stp_erase_req;
+
+/* One port or device found by enumeration (stmprog -l). */
+typedef struct stp_port_info {
+	stp_transport transport;
+	const char *backend;     /* the backend that found it */
+	char port[256];          /* what to give as port= */
+	char description[256];   /* human description */
+	char serial[64];
+	uint16_t vid, pid;       /* USB IDs when known, else 0 */
+	char details[1024];      /* more lines (DfuSe layouts), may be "" */
+} stp_port_info;
+
+typedef void (*stp_port_fn)(void *user, const stp_port_info *port);
+
+/* Lists the ports of one transport (or all with STP_TRANSPORT_NONE)
+ * through every loaded backend. */
+stp_status stp_enumerate(stp_ctx *ctx, stp_transport transport,
+                         stp_port_fn fn, void *user);
+
+stp_status stp_target_open(stp_ctx *ctx, const stp_portspec *spec,
+                           stp_target **out);
+void stp_target_close(stp_target *t);
+
+const stp_device_info *stp_target_info(const stp_target *t);
+const stp_caps *stp_target_caps(const stp_target *t);
+const char *stp_target_backend_name(const stp_target *t);
+
+/* Reads and writes of any length: the core splits them into the
+ * backend's block size and reports progress. */
+stp_status stp_target_read(stp_target *t, uint32_t addr, uint8_t *buf,
+                           size_t len);
+stp_status stp_target_write(stp_target *t, uint32_t addr, const uint8_t *buf,
+                            size_t len);
+stp_status stp_target_erase(stp_target *t, const stp_erase_req *req);
+stp_status stp_target_crc(stp_target *t, uint32_t addr, uint32_t len,
+                          uint32_t *crc);
+/* Starts the application at addr (STP_GO_DEFAULT: the flash base's
+ * vector table, or the DFU address pointer). */
+#define STP_GO_DEFAULT UINT32_MAX
+stp_status stp_target_go(stp_target *t, uint32_t addr);
+stp_status stp_target_readout_protect(stp_target *t);
+stp_status stp_target_readout_unprotect(stp_target *t);
+stp_status stp_target_write_protect(stp_target *t, const uint16_t *units,
+                                    size_t n);
+stp_status stp_target_write_unprotect(stp_target *t);
+stp_status stp_target_option_bytes_read(stp_target *t, uint8_t *buf,
+                                        uint32_t len);
+stp_status stp_target_option_bytes_write(stp_target *t, const uint8_t *buf,
+                                         uint32_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

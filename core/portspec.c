@@ -1,0 +1,521 @@
+/* Port specifications in the vendor CLI's syntax (see portspec.h).
+ *
+ * The table of keys below is the whole grammar: each key names the
+ * transports it belongs to and the function that checks its value, so an
+ * unknown key, a key of another transport and a bad value each get their
+ * own sentence naming the key. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "stmprog/portspec.h"
+
+#define T_USB (1u << STP_TRANSPORT_USB)
+#define T_UART (1u << STP_TRANSPORT_UART)
+#define T_CAN (1u << STP_TRANSPORT_CAN)
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+stp_transport stp_port_transport(const char *port)
+{
+	if (!port || !*port)
+		return STP_TRANSPORT_NONE;
+	if (strncasecmp(port, "usb", 3) == 0 &&
+	    (port[3] == '\0' || all_digits(port + 3)))
+		return STP_TRANSPORT_USB;
+	if (strncasecmp(port, "slcan:", 6) == 0 && port[6])
+		return STP_TRANSPORT_CAN;
+	if (strncasecmp(port, "socketcan:", 10) == 0 && port[10])
+		return STP_TRANSPORT_CAN;
+	if ((strncmp(port, "can", 3) == 0 && all_digits(port + 3)) ||
+	    (strncmp(port, "vcan", 4) == 0 && all_digits(port + 4)) ||
+	    (strncmp(port, "slcan", 5) == 0 && all_digits(port + 5)))
+		return STP_TRANSPORT_CAN;
+	/* Any device path is a serial port: /dev/ttyUSB0, /dev/pts/3,
+	 * /dev/serial/by-id/..., /dev/cu.usbserial-... */
+	if (port[0] == '/')
+		return STP_TRANSPORT_UART;
+	if (strncasecmp(port, "COM", 3) == 0 && all_digits(port + 3))
+		return STP_TRANSPORT_UART;
+	if (strncmp(port, "\\\\.\\", 4) == 0 && port[4])
+		return STP_TRANSPORT_UART;
+	return STP_TRANSPORT_NONE;
+}
+
+const char *stp_transport_name(stp_transport t)
+{
+	switch (t) {
+	case STP_TRANSPORT_USB:
+		return "usb";
+	case STP_TRANSPORT_UART:
+		return "uart";
+	case STP_TRANSPORT_CAN:
+		return "can";
+	default:
+		return "none";
+	}
+}
+
+/* Value checkers: return false with *why set to what is wrong. */
+typedef bool (*value_fn)(stp_portspec *spec, const char *value,
+                         const char **why);
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s == '-' || isspace((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool v_sn(stp_portspec *spec, const char *value, const char **why)
+{
+	if (!*value || strlen(value) >= sizeof(spec->serial)) {
+		*why = "a serial number of 1 to 127 characters";
+		return false;
+	}
+	strcpy(spec->serial, value);
+	spec->given |= STP_GIVEN_SN;
+	return true;
+}
+
+static bool v_id16(const char *value, int *out, const char **why)
+{
+	unsigned long v;
+
+	if (!parse_uint(value, 0xFFFF, &v)) {
+		*why = "a 16-bit number such as 0x0483";
+		return false;
+	}
+	*out = (int)v;
+	return true;
+}
+
+static bool v_vid(stp_portspec *spec, const char *value, const char **why)
+{
+	spec->given |= STP_GIVEN_VID;
+	return v_id16(value, &spec->vid, why);
+}
+
+static bool v_pid(stp_portspec *spec, const char *value, const char **why)
+{
+	spec->given |= STP_GIVEN_PID;
+	return v_id16(value, &spec->pid, why);
+}
+
+static bool v_br(stp_portspec *spec, const char *value, const char **why)
+{
+	unsigned long v;
+
+	spec->given |= STP_GIVEN_BR;
+	if (spec->transport == STP_TRANSPORT_CAN) {
+		/* kbit/s, as the vendor CLI and the bootloader's SPEED command */
+		if (!parse_uint(value, 1000, &v) || v < 10) {
+			*why = "a CAN bit rate in kbit/s from 10 to 1000 (125, 250, 500, 1000)";
+			return false;
+		}
+		spec->can_kbps = (unsigned)v;
+		return true;
+	}
+	if (!parse_uint(value, 12000000, &v) || v < 300) {
+		*why = "a baud rate from 300 to 12000000, such as 115200";
+		return false;
+	}
+	spec->baud = (unsigned)v;
+	return true;
+}
+
+static bool v_parity(stp_portspec *spec, const char *value, const char **why)
+{
+	spec->given |= STP_GIVEN_P;
+	if (!strcasecmp(value, "EVEN"))
+		spec->parity = STP_PARITY_EVEN;
+	else if (!strcasecmp(value, "ODD"))
+		spec->parity = STP_PARITY_ODD;
+	else if (!strcasecmp(value, "NONE"))
+		spec->parity = STP_PARITY_NONE;
+	else {
+		*why = "one of NONE, ODD, EVEN";
+		return false;
+	}
+	return true;
+}
+
+static bool v_db(stp_portspec *spec, const char *value, const char **why)
+{
+	unsigned long v;
+
+	spec->given |= STP_GIVEN_DB;
+	if (!parse_uint(value, 9, &v) || v < 5) {
+		*why = "5, 6, 7 or 8";
+		return false;
+	}
+	spec->data_bits = (unsigned)v;
+	return true;
+}
+
+static bool v_sb(stp_portspec *spec, const char *value, const char **why)
+{
+	spec->given |= STP_GIVEN_SB;
+	if (!strcmp(value, "1"))
+		spec->stop_halves = 2;
+	else if (!strcmp(value, "1.5"))
+		spec->stop_halves = 3;
+	else if (!strcmp(value, "2"))
+		spec->stop_halves = 4;
+	else {
+		*why = "1, 1.5 or 2";
+		return false;
+	}
+	return true;
+}
+
+static bool v_fc(stp_portspec *spec, const char *value, const char **why)
+{
+	spec->given |= STP_GIVEN_FC;
+	if (!strcasecmp(value, "OFF"))
+		spec->flow = STP_FLOW_OFF;
+	else if (!strcasecmp(value, "Hardware") || !strcasecmp(value, "HW") ||
+	         !strcasecmp(value, "RTS/CTS"))
+		spec->flow = STP_FLOW_HARDWARE;
+	else if (!strcasecmp(value, "Software") || !strcasecmp(value, "SW") ||
+	         !strcasecmp(value, "XON/XOFF"))
+		spec->flow = STP_FLOW_SOFTWARE;
+	else {
+		*why = "OFF, Hardware or Software";
+		return false;
+	}
+	return true;
+}
+
+static bool v_bool(const char *value, bool *out, const char **why)
+{
+	if (!strcmp(value, "1") || !strcasecmp(value, "yes") ||
+	    !strcasecmp(value, "on") || !strcasecmp(value, "true"))
+		*out = true;
+	else if (!strcmp(value, "0") || !strcasecmp(value, "no") ||
+	         !strcasecmp(value, "off") || !strcasecmp(value, "false"))
+		*out = false;
+	else {
+		*why = "0 or 1";
+		return false;
+	}
+	return true;
+}
+
+static bool v_noinit(stp_portspec *spec, const char *value, const char **why)
+{
+	spec->given |= STP_GIVEN_NOINIT;
+	return v_bool(value, &spec->noinit, why);
+}
+
+static bool v_dbr(stp_portspec *spec, const char *value, const char **why)
+{
+	unsigned long v;
+
+	spec->given |= STP_GIVEN_DBR;
+	if (!parse_uint(value, 8000, &v) || v < 125) {
+		*why = "an FDCAN data bit rate in kbit/s from 125 to 8000";
+		return false;
+	}
+	spec->can_data_kbps = (unsigned)v;
+	return true;
+}
+
+static bool v_fd(stp_portspec *spec, const char *value, const char **why)
+{
+	bool on;
+
+	spec->given |= STP_GIVEN_FD;
+	if (!v_bool(value, &on, why))
+		return false;
+	spec->can_fd = on;
+	return true;
+}
+
+/* Keys the vendor CLI takes for its ST-LINK CAN bridge.  They configure
+ * that bridge's filters and have no meaning for SocketCAN or slcan; scripts
+ * pass them anyway, so their values are checked and then ignored. */
+static bool one_of(const char *value, const char *const *words)
+{
+	for (; *words; words++)
+		if (!strcasecmp(value, *words))
+			return true;
+	return false;
+}
+
+#define BRIDGE_KEY(fn, ...)                                                   \
+	static bool fn(stp_portspec *spec, const char *value, const char **why) \
+	{                                                                       \
+		static const char *const words[] = {__VA_ARGS__, NULL};         \
+		(void)spec;                                                     \
+		*why = "one of " #__VA_ARGS__;                                  \
+		return one_of(value, words);                                    \
+	}
+BRIDGE_KEY(v_mode, "NORMAL", "LOOPBACK", "SILENT", "SILENT_LOOPBACK")
+BRIDGE_KEY(v_ide, "STANDARD", "EXTENDED")
+BRIDGE_KEY(v_rtr, "DATA", "REMOTE")
+BRIDGE_KEY(v_fifo, "FIFO0", "FIFO1")
+BRIDGE_KEY(v_fm, "MASK", "LIST")
+BRIDGE_KEY(v_fs, "16", "32")
+BRIDGE_KEY(v_fe, "ENABLE", "DISABLE")
+BRIDGE_KEY(v_fbn, "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10",
+           "11", "12", "13")
+
+static const struct key {
+	const char *name;
+	unsigned transports;
+	value_fn check;
+} keys[] = {
+	{"sn", T_USB, v_sn},
+	{"VID", T_USB, v_vid},
+	{"PID", T_USB, v_pid},
+	{"br", T_UART | T_CAN, v_br},
+	{"P", T_UART, v_parity},
+	{"db", T_UART, v_db},
+	{"sb", T_UART, v_sb},
+	{"fc", T_UART, v_fc},
+	{"noinit", T_UART, v_noinit},
+	{"dbr", T_CAN, v_dbr},
+	{"fd", T_CAN, v_fd},
+	{"mode", T_CAN, v_mode},
+	{"ide", T_CAN, v_ide},
+	{"rtr", T_CAN, v_rtr},
+	{"fifo", T_CAN, v_fifo},
+	{"fm", T_CAN, v_fm},
+	{"fs", T_CAN, v_fs},
+	{"fe", T_CAN, v_fe},
+	{"fbn", T_CAN, v_fbn},
+};
+
+static const struct key *find_key(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strlen(keys[i].name) == len &&
+		    strncasecmp(keys[i].name, name, len) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static void set_defaults(stp_portspec *spec)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->vid = -1;
+	spec->pid = -1;
+	spec->baud = 115200;
+	spec->parity = STP_PARITY_EVEN;
+	spec->data_bits = 8;
+	spec->stop_halves = 2;
+	spec->flow = STP_FLOW_OFF;
+	spec->can_kbps = 125;
+	spec->can_fd = -1;
+}
+
+static const char port_hint[] =
+	"use port=usb1 (USB DFU), port=/dev/ttyUSB0 or port=COM3 (UART), "
+	"port=can0 or port=slcan:/dev/ttyACM0 (CAN); `stmprog -l` lists ports";
+
+static stp_status set_port(stp_ctx *ctx, stp_portspec *spec, const char *value)
+{
+	if (!*value)
+		return stp_fail(ctx, STP_ERR_PORTSPEC, port_hint,
+		                "port= has no value");
+	if (strlen(value) >= sizeof(spec->port))
+		return stp_fail(ctx, STP_ERR_PORTSPEC, NULL,
+		                "port=%.32s...: the name is longer than %d characters",
+		                value, STP_PORT_MAX - 1);
+	spec->transport = stp_port_transport(value);
+	if (spec->transport == STP_TRANSPORT_NONE)
+		return stp_fail(ctx, STP_ERR_PORTSPEC, port_hint,
+		                "port=%s is not a USB, serial or CAN port name",
+		                value);
+	strcpy(spec->port, value);
+	if (spec->transport == STP_TRANSPORT_USB) {
+		unsigned long n = 1;
+		if (value[3] && (!parse_uint(value + 3, 127, &n) || n == 0))
+			return stp_fail(ctx, STP_ERR_PORTSPEC, port_hint,
+			                "port=%s: USB devices are numbered from usb1",
+			                value);
+		spec->usb_index = (unsigned)n;
+	}
+	return STP_OK;
+}
+
+/* Splits one word into key and value and applies it. */
+static stp_status apply_pair(stp_ctx *ctx, stp_portspec *spec, const char *word,
+                             size_t len)
+{
+	const char *eq = memchr(word, '=', len);
+	char value[STP_PORT_MAX];
+	const struct key *k;
+	const char *why = "";
+	size_t klen, vlen;
+
+	if (!eq)
+		return stp_fail(ctx, STP_ERR_PORTSPEC,
+		                "write every setting as key=value, e.g. br=115200",
+		                "'%.*s' is not a key=value pair", (int)len, word);
+	klen = (size_t)(eq - word);
+	vlen = len - klen - 1;
+	if (vlen >= sizeof(value))
+		return stp_fail(ctx, STP_ERR_PORTSPEC, NULL,
+		                "the value of %.*s is too long", (int)klen, word);
+	memcpy(value, eq + 1, vlen);
+	value[vlen] = '\0';
+
+	if (klen == 4 && strncasecmp(word, "port", 4) == 0)
+		return stp_fail(ctx, STP_ERR_PORTSPEC, NULL,
+		                "port= is given twice (%s and %s)", spec->port,
+		                value);
+	k = find_key(word, klen);
+	if (!k)
+		return stp_fail(ctx, STP_ERR_PORTSPEC,
+		                "USB keys: sn VID PID; UART keys: br P db sb fc "
+		                "noinit; CAN keys: br dbr fd",
+		                "unknown key '%.*s' in the port specification",
+		                (int)klen, word);
+	if (!(k->transports & (1u << spec->transport)))
+		return stp_fail(ctx, STP_ERR_PORTSPEC, NULL,
+		                "key '%s' does not apply to %s port %s",
+		                k->name, stp_transport_name(spec->transport),
+		                spec->port);
+	if (!k->check(spec, value, &why))
+		return stp_fail(ctx, STP_ERR_PORTSPEC, NULL,
+		                "%s=%s: expected %s", k->name, value, why);
+	return STP_OK;
+}
+
+/* Calls fn on each whitespace-separated word of s. */
+typedef stp_status (*word_fn)(stp_ctx *ctx, stp_portspec *spec,
+                              const char *w, size_t len);
+
+static stp_status each_word(stp_ctx *ctx, stp_portspec *spec, const char *s,
+                            word_fn fn)
+{
+	while (*s) {
+		const char *start;
+		stp_status st;
+
+		while (isspace((unsigned char)*s))
+			s++;
+		if (!*s)
+			break;
+		start = s;
+		while (*s && !isspace((unsigned char)*s))
+			s++;
+		st = fn(ctx, spec, start, (size_t)(s - start));
+		if (st)
+			return st;
+	}
+	return STP_OK;
+}
+
+static stp_status find_port_word(stp_ctx *ctx, stp_portspec *spec,
+                                 const char *w, size_t len)
+{
+	char value[STP_PORT_MAX + 8];
+
+	if (len < 5 || strncasecmp(w, "port=", 5) != 0)
+		return STP_OK;
+	if (spec->port[0])
+		return apply_pair(ctx, spec, w, len); /* reports the duplicate */
+	if (len - 5 >= sizeof(value))
+		return stp_fail(ctx, STP_ERR_PORTSPEC, NULL,
+		                "port=%.32s...: the name is too long", w + 5);
+	memcpy(value, w + 5, len - 5);
+	value[len - 5] = '\0';
+	if (!value[0])
+		return stp_fail(ctx, STP_ERR_PORTSPEC, port_hint,
+		                "port= has no value");
+	return set_port(ctx, spec, value);
+}
+
+static stp_status other_word(stp_ctx *ctx, stp_portspec *spec, const char *w,
+                             size_t len)
+{
+	if (len >= 5 && strncasecmp(w, "port=", 5) == 0)
+		return STP_OK;
+	return apply_pair(ctx, spec, w, len);
+}
+
+stp_status stp_portspec_parse(stp_ctx *ctx, int argc, const char *const *argv,
+                              stp_portspec *out)
+{
+	stp_portspec spec;
+	stp_status st;
+	int i;
+
+	set_defaults(&spec);
+	/* The port decides which keys are valid, so find it first wherever
+	 * it stands ("br=9600 port=COM3" is accepted as the vendor CLI does). */
+	for (i = 0; i < argc; i++)
+		if ((st = each_word(ctx, &spec, argv[i], find_port_word)))
+			return st;
+	if (!spec.port[0])
+		return stp_fail(ctx, STP_ERR_PORTSPEC, port_hint,
+		                "no port= in the connection settings");
+	for (i = 0; i < argc; i++)
+		if ((st = each_word(ctx, &spec, argv[i], other_word)))
+			return st;
+	*out = spec;
+	return STP_OK;
+}
+
+stp_status stp_portspec_parse_string(stp_ctx *ctx, const char *s,
+                                     stp_portspec *out)
+{
+	return stp_portspec_parse(ctx, 1, &s, out);
+}
+
+const char *stp_portspec_format(const stp_portspec *spec, char *buf,
+                                unsigned len)
+{
+	static const char *const parity[] = {"NONE", "ODD", "EVEN"};
+	static const char *const flow[] = {"OFF", "Hardware", "Software"};
+	static const char *const sb[] = {"?", "?", "1", "1.5", "2"};
+
+	switch (spec->transport) {
+	case STP_TRANSPORT_USB: {
+		int n = snprintf(buf, len, "port=%s", spec->port);
+		if (n >= 0 && (unsigned)n < len && spec->serial[0])
+			n += snprintf(buf + n, len - (unsigned)n, " sn=%s", spec->serial);
+		if (n >= 0 && (unsigned)n < len && spec->vid >= 0)
+			n += snprintf(buf + n, len - (unsigned)n, " VID=0x%04X", (unsigned)spec->vid);
+		if (n >= 0 && (unsigned)n < len && spec->pid >= 0)
+			snprintf(buf + n, len - (unsigned)n, " PID=0x%04X", (unsigned)spec->pid);
+		break;
+	}
+	case STP_TRANSPORT_UART:
+		snprintf(buf, len, "port=%s br=%u P=%s db=%u sb=%s fc=%s noinit=%d",
+		         spec->port, spec->baud, parity[spec->parity],
+		         spec->data_bits, sb[spec->stop_halves > 4 ? 0 : spec->stop_halves],
+		         flow[spec->flow], spec->noinit);
+		break;
+	case STP_TRANSPORT_CAN:
+		snprintf(buf, len, "port=%s br=%u", spec->port, spec->can_kbps);
+		break;
+	default:
+		snprintf(buf, len, "port=%s", spec->port);
+	}
+	return buf;
+}

@@ -1,0 +1,342 @@
+/* The target layer: picks the backend that claims a port, opens it, asks
+ * the bootloader who it is, completes that from the chip database, and
+ * dispatches every operation to the backend, saying clearly when the
+ * backend cannot do one. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry.h"
+#include "stmprog/backend.h"
+#include "stmprog/target.h"
+
+struct stp_target {
+	stp_ctx *ctx;
+	const stp_backend_desc *backend;
+	void *session;
+	stp_device_info info;
+	stp_caps caps;
+};
+
+/* Length of the longest prefix in prefixes that starts port; -1 if none. */
+static int claim_length(const char *const *prefixes, const char *port)
+{
+	int best = -1;
+
+	if (!prefixes)
+		return 0;
+	for (; *prefixes; prefixes++) {
+		size_t n = strlen(*prefixes);
+		if (strncmp(port, *prefixes, n) == 0 && (int)n > best)
+			best = (int)n;
+	}
+	return best;
+}
+
+static const loaded_backend *backend_for(stp_ctx *ctx, const stp_portspec *spec)
+{
+	const loaded_backend *all, *best = NULL;
+	size_t n = stp_registry_loaded(ctx, &all);
+	int best_len = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		int len;
+		if (all[i].desc->transport != spec->transport)
+			continue;
+		len = claim_length(all[i].desc->port_prefixes, spec->port);
+		if (len > best_len) {
+			best_len = len;
+			best = &all[i];
+		}
+	}
+	return best;
+}
+
+stp_status stp_enumerate(stp_ctx *ctx, stp_transport transport,
+                         stp_port_fn fn, void *user)
+{
+	const loaded_backend *all;
+	size_t n = stp_registry_loaded(ctx, &all);
+	size_t asked = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const stp_backend_desc *d = all[i].desc;
+		stp_status st;
+
+		if (transport != STP_TRANSPORT_NONE && d->transport != transport)
+			continue;
+		if (!d->ops->enumerate)
+			continue;
+		asked++;
+		st = d->ops->enumerate(ctx, fn, user);
+		if (st)
+			stp_log(ctx, STP_LOG_WARN, "%s: listing ports failed: %s",
+			        d->name, stp_last_detail(ctx));
+	}
+	if (!asked)
+		return stp_fail(ctx, STP_ERR_BACKEND,
+		                "`stmprog --backends` shows which backends are "
+		                "loaded and where they are looked for",
+		                "no loaded backend can list %s ports",
+		                transport == STP_TRANSPORT_NONE
+		                        ? "any"
+		                        : stp_transport_name(transport));
+	return STP_OK;
+}
+
+/* The part's real flash size from its flash-size register, when the
+ * bootloader lets us read it; the table's largest size otherwise. */
+static void read_flash_size(stp_target *t)
+{
+	const stp_chip *chip = t->info.chip;
+	uint8_t kb[2];
+	uint32_t size;
+
+	t->info.flash_size = chip->flash_size;
+	if (!chip->flash_size_reg || !t->backend->ops->read ||
+	    (chip->quirks & STP_QUIRK_FIXED_SIZE))
+		return;
+	if (t->backend->ops->read(t->session, chip->flash_size_reg, kb, 2)) {
+		stp_log(t->ctx, STP_LOG_DEBUG,
+		        "flash size register 0x%08X not readable (%s); using %u KiB",
+		        chip->flash_size_reg, stp_last_detail(t->ctx),
+		        chip->flash_size / 1024);
+		stp_clear_error(t->ctx);
+		return;
+	}
+	size = (uint32_t)(kb[0] | kb[1] << 8) * 1024u;
+	if (size == 0 || size > chip->flash_size) {
+		stp_log(t->ctx, STP_LOG_WARN,
+		        "flash size register says %u KiB, which a %s cannot have; "
+		        "using %u KiB",
+		        size / 1024, chip->name, chip->flash_size / 1024);
+		return;
+	}
+	t->info.flash_size = size;
+}
+
+stp_status stp_target_open(stp_ctx *ctx, const stp_portspec *spec,
+                           stp_target **out)
+{
+	const loaded_backend *lb = backend_for(ctx, spec);
+	stp_target *t;
+	stp_status st;
+
+	*out = NULL;
+	if (!lb)
+		return stp_fail(ctx, STP_ERR_BACKEND,
+		                "`stmprog --backends` lists the loaded backends and "
+		                "the directories searched; set " STP_BACKEND_PATH_ENV
+		                " to look elsewhere",
+		                "no loaded backend handles %s port %s",
+		                stp_transport_name(spec->transport), spec->port);
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory");
+	t->ctx = ctx;
+	t->backend = lb->desc;
+	stp_log(ctx, STP_LOG_INFO, "opening %s with the %s backend", spec->port,
+	        lb->desc->name);
+	st = lb->desc->ops->open(ctx, spec, &t->session);
+	if (st) {
+		free(t);
+		return st;
+	}
+	st = lb->desc->ops->identify(t->session, &t->info, &t->caps);
+	if (st) {
+		stp_target_close(t);
+		return st;
+	}
+	if (!t->caps.max_read)
+		t->caps.max_read = 256;
+	if (!t->caps.max_write)
+		t->caps.max_write = 256;
+	if (!t->caps.write_align)
+		t->caps.write_align = 1;
+	t->info.chip = stp_chip_by_pid(t->info.pid);
+	if (t->info.chip) {
+		read_flash_size(t);
+		stp_log(ctx, STP_LOG_INFO, "chip: %s (PID 0x%03X), %u KiB flash",
+		        t->info.chip->name, t->info.pid, t->info.flash_size / 1024);
+	} else if (t->info.pid) {
+		stp_log(ctx, STP_LOG_WARN,
+		        "PID 0x%03X is not in the chip database: only reads and "
+		        "writes at explicit addresses are possible",
+		        t->info.pid);
+	}
+	*out = t;
+	return STP_OK;
+}
+
+void stp_target_close(stp_target *t)
+{
+	if (!t)
+		return;
+	if (t->backend->ops->close)
+		t->backend->ops->close(t->session);
+	free(t);
+}
+
+const stp_device_info *stp_target_info(const stp_target *t)
+{
+	return &t->info;
+}
+
+const stp_caps *stp_target_caps(const stp_target *t)
+{
+	return &t->caps;
+}
+
+const char *stp_target_backend_name(const stp_target *t)
+{
+	return t->backend->name;
+}
+
+static stp_status unsupported(stp_target *t, const char *what)
+{
+	return stp_fail(t->ctx, STP_ERR_UNSUPPORTED, NULL,
+	                "the %s backend cannot %s", t->backend->name, what);
+}
+
+#define OPS (t->backend->ops)
+
+stp_status stp_target_read(stp_target *t, uint32_t addr, uint8_t *buf,
+                           size_t len)
+{
+	if (!OPS->read)
+		return unsupported(t, "read memory");
+	if ((uint64_t)addr + len > (uint64_t)UINT32_MAX + 1)
+		return stp_fail(t->ctx, STP_ERR_ARG, NULL,
+		                "reading %zu bytes at 0x%08X runs past 4 GiB", len,
+		                addr);
+	while (len) {
+		uint32_t n = len > t->caps.max_read ? t->caps.max_read : (uint32_t)len;
+		stp_status st = OPS->read(t->session, addr, buf, n);
+		if (st)
+			return st;
+		addr += n;
+		buf += n;
+		len -= n;
+	}
+	return STP_OK;
+}
+
+stp_status stp_target_write(stp_target *t, uint32_t addr, const uint8_t *buf,
+                            size_t len)
+{
+	uint32_t align = t->caps.write_align;
+
+	if (!OPS->write)
+		return unsupported(t, "write memory");
+	if (addr % align || len % align)
+		return stp_fail(t->ctx, STP_ERR_ARG,
+		                "the program planner aligns and pads images; raw "
+		                "writes must be aligned by the caller",
+		                "write of %zu bytes at 0x%08X is not %u-byte aligned",
+		                len, addr, align);
+	if ((uint64_t)addr + len > (uint64_t)UINT32_MAX + 1)
+		return stp_fail(t->ctx, STP_ERR_ARG, NULL,
+		                "writing %zu bytes at 0x%08X runs past 4 GiB", len,
+		                addr);
+	while (len) {
+		uint32_t n = len > t->caps.max_write ? t->caps.max_write : (uint32_t)len;
+		stp_status st = OPS->write(t->session, addr, buf, n);
+		if (st)
+			return st;
+		addr += n;
+		buf += n;
+		len -= n;
+	}
+	return STP_OK;
+}
+
+stp_status stp_target_erase(stp_target *t, const stp_erase_req *req)
+{
+	if (!OPS->erase)
+		return unsupported(t, "erase flash");
+	if (req->kind == STP_ERASE_MASS && !(t->caps.flags & STP_CAP_MASS_ERASE))
+		return unsupported(t, "mass erase this chip (erase its units instead)");
+	if (req->kind == STP_ERASE_BANK && !(t->caps.flags & STP_CAP_BANK_ERASE))
+		return unsupported(t, "erase a whole bank");
+	return OPS->erase(t->session, req);
+}
+
+stp_status stp_target_crc(stp_target *t, uint32_t addr, uint32_t len,
+                          uint32_t *crc)
+{
+	if (!OPS->crc || !(t->caps.flags & STP_CAP_CRC))
+		return unsupported(t, "compute a CRC on the device");
+	return OPS->crc(t->session, addr, len, crc);
+}
+
+stp_status stp_target_go(stp_target *t, uint32_t addr)
+{
+	if (!OPS->go)
+		return unsupported(t, "start the application");
+	return OPS->go(t->session, addr);
+}
+
+stp_status stp_target_readout_protect(stp_target *t)
+{
+	if (!OPS->readout_protect)
+		return unsupported(t, "set readout protection");
+	return OPS->readout_protect(t->session);
+}
+
+stp_status stp_target_readout_unprotect(stp_target *t)
+{
+	if (!OPS->readout_unprotect)
+		return unsupported(t, "remove readout protection");
+	return OPS->readout_unprotect(t->session);
+}
+
+stp_status stp_target_write_protect(stp_target *t, const uint16_t *units,
+                                    size_t n)
+{
+	if (!OPS->write_protect)
+		return unsupported(t, "set write protection");
+	return OPS->write_protect(t->session, units, n);
+}
+
+stp_status stp_target_write_unprotect(stp_target *t)
+{
+	if (!OPS->write_unprotect)
+		return unsupported(t, "remove write protection");
+	return OPS->write_unprotect(t->session);
+}
+
+static stp_status need_ob(stp_target *t)
+{
+	if (!t->info.chip || !t->info.chip->ob_size)
+		return stp_fail(t->ctx, STP_ERR_UNSUPPORTED, NULL,
+		                "the option bytes of PID 0x%03X are not in the "
+		                "chip database",
+		                t->info.pid);
+	return STP_OK;
+}
+
+stp_status stp_target_option_bytes_read(stp_target *t, uint8_t *buf,
+                                        uint32_t len)
+{
+	stp_status st;
+
+	if (!OPS->option_bytes_read)
+		return unsupported(t, "read option bytes");
+	if ((st = need_ob(t)))
+		return st;
+	return OPS->option_bytes_read(t->session, t->info.chip->ob_start, buf, len);
+}
+
+stp_status stp_target_option_bytes_write(stp_target *t, const uint8_t *buf,
+                                         uint32_t len)
+{
+	stp_status st;
+
+	if (!OPS->option_bytes_write)
+		return unsupported(t, "write option bytes");
+	if ((st = need_ob(t)))
+		return st;
+	return OPS->option_bytes_write(t->session, t->info.chip->ob_start, buf,
+	                               len);
+}

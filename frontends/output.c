@@ -1,0 +1,140 @@
+/* User-facing output of the stmprog front-end (see output.h). */
+#include "config.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "output.h"
+
+static const char *const level_name[] = {"error", "warning", "info", "debug",
+                                         "trace"};
+
+static void on_log(void *user, stp_log_level level, const char *msg)
+{
+	output *o = user;
+	/* -vb 1 shows warnings, 2 info, 3 debug and trace; -q only errors. */
+	int shown = o->verbosity == 0 ? STP_LOG_ERROR : o->verbosity;
+
+	if (o->log)
+		fprintf(o->log, "%s: %s\n", level_name[level], msg);
+	if ((int)level <= shown) {
+		if (o->progress_shown) {
+			fputc('\n', stderr);
+			o->progress_shown = 0;
+		}
+		fprintf(stderr, "stmprog: %s: %s\n", level_name[level], msg);
+	}
+}
+
+static void on_progress(void *user, stp_phase phase, uint64_t done,
+                        uint64_t total)
+{
+	static const char *const names[] = {"Erasing", "Writing", "Verifying",
+	                                    "Reading"};
+	output *o = user;
+	unsigned pct = total ? (unsigned)(done * 100 / total) : 100;
+
+	if (o->verbosity == 0)
+		return;
+	if (o->log && done == total)
+		fprintf(o->log, "progress: %s %llu/%llu bytes\n", names[phase],
+		        (unsigned long long)done, (unsigned long long)total);
+	if (!isatty(STDERR_FILENO)) {
+		/* Logs and pipes get one line per finished phase, not a bar. */
+		if (done == total)
+			fprintf(stderr, "%s: %llu bytes\n", names[phase],
+			        (unsigned long long)total);
+		return;
+	}
+	fprintf(stderr, "\r%-10s %3u%% %llu/%llu bytes", names[phase], pct,
+	        (unsigned long long)done, (unsigned long long)total);
+	o->progress_shown = 1;
+	if (done == total) {
+		fputc('\n', stderr);
+		o->progress_shown = 0;
+	}
+}
+
+void output_attach(output *o, stp_ctx *ctx)
+{
+	stp_log_level max = STP_LOG_WARN;
+
+	if (o->verbosity >= 3)
+		max = STP_LOG_TRACE;
+	else if (o->verbosity == 2 || o->log)
+		max = o->log ? STP_LOG_DEBUG : STP_LOG_INFO;
+	stp_ctx_set_log(ctx, on_log, o, max);
+	stp_ctx_set_progress(ctx, on_progress, o);
+}
+
+int output_exit_code(stp_status st)
+{
+	switch (st) {
+	case STP_OK:
+		return EXIT_OK;
+	case STP_ERR_ARG:
+	case STP_ERR_PORTSPEC:
+		return EXIT_USAGE;
+	case STP_ERR_NOT_FOUND:
+	case STP_ERR_BACKEND:
+	case STP_ERR_ACCESS:
+		return EXIT_NOTFOUND;
+	case STP_ERR_FILE:
+	case STP_ERR_IMAGE:
+	case STP_ERR_LAYOUT:
+		return EXIT_INPUT;
+	case STP_ERR_VERIFY:
+		return EXIT_VERIFY;
+	case STP_ERR_NOMEM:
+	case STP_ERR_INTERNAL:
+		return EXIT_INTERNAL;
+	default:
+		return EXIT_DEVICE;
+	}
+}
+
+int output_failure(output *o, stp_ctx *ctx, stp_status st)
+{
+	const char *detail = stp_last_detail(ctx);
+	const char *hint = stp_last_hint(ctx);
+
+	if (o->progress_shown) {
+		fputc('\n', stderr);
+		o->progress_shown = 0;
+	}
+	if (!*detail)
+		detail = stp_strerror(st);
+	fprintf(stderr, "stmprog: error: %s\n", detail);
+	if (*hint)
+		fprintf(stderr, "stmprog: hint: %s\n", hint);
+	if (o->log) {
+		fprintf(o->log, "error: %s\n", detail);
+		if (*hint)
+			fprintf(o->log, "hint: %s\n", hint);
+	}
+	return output_exit_code(st);
+}
+
+void output_say(output *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o->log) {
+		va_start(ap, fmt);
+		vfprintf(o->log, fmt, ap);
+		va_end(ap);
+	}
+	if (o->verbosity == 0)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stdout, fmt, ap);
+	va_end(ap);
+}
+
+void output_usage_error(const char *err, const char *hint)
+{
+	fprintf(stderr, "stmprog: error: %s\n", err);
+	if (hint && *hint)
+		fprintf(stderr, "stmprog: hint: %s\n", hint);
+}

@@ -1,0 +1,38 @@
+/* How the stmprog front-end talks to its user: messages on stderr by
+ * verbosity, an optional log file, progress bars, one-line errors with a
+ * hint, and the documented exit codes. */
+#ifndef STMPROG_OUTPUT_H
+#define STMPROG_OUTPUT_H
+
+#include <stdio.h>
+
+#include "stmprog/context.h"
+
+/* Exit codes (documented in stmprog(1) and README.md). */
+enum {
+	EXIT_OK = 0,
+	EXIT_DEVICE = 1,   /* the device or the transport failed */
+	EXIT_USAGE = 2,    /* bad command line or port specification */
+	EXIT_NOTFOUND = 3, /* no device, port, backend or chip found */
+	EXIT_INPUT = 4,    /* an input file is malformed or does not fit;
+	                      nothing on the device was touched */
+	EXIT_VERIFY = 5,   /* the device holds other bytes than written */
+	EXIT_INTERNAL = 6  /* out of memory or a bug */
+};
+
+typedef struct output {
+	int verbosity;     /* 0 quiet, 1 normal, 2 info, 3 debug */
+	FILE *log;         /* -log FILE, or NULL */
+	int progress_shown;
+} output;
+
+void output_attach(output *o, stp_ctx *ctx);
+/* "stmprog: error: DETAIL" and "stmprog: hint: HINT"; returns the exit
+ * code for the status. */
+int output_failure(output *o, stp_ctx *ctx, stp_status st);
+int output_exit_code(stp_status st);
+void output_say(output *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void output_usage_error(const char *err, const char *hint);
+
+#endif

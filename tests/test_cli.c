@@ -1,0 +1,153 @@
+/* The stmprog command line in the vendor CLI's syntax: what each option
+ * takes, the order of commands, and errors that name the option. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../frontends/cli.h"
+
+static cli c;
+static char err[512], hint[512];
+
+static int parse(const char *line)
+{
+	static char buf[2048];
+	static char *argv[128];
+	int argc = 0;
+	char *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	argv[argc++] = "stmprog";
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	return cli_parse(&c, argc, argv, err, sizeof(err), hint, sizeof(hint));
+}
+
+static void parse_ok(const char *line)
+{
+	cr_assert_eq(parse(line), 0, "'%s': %s", line, err);
+}
+
+static void parse_fails(const char *line, const char *needle)
+{
+	cr_assert_eq(parse(line), -1, "'%s' should fail", line);
+	cr_assert(strstr(err, needle), "'%s': error '%s' lacks '%s'", line, err, needle);
+}
+
+Test(cli, vendor_download_line)
+{
+	parse_ok("-c port=usb1 -d fw.bin 0x08000000 -v -g");
+	cr_assert_eq(c.nconnect, 1);
+	cr_assert_str_eq(c.connect[0], "port=usb1");
+	cr_assert_eq(c.ncmds, 3);
+	cr_assert_eq(c.cmds[0].kind, CMD_DOWNLOAD);
+	cr_assert_str_eq(c.cmds[0].file, "fw.bin");
+	cr_assert(c.cmds[0].has_addr);
+	cr_assert_eq(c.cmds[0].addr, 0x08000000);
+	cr_assert_eq(c.cmds[1].kind, CMD_VERIFY);
+	cr_assert_eq(c.cmds[2].kind, CMD_GO);
+	cr_assert_not(c.cmds[2].has_addr);
+	cr_assert(cli_needs_target(&c));
+}
+
+Test(cli, uart_connection_words)
+{
+	parse_ok("-c port=/dev/ttyUSB0 br=115200 P=EVEN db=8 sb=1 fc=OFF noinit=0 -w fw.hex");
+	cr_assert_eq(c.nconnect, 7);
+	cr_assert_str_eq(c.connect[6], "noinit=0");
+	cr_assert_eq(c.cmds[0].kind, CMD_DOWNLOAD);
+	cr_assert_not(c.cmds[0].has_addr);
+}
+
+Test(cli, erase_forms)
+{
+	parse_ok("-c port=usb1 -e all");
+	cr_assert(c.cmds[0].all);
+	parse_ok("-c port=usb1 -e 0 1 2");
+	cr_assert_eq(c.cmds[0].nunits, 3);
+	cr_assert_eq(c.cmds[0].units[2], 2);
+	parse_ok("-c port=usb1 -e [5 10]");
+	cr_assert(c.cmds[0].range);
+	cr_assert_eq(c.cmds[0].first, 5);
+	cr_assert_eq(c.cmds[0].last, 10);
+	parse_ok("-c port=usb1 -e [ 0 200 ]");
+	cr_assert_eq(c.cmds[0].last, 200);
+	parse_fails("-c port=usb1 -e [5 10", "unbalanced");
+	parse_fails("-c port=usb1 -e [10 5]", "backwards");
+	parse_fails("-c port=usb1 -e [1 2 3]", "exactly two");
+	parse_fails("-c port=usb1 -e some", "'some' is not a sector number");
+	parse_fails("-c port=usb1 -e", "-e needs at least 1 argument");
+}
+
+Test(cli, upload_and_go)
+{
+	parse_ok("-c port=COM3 -u 0x08000000 0x4000 out.bin -s 0x08000000");
+	cr_assert_eq(c.cmds[0].kind, CMD_UPLOAD);
+	cr_assert_eq(c.cmds[0].addr, 0x08000000);
+	cr_assert_eq(c.cmds[0].size, 0x4000);
+	cr_assert_str_eq(c.cmds[0].file, "out.bin");
+	cr_assert_eq(c.cmds[1].kind, CMD_GO);
+	cr_assert_eq(c.cmds[1].addr, 0x08000000);
+	parse_fails("-c port=COM3 -u 0x08000000 out.bin", "-u needs 3 arguments");
+	parse_fails("-c port=COM3 -u 0x08000000 zero out.bin", "'zero' is not a size");
+	parse_fails("-c port=COM3 -u 0xFFFFFF00 0x200 out.bin", "runs past");
+	parse_fails("-c port=COM3 -g main", "'main' is not an address");
+}
+
+Test(cli, settings_and_listing)
+{
+	parse_ok("-l usb -q");
+	cr_assert(c.quiet);
+	cr_assert_eq(c.cmds[0].kind, CMD_LIST);
+	cr_assert_str_eq(c.cmds[0].words[0], "usb");
+	cr_assert_not(cli_needs_target(&c));
+	parse_ok("-l -vb 3");
+	cr_assert_eq(c.verbosity, 3);
+	cr_assert_eq(c.cmds[0].nwords, 0);
+	parse_fails("-l serial", "unknown interface");
+	parse_fails("-vb 4 -l", "expected 1, 2 or 3");
+	parse_ok("--backends -log run.log");
+	cr_assert_str_eq(c.log_file, "run.log");
+	parse_ok("--version");
+	cr_assert(c.version);
+	parse_ok("-h");
+	cr_assert(c.help);
+}
+
+Test(cli, option_bytes)
+{
+	parse_ok("-c port=usb1 -ob displ");
+	cr_assert_eq(c.cmds[0].kind, CMD_OB);
+	parse_ok("-c port=usb1 -ob RDP=0xAA nBOOT0=1");
+	cr_assert_eq(c.cmds[0].nwords, 2);
+	parse_fails("-c port=usb1 -ob RDP", "'RDP' is not KEY=VALUE");
+	parse_ok("-c port=usb1 -rdu");
+	cr_assert_eq(c.cmds[0].kind, CMD_RDU);
+}
+
+Test(cli, chip_and_convert)
+{
+	parse_ok("--chip 0x450");
+	cr_assert_eq(c.ncmds, 1);
+	cr_assert_eq(c.cmds[0].kind, CMD_CHIP);
+	parse_ok("--convert fw.hex fw.dfu --chip 0x450");
+	cr_assert_eq(c.ncmds, 1);
+	cr_assert_eq(c.cmds[0].kind, CMD_CONVERT);
+	cr_assert_str_eq(c.cmds[0].file2, "fw.dfu");
+	cr_assert_str_eq(c.chip, "0x450");
+	parse_ok("--format hex --base 0x08004000 --chips");
+	cr_assert_str_eq(c.format, "hex");
+	cr_assert_eq(c.base, 0x08004000);
+}
+
+Test(cli, errors_name_the_option)
+{
+	parse_fails("-x", "unknown option -x");
+	parse_fails("fw.bin", "'fw.bin' does not belong to any option");
+	parse_fails("-c port=usb1 -c port=usb2", "-c given twice");
+	parse_fails("-d fw.bin 0xZZ", "'0xZZ' is not an address");
+	parse_fails("-c", "-c needs at least 1 argument");
+	parse_fails("-d", "-d needs at least 1 argument");
+}

@@ -1,0 +1,71 @@
+/* Helpers shared by the Criterion tests (see test_helpers.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "test_helpers.h"
+
+const char *th_builddir(void)
+{
+	const char *d = getenv("top_builddir");
+	return d && *d ? d : ".";
+}
+
+const char *th_srcdir(void)
+{
+	const char *d = getenv("top_srcdir");
+	return d && *d ? d : ".";
+}
+
+const char *th_build_path(const char *rel)
+{
+	static char bufs[4][4096];
+	static int next;
+	char *b = bufs[next++ % 4];
+
+	snprintf(b, sizeof(bufs[0]), "%s/%s", th_builddir(), rel);
+	return b;
+}
+
+int th_run(const char *cmd, char *out, size_t outlen)
+{
+	char full[8192];
+	FILE *p;
+	size_t n = 0;
+	int status;
+
+	snprintf(full, sizeof(full), "(%s) 2>&1", cmd);
+	p = popen(full, "r");
+	if (!p)
+		return -1;
+	if (outlen) {
+		n = fread(out, 1, outlen - 1, p);
+		out[n] = '\0';
+	}
+	/* Drain what did not fit so the child is never blocked on a pipe. */
+	while (fgetc(p) != EOF)
+		;
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+char *th_tempdir(void)
+{
+	char tmpl[] = "/tmp/stmprog-test-XXXXXX";
+	char *d = mkdtemp(tmpl);
+	return d ? strdup(d) : NULL;
+}
+
+void th_rmtree(const char *dir)
+{
+	char cmd[4200];
+
+	if (!dir || strncmp(dir, "/tmp/stmprog-test-", 18) != 0)
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}

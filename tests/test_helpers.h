@@ -1,0 +1,21 @@
+/* Small helpers the Criterion tests share: where the build tree is, and
+ * running a command to collect its output and exit status. */
+#ifndef STMPROG_TEST_HELPERS_H
+#define STMPROG_TEST_HELPERS_H
+
+#include <stddef.h>
+
+/* $top_builddir / $top_srcdir as the test harness exports them ("." when
+ * run by hand from the build directory). */
+const char *th_builddir(void);
+const char *th_srcdir(void);
+/* "<builddir>/<rel>" in a static buffer (one of four rotating). */
+const char *th_build_path(const char *rel);
+/* Runs cmd with sh -c, stdout and stderr together into out; returns the
+ * exit status (or -1 if it did not exit normally). */
+int th_run(const char *cmd, char *out, size_t outlen);
+/* A fresh temporary directory for one test, removed by th_rmtree. */
+char *th_tempdir(void);
+void th_rmtree(const char *dir);
+
+#endif

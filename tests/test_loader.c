@@ -1,0 +1,176 @@
+/* The backend loader: a good module is loaded and used through the target
+ * layer; modules with the wrong ABI, a short descriptor or no descriptor
+ * are refused with a message naming the file; ports nobody claims get a
+ * clear error. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stmprog/backend.h"
+#include "stmprog/target.h"
+#include "test_helpers.h"
+
+static stp_ctx *ctx;
+
+static void use_path(const char *dirs)
+{
+	char path[8192] = "";
+	char copy[1024], *d, *save = NULL;
+
+	snprintf(copy, sizeof(copy), "%s", dirs);
+	for (d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		if (path[0])
+			strcat(path, ":");
+		strcat(path, th_build_path(d));
+	}
+	setenv(STP_BACKEND_PATH_ENV, path, 1);
+	ctx = stp_ctx_new();
+}
+
+static void teardown(void)
+{
+	stp_ctx_free(ctx);
+	unsetenv(STP_BACKEND_PATH_ENV);
+}
+
+TestSuite(loader, .fini = teardown);
+
+static const stp_backend_info *find(const stp_backend_info *l, size_t n,
+                                    const char *file_part)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strstr(l[i].file, file_part))
+			return &l[i];
+	return NULL;
+}
+
+Test(loader, loads_a_good_module)
+{
+	const stp_backend_info *list, *b;
+	size_t n;
+
+	use_path("tests/modules/good");
+	cr_assert_eq(stp_backends_list(ctx, &list, &n), STP_OK);
+	cr_assert_eq(n, 1);
+	b = &list[0];
+	cr_assert_null(b->error, "refused: %s", b->error);
+	cr_assert_str_eq(b->name, "memdev");
+	cr_assert_eq(b->abi_major, STP_BACKEND_ABI_MAJOR);
+	cr_assert_eq(b->abi_minor, STP_BACKEND_ABI_MINOR);
+	cr_assert_eq(b->transport, STP_TRANSPORT_UART);
+	cr_assert_str_eq(b->port_prefixes[0], "/stp-test/");
+	cr_assert(strstr(b->file, "tests/modules/good/memdev"), "file %s", b->file);
+	cr_assert(strstr(stp_backends_path(ctx), "tests/modules/good"));
+}
+
+Test(loader, refuses_bad_modules_naming_the_file)
+{
+	const stp_backend_info *list, *b;
+	size_t n;
+
+	use_path("tests/modules/bad");
+	cr_assert_eq(stp_backends_list(ctx, &list, &n), STP_OK);
+	cr_assert_eq(n, 3);
+
+	b = find(list, n, "bad_abi");
+	cr_assert_not_null(b);
+	cr_assert_null(b->name);
+	cr_assert_not_null(b->error);
+	cr_assert(strstr(b->error, "ABI 2.0"), "error: %s", b->error);
+	cr_assert(strstr(b->error, "rebuild"), "error: %s", b->error);
+
+	b = find(list, n, "small_struct");
+	cr_assert_not_null(b);
+	cr_assert_not_null(b->error);
+	cr_assert(strstr(b->error, "descriptor is 8 bytes"), "error: %s", b->error);
+
+	b = find(list, n, "no_symbol");
+	cr_assert_not_null(b);
+	cr_assert_not_null(b->error);
+	cr_assert(strstr(b->error, "stp_backend_descriptor"), "error: %s", b->error);
+}
+
+static void collect_log(void *user, stp_log_level level, const char *msg)
+{
+	char *buf = user;
+	strncat(buf, msg, 4095 - strlen(buf));
+	strncat(buf, "\n", 4095 - strlen(buf));
+}
+
+Test(loader, refusals_are_logged_with_the_file)
+{
+	const stp_backend_info *list;
+	size_t n;
+	static char log[4096];
+
+	use_path("tests/modules/bad");
+	log[0] = '\0';
+	stp_ctx_set_log(ctx, collect_log, log, STP_LOG_WARN);
+	cr_assert_eq(stp_backends_list(ctx, &list, &n), STP_OK);
+	cr_assert(strstr(log, "tests/modules/bad/bad_abi refused"), "log: %s", log);
+}
+
+Test(loader, good_module_beside_bad_ones_is_used)
+{
+	stp_portspec spec;
+	stp_target *t;
+	uint8_t data[512], back[512];
+	stp_erase_req mass = {.kind = STP_ERASE_MASS};
+
+	use_path("tests/modules/bad:tests/modules/good");
+	setenv("STP_MEMDEV_PID", "413", 1);
+	cr_assert_eq(stp_portspec_parse_string(ctx, "port=/stp-test/memdev", &spec), STP_OK);
+	cr_assert_eq(stp_target_open(ctx, &spec, &t), STP_OK, "%s", stp_last_detail(ctx));
+	cr_assert_str_eq(stp_target_backend_name(t), "memdev");
+	cr_assert_eq(stp_target_info(t)->pid, 0x413);
+	cr_assert_not_null(stp_target_info(t)->chip);
+	cr_assert_eq(stp_target_info(t)->flash_size, stp_target_info(t)->chip->flash_size);
+
+	/* 512 bytes: the core splits it into the backend's 256-byte blocks */
+	for (int i = 0; i < 512; i++)
+		data[i] = (uint8_t)(i * 7 + 1);
+	cr_assert_eq(stp_target_erase(t, &mass), STP_OK);
+	cr_assert_eq(stp_target_write(t, 0x08000000, data, sizeof(data)), STP_OK);
+	cr_assert_eq(stp_target_read(t, 0x08000000, back, sizeof(back)), STP_OK);
+	cr_assert_arr_eq(data, back, sizeof(data));
+
+	/* misaligned raw writes are refused before reaching the backend */
+	cr_assert_eq(stp_target_write(t, 0x08000001, data, 4), STP_ERR_ARG);
+	cr_assert(strstr(stp_last_detail(ctx), "0x08000001"));
+
+	/* an op the backend does not have is named clearly */
+	uint32_t crc;
+	cr_assert_eq(stp_target_crc(t, 0x08000000, 4, &crc), STP_ERR_UNSUPPORTED);
+	cr_assert_str_eq(stp_last_detail(ctx),
+	                 "the memdev backend cannot compute a CRC on the device");
+	cr_assert_eq(stp_target_readout_protect(t), STP_ERR_UNSUPPORTED);
+	stp_target_close(t);
+}
+
+Test(loader, unclaimed_port_is_a_clear_error)
+{
+	stp_portspec spec;
+	stp_target *t;
+
+	use_path("tests/modules/good");
+	cr_assert_eq(stp_portspec_parse_string(ctx, "port=usb1", &spec), STP_OK);
+	cr_assert_eq(stp_target_open(ctx, &spec, &t), STP_ERR_BACKEND);
+	cr_assert_null(t);
+	cr_assert_str_eq(stp_last_detail(ctx), "no loaded backend handles usb port usb1");
+	cr_assert(strstr(stp_last_hint(ctx), "--backends"));
+}
+
+Test(loader, empty_or_missing_directory_loads_nothing)
+{
+	const stp_backend_info *list;
+	size_t n;
+
+	use_path("tests/modules/does-not-exist");
+	cr_assert_eq(stp_backends_list(ctx, &list, &n), STP_OK);
+	cr_assert_eq(n, 0);
+	cr_assert_eq(stp_enumerate(ctx, STP_TRANSPORT_USB, NULL, NULL), STP_ERR_BACKEND);
+	cr_assert(strstr(stp_last_detail(ctx), "no loaded backend can list usb ports"));
+}

@@ -1,0 +1,175 @@
+/* The -c port=... grammar: every transport's keys, defaults, and the
+ * errors that must name the key at fault. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "stmprog/portspec.h"
+
+static stp_ctx *ctx;
+
+static void setup(void)
+{
+	ctx = stp_ctx_new();
+}
+
+static void teardown(void)
+{
+	stp_ctx_free(ctx);
+}
+
+TestSuite(portspec, .init = setup, .fini = teardown);
+
+static stp_portspec parse_ok(const char *s)
+{
+	stp_portspec spec;
+	stp_status st = stp_portspec_parse_string(ctx, s, &spec);
+	cr_assert_eq(st, STP_OK, "'%s' failed: %s", s, stp_last_detail(ctx));
+	return spec;
+}
+
+static void parse_fails(const char *s, const char *needle)
+{
+	stp_portspec spec;
+	stp_status st = stp_portspec_parse_string(ctx, s, &spec);
+	cr_assert_eq(st, STP_ERR_PORTSPEC, "'%s' should fail", s);
+	cr_assert(strstr(stp_last_detail(ctx), needle),
+	          "detail for '%s' is '%s', expected to mention '%s'", s,
+	          stp_last_detail(ctx), needle);
+}
+
+Test(portspec, transports_by_shape)
+{
+	cr_assert_eq(stp_port_transport("usb1"), STP_TRANSPORT_USB);
+	cr_assert_eq(stp_port_transport("USB2"), STP_TRANSPORT_USB);
+	cr_assert_eq(stp_port_transport("/dev/ttyUSB0"), STP_TRANSPORT_UART);
+	cr_assert_eq(stp_port_transport("/dev/pts/7"), STP_TRANSPORT_UART);
+	cr_assert_eq(stp_port_transport("COM3"), STP_TRANSPORT_UART);
+	cr_assert_eq(stp_port_transport("com12"), STP_TRANSPORT_UART);
+	cr_assert_eq(stp_port_transport("\\\\.\\COM15"), STP_TRANSPORT_UART);
+	cr_assert_eq(stp_port_transport("can0"), STP_TRANSPORT_CAN);
+	cr_assert_eq(stp_port_transport("vcan1"), STP_TRANSPORT_CAN);
+	cr_assert_eq(stp_port_transport("slcan:/dev/ttyACM0"), STP_TRANSPORT_CAN);
+	cr_assert_eq(stp_port_transport("socketcan:mybus"), STP_TRANSPORT_CAN);
+	cr_assert_eq(stp_port_transport("usbx"), STP_TRANSPORT_NONE);
+	cr_assert_eq(stp_port_transport("ttyUSB0"), STP_TRANSPORT_NONE);
+	cr_assert_eq(stp_port_transport("COM"), STP_TRANSPORT_NONE);
+	cr_assert_eq(stp_port_transport(""), STP_TRANSPORT_NONE);
+}
+
+Test(portspec, usb_keys)
+{
+	stp_portspec s = parse_ok("port=usb2 sn=206A3583 VID=0x0483 PID=0xDF11");
+	cr_assert_eq(s.transport, STP_TRANSPORT_USB);
+	cr_assert_eq(s.usb_index, 2);
+	cr_assert_str_eq(s.serial, "206A3583");
+	cr_assert_eq(s.vid, 0x0483);
+	cr_assert_eq(s.pid, 0xDF11);
+	s = parse_ok("port=USB1");
+	cr_assert_eq(s.usb_index, 1);
+	cr_assert_eq(s.vid, -1);
+	cr_assert_eq(s.pid, -1);
+	cr_assert_eq(s.given, 0);
+	s = parse_ok("port=usb");
+	cr_assert_eq(s.usb_index, 1);
+}
+
+Test(portspec, uart_defaults_are_8e1_115200)
+{
+	stp_portspec s = parse_ok("port=/dev/ttyUSB0");
+	cr_assert_eq(s.transport, STP_TRANSPORT_UART);
+	cr_assert_eq(s.baud, 115200);
+	cr_assert_eq(s.parity, STP_PARITY_EVEN);
+	cr_assert_eq(s.data_bits, 8);
+	cr_assert_eq(s.stop_halves, 2);
+	cr_assert_eq(s.flow, STP_FLOW_OFF);
+	cr_assert_eq(s.noinit, false);
+}
+
+Test(portspec, uart_all_keys)
+{
+	stp_portspec s = parse_ok("port=COM3 br=57600 P=NONE db=8 sb=1.5 fc=Hardware noinit=1");
+	cr_assert_eq(s.baud, 57600);
+	cr_assert_eq(s.parity, STP_PARITY_NONE);
+	cr_assert_eq(s.stop_halves, 3);
+	cr_assert_eq(s.flow, STP_FLOW_HARDWARE);
+	cr_assert_eq(s.noinit, true);
+	cr_assert(s.given & STP_GIVEN_BR);
+	cr_assert(s.given & STP_GIVEN_NOINIT);
+	/* keys are case-insensitive, as in the vendor CLI */
+	s = parse_ok("PORT=/dev/ttyS1 BR=9600 p=odd SB=2");
+	cr_assert_eq(s.baud, 9600);
+	cr_assert_eq(s.parity, STP_PARITY_ODD);
+	cr_assert_eq(s.stop_halves, 4);
+}
+
+Test(portspec, can_keys)
+{
+	stp_portspec s = parse_ok("port=can0 br=500");
+	cr_assert_eq(s.transport, STP_TRANSPORT_CAN);
+	cr_assert_eq(s.can_kbps, 500);
+	cr_assert_eq(s.can_fd, -1);
+	s = parse_ok("port=slcan:/dev/ttyACM0 br=125 dbr=1000 fd=1");
+	cr_assert_str_eq(s.port, "slcan:/dev/ttyACM0");
+	cr_assert_eq(s.can_data_kbps, 1000);
+	cr_assert_eq(s.can_fd, 1);
+	/* the vendor's ST-LINK bridge keys are accepted for scripts' sake */
+	s = parse_ok("port=can0 br=125 mode=NORMAL ide=STANDARD rtr=DATA fifo=FIFO0 fm=MASK fs=32 fe=ENABLE fbn=2");
+	cr_assert_eq(s.can_kbps, 125);
+	parse_fails("port=can0 ide=HUGE", "ide=HUGE");
+}
+
+Test(portspec, words_as_separate_arguments_in_any_order)
+{
+	const char *argv[] = {"br=9600", "port=/dev/ttyUSB1", "P=EVEN"};
+	stp_portspec s;
+	cr_assert_eq(stp_portspec_parse(ctx, 3, argv, &s), STP_OK);
+	cr_assert_str_eq(s.port, "/dev/ttyUSB1");
+	cr_assert_eq(s.baud, 9600);
+}
+
+Test(portspec, errors_name_the_key)
+{
+	parse_fails("port=/dev/ttyUSB0 baud=115200", "'baud'");
+	parse_fails("port=/dev/ttyUSB0 br=fast", "br=fast");
+	parse_fails("port=/dev/ttyUSB0 br=100", "br=100");
+	parse_fails("port=/dev/ttyUSB0 P=MARK", "P=MARK");
+	parse_fails("port=/dev/ttyUSB0 sb=3", "sb=3");
+	parse_fails("port=/dev/ttyUSB0 noinit=maybe", "noinit=maybe");
+	parse_fails("port=usb1 VID=0x12345", "VID=0x12345");
+	parse_fails("port=usb1 PID=-1", "PID=-1");
+	parse_fails("port=usb1 br=115200", "'br' does not apply to usb");
+	parse_fails("port=/dev/ttyUSB0 sn=123", "'sn' does not apply to uart");
+	parse_fails("port=can0 br=2000", "br=2000");
+	parse_fails("port=usb0", "usb1");
+	parse_fails("port=ttyUSB0", "port=ttyUSB0");
+	parse_fails("port=", "no value");
+	parse_fails("br=115200", "no port=");
+	parse_fails("port=usb1 port=usb2", "twice");
+	parse_fails("port=usb1 sn", "'sn' is not a key=value pair");
+}
+
+Test(portspec, format_round_trips)
+{
+	char buf[512];
+	stp_portspec s = parse_ok("port=/dev/ttyUSB0 br=57600 P=ODD sb=2");
+	stp_portspec again;
+	stp_portspec_format(&s, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "port=/dev/ttyUSB0 br=57600 P=ODD db=8 sb=2 fc=OFF noinit=0");
+	cr_assert_eq(stp_portspec_parse_string(ctx, buf, &again), STP_OK);
+	cr_assert_eq(again.baud, 57600);
+	cr_assert_eq(again.parity, STP_PARITY_ODD);
+	s = parse_ok("port=usb1 sn=ABC VID=0x0483");
+	stp_portspec_format(&s, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "port=usb1 sn=ABC VID=0x0483");
+}
+
+Test(portspec, error_strings_exist_for_every_status)
+{
+	for (int st = 0; st < STP_STATUS_COUNT; st++) {
+		cr_assert_str_neq(stp_strerror((stp_status)st), "unknown error");
+		cr_assert_str_neq(stp_status_name((stp_status)st), "unknown");
+	}
+	cr_assert_str_eq(stp_strerror(STP_STATUS_COUNT), "unknown error");
+}
