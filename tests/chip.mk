@@ -1,7 +1,6 @@
 # chip database tests
-# Example of the pattern (replace when the test exists):
-# check_PROGRAMS += tests/test_chip
-# TESTS += tests/test_chip
-# tests_test_chip_SOURCES = tests/test_chip.c
-# tests_test_chip_CFLAGS = $(TEST_CFLAGS)
-# tests_test_chip_LDADD = $(TEST_LIBS)
+check_PROGRAMS += tests/test_chip
+TESTS += tests/test_chip
+tests_test_chip_SOURCES = tests/test_chip.c
+tests_test_chip_CFLAGS = $(TEST_CFLAGS)
+tests_test_chip_LDADD = $(TEST_LIBS)
