@@ -1,0 +1,772 @@
+/* The sparse image model every format reads into and writes from, and
+ * the dispatch between the formats (detect, parse, load, write, save).
+ *
+ * The model is an array of segments sorted by (alt, addr).  Adding data
+ * that extends the segment the previous add went to is the common case
+ * (HEX and S-record files are sequential records), so it is checked first
+ * and costs an amortised memcpy: segment buffers grow geometrically.
+ *
+ * Every segment remembers one origin: the place ("fw.hex line 12") that
+ * supplied its lowest byte.  An overlap names the new data's origin and
+ * the origin of the segment it runs into, with that segment's range, so
+ * the message points at the start of the colliding block rather than at
+ * the exact record; keeping one origin per record would cost far more
+ * memory than the data itself for a large HEX file.
+ */
+#include "config.h"
+
+/* strdup and strcasecmp are POSIX, not C11. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "stmprog/image.h"
+#include "image_internal.h"
+
+/* What the library keeps beside the public struct.  stp_image_new hands
+ * out &priv->pub, so images must come from stp_image_new. */
+typedef struct image_priv {
+	stp_image pub;
+	char **origin;      /* per segment, parallel to pub.segs */
+	size_t *dcap;       /* per segment allocated data bytes */
+	size_t last;        /* segment the last add went to (fast path) */
+} image_priv;
+
+static image_priv *priv_of(stp_image *img)
+{
+	/* pub is the first member, so the addresses coincide. */
+	return (image_priv *)(void *)img;
+}
+
+stp_image *stp_image_new(void)
+{
+	image_priv *p = calloc(1, sizeof(*p));
+
+	return p ? &p->pub : NULL;
+}
+
+void stp_image_free(stp_image *img)
+{
+	image_priv *p;
+	size_t i;
+
+	if (!img)
+		return;
+	p = priv_of(img);
+	for (i = 0; i < img->nsegs; i++) {
+		free(img->segs[i].data);
+		free(p->origin[i]);
+	}
+	for (i = 0; i < 256; i++)
+		free(img->alt_name[i]);
+	free(img->segs);
+	free(p->origin);
+	free(p->dcap);
+	free(p);
+}
+
+static uint64_t seg_end(const stp_segment *s)
+{
+	return (uint64_t)s->addr + s->len;
+}
+
+/* Makes room for need bytes in segment i, doubling so that a long run of
+ * appends costs linear time overall. */
+static bool seg_reserve(image_priv *p, size_t i, size_t need)
+{
+	size_t cap = p->dcap[i];
+	uint8_t *d;
+
+	if (need <= cap)
+		return true;
+	if (cap < 256)
+		cap = 256;
+	while (cap < need)
+		cap *= 2;
+	d = realloc(p->pub.segs[i].data, cap);
+	if (!d)
+		return false;
+	p->pub.segs[i].data = d;
+	p->dcap[i] = cap;
+	return true;
+}
+
+static bool segs_reserve(image_priv *p, size_t need)
+{
+	stp_image *img = &p->pub;
+	size_t cap = img->cap ? img->cap : 8;
+	stp_segment *s;
+	char **o;
+	size_t *c;
+
+	if (need <= img->cap)
+		return true;
+	while (cap < need)
+		cap *= 2;
+	/* Each array is replaced as soon as its realloc succeeds, so a
+	 * failure half way leaves consistent (merely larger) arrays. */
+	s = realloc(img->segs, cap * sizeof(*s));
+	if (!s)
+		return false;
+	img->segs = s;
+	o = realloc(p->origin, cap * sizeof(*o));
+	if (!o)
+		return false;
+	p->origin = o;
+	c = realloc(p->dcap, cap * sizeof(*c));
+	if (!c)
+		return false;
+	p->dcap = c;
+	img->cap = cap;
+	return true;
+}
+
+static stp_status nomem(stp_ctx *ctx, const char *origin)
+{
+	return stp_fail(ctx, STP_ERR_NOMEM, NULL,
+	                "%s: out of memory while storing image data", origin);
+}
+
+static stp_status overlap(stp_ctx *ctx, const image_priv *p, size_t i,
+                          uint32_t addr, const uint8_t *data, uint64_t end,
+                          const char *origin)
+{
+	const stp_segment *s = &p->pub.segs[i];
+	uint64_t lo = addr > s->addr ? addr : s->addr;
+	uint64_t hi = end < seg_end(s) ? end : seg_end(s);
+	bool same = memcmp(data + (lo - addr), s->data + (lo - s->addr),
+	                   (size_t)(hi - lo)) == 0;
+
+	return stp_fail(ctx, STP_ERR_IMAGE,
+	                "every address may be given only once; check the "
+	                "linker script, or the files being combined",
+	                "%s: data at 0x%08X..0x%08X overlaps data from %s "
+	                "(0x%08X..0x%08X)%s%s",
+	                origin, (unsigned)addr, (unsigned)(end - 1),
+	                p->origin[i], (unsigned)s->addr,
+	                (unsigned)(seg_end(s) - 1),
+	                s->alt ? " in the same alternate setting" : "",
+	                same ? "; the overlapping bytes are identical, but "
+	                       "overlap is refused all the same" : "");
+}
+
+/* Appends to segment i, which ends at addr. */
+static stp_status seg_append(stp_ctx *ctx, image_priv *p, size_t i,
+                             const uint8_t *data, size_t len,
+                             const char *origin)
+{
+	stp_segment *s = &p->pub.segs[i];
+
+	if (!seg_reserve(p, i, (size_t)s->len + len))
+		return nomem(ctx, origin);
+	memcpy(s->data + s->len, data, len);
+	s->len += (uint32_t)len;
+	p->last = i;
+	return STP_OK;
+}
+
+static void seg_remove(image_priv *p, size_t i)
+{
+	stp_image *img = &p->pub;
+	size_t tail = img->nsegs - i - 1;
+
+	free(img->segs[i].data);
+	free(p->origin[i]);
+	memmove(&img->segs[i], &img->segs[i + 1], tail * sizeof(*img->segs));
+	memmove(&p->origin[i], &p->origin[i + 1], tail * sizeof(*p->origin));
+	memmove(&p->dcap[i], &p->dcap[i + 1], tail * sizeof(*p->dcap));
+	img->nsegs--;
+}
+
+stp_status stp_image_add(stp_ctx *ctx, stp_image *img, uint8_t alt,
+                         uint32_t addr, const uint8_t *data, size_t len,
+                         const char *origin)
+{
+	image_priv *p;
+	uint64_t end = (uint64_t)addr + len;
+	size_t lo, hi, i, n;
+	bool prev, next;
+
+	if (!img || (!data && len))
+		return stp_fail(ctx, STP_ERR_ARG, NULL,
+		                "stp_image_add: no image or no data");
+	if (!origin)
+		origin = "data";
+	if (len == 0)
+		return STP_OK;
+	if (len > UINT32_MAX || end > UINT64_C(0x100000000))
+		return stp_fail(ctx, STP_ERR_IMAGE,
+		                "addresses are 32 bits; check the base address "
+		                "or the file's address records",
+		                "%s: %zu bytes at 0x%08X run past the end of the "
+		                "32-bit address space (0xFFFFFFFF)",
+		                origin, len, (unsigned)addr);
+	p = priv_of(img);
+	n = img->nsegs;
+
+	/* Fast path: the data continues the segment last added to and does
+	 * not reach the next one. */
+	if (p->last < n) {
+		stp_segment *s = &img->segs[p->last];
+		const stp_segment *nx = p->last + 1 < n ?
+		                        &img->segs[p->last + 1] : NULL;
+
+		if (s->alt == alt && seg_end(s) == addr &&
+		    (!nx || nx->alt != alt || nx->addr > end))
+			return seg_append(ctx, p, p->last, data, len, origin);
+	}
+
+	/* i = the first segment not wholly below addr in this alt. */
+	lo = 0;
+	hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const stp_segment *s = &img->segs[mid];
+
+		if (s->alt < alt || (s->alt == alt && seg_end(s) <= addr))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	i = lo;
+	if (i < n && img->segs[i].alt == alt && img->segs[i].addr < end)
+		return overlap(ctx, p, i, addr, data, end, origin);
+
+	prev = i > 0 && img->segs[i - 1].alt == alt &&
+	       seg_end(&img->segs[i - 1]) == addr;
+	next = i < n && img->segs[i].alt == alt && img->segs[i].addr == end;
+
+	if (prev) {
+		stp_status st = seg_append(ctx, p, i - 1, data, len, origin);
+
+		if (st != STP_OK || !next)
+			return st;
+		/* The new data closed the gap: fold segment i into i-1. */
+		st = seg_append(ctx, p, i - 1, img->segs[i].data,
+		                img->segs[i].len, origin);
+		if (st != STP_OK)
+			return st;
+		seg_remove(p, i);
+		p->last = i - 1;
+		return STP_OK;
+	}
+	if (next) {
+		/* Rare (records in descending order): prepend. */
+		stp_segment *s = &img->segs[i];
+		char *o = strdup(origin);
+
+		if (!o || !seg_reserve(p, i, (size_t)s->len + len)) {
+			free(o);
+			return nomem(ctx, origin);
+		}
+		memmove(s->data + len, s->data, s->len);
+		memcpy(s->data, data, len);
+		s->len += (uint32_t)len;
+		s->addr = addr;
+		/* The origin names the segment's lowest byte. */
+		free(p->origin[i]);
+		p->origin[i] = o;
+		p->last = i;
+		return STP_OK;
+	}
+
+	/* A new segment at i. */
+	{
+		uint8_t *d = malloc(len);
+		char *o = strdup(origin);
+
+		if (!d || !o || !segs_reserve(p, n + 1)) {
+			free(d);
+			free(o);
+			return nomem(ctx, origin);
+		}
+		memmove(&img->segs[i + 1], &img->segs[i],
+		        (n - i) * sizeof(*img->segs));
+		memmove(&p->origin[i + 1], &p->origin[i],
+		        (n - i) * sizeof(*p->origin));
+		memmove(&p->dcap[i + 1], &p->dcap[i], (n - i) * sizeof(*p->dcap));
+		memcpy(d, data, len);
+		img->segs[i] = (stp_segment){
+			.addr = addr, .len = (uint32_t)len, .data = d, .alt = alt,
+		};
+		p->origin[i] = o;
+		p->dcap[i] = len;
+		img->nsegs = n + 1;
+		p->last = i;
+	}
+	return STP_OK;
+}
+
+uint64_t stp_image_size(const stp_image *img)
+{
+	uint64_t total = 0;
+	size_t i;
+
+	if (!img)
+		return 0;
+	for (i = 0; i < img->nsegs; i++)
+		total += img->segs[i].len;
+	return total;
+}
+
+void stp_image_span(const stp_image *img, uint32_t *lo, uint32_t *hi)
+{
+	uint64_t l = UINT64_MAX, h = 0;
+	size_t i;
+
+	for (i = 0; img && i < img->nsegs; i++) {
+		if (img->segs[i].addr < l)
+			l = img->segs[i].addr;
+		if (seg_end(&img->segs[i]) > h)
+			h = seg_end(&img->segs[i]);
+	}
+	if (h == 0)
+		l = 0;
+	/* Data ending at the very top of the address space would make
+	 * highest+1 wrap to 0; 0xFFFFFFFF keeps hi >= lo for callers. */
+	if (h > UINT32_MAX)
+		h = UINT32_MAX;
+	if (lo)
+		*lo = (uint32_t)l;
+	if (hi)
+		*hi = (uint32_t)h;
+}
+
+bool stp_image_multi_alt(const stp_image *img)
+{
+	return img->nsegs > 0 &&
+	       img->segs[0].alt != img->segs[img->nsegs - 1].alt;
+}
+
+/* ---- small helpers shared with the formats ---- */
+
+int stp_hexval(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+bool stp_next_line(const uint8_t *buf, size_t len, size_t *pos,
+                   const uint8_t **line, size_t *linelen)
+{
+	size_t s = *pos, e;
+
+	if (s >= len)
+		return false;
+	e = s;
+	while (e < len && buf[e] != '\n' && buf[e] != '\r')
+		e++;
+	*line = buf + s;
+	*linelen = e - s;
+	/* CR, LF and CRLF all end a line; a lone CR counts as a line end
+	 * (old Mac files) and CRLF is one end, not an empty line. */
+	if (e < len && buf[e] == '\r')
+		e++;
+	if (e < len && buf[e] == '\n')
+		e++;
+	*pos = e;
+	return true;
+}
+
+static void obuf_grow(stp_obuf *b, size_t more)
+{
+	size_t cap;
+	uint8_t *p;
+
+	if (b->oom)
+		return;
+	if (more > SIZE_MAX - b->len) {
+		b->oom = true;
+		return;
+	}
+	if (b->len + more <= b->cap)
+		return;
+	cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + more)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p) {
+		b->oom = true;
+		return;
+	}
+	b->p = p;
+	b->cap = cap;
+}
+
+void stp_obuf_put(stp_obuf *b, const void *data, size_t len)
+{
+	obuf_grow(b, len);
+	if (b->oom || len == 0)
+		return;
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+}
+
+void stp_obuf_putc(stp_obuf *b, uint8_t c)
+{
+	stp_obuf_put(b, &c, 1);
+}
+
+void stp_obuf_le16(stp_obuf *b, uint16_t v)
+{
+	uint8_t x[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+
+	stp_obuf_put(b, x, 2);
+}
+
+void stp_obuf_le32(stp_obuf *b, uint32_t v)
+{
+	uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
+	                (uint8_t)(v >> 24)};
+
+	stp_obuf_put(b, x, 4);
+}
+
+void stp_obuf_printf(stp_obuf *b, const char *fmt, ...)
+{
+	char tmp[160];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	/* The writers only print short records; longer is a bug. */
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		b->oom = true;
+		return;
+	}
+	stp_obuf_put(b, tmp, (size_t)n);
+}
+
+/* ---- format names ---- */
+
+static const char *const fmt_names[STP_FMT_COUNT] = {
+	[STP_FMT_AUTO] = "auto",
+	[STP_FMT_BIN] = "bin",
+	[STP_FMT_IHEX] = "ihex",
+	[STP_FMT_SREC] = "srec",
+	[STP_FMT_ELF] = "elf",
+	[STP_FMT_DFUSE] = "dfuse",
+	[STP_FMT_DFU] = "dfu-suffix",
+};
+
+const char *stp_image_format_name(stp_image_format fmt)
+{
+	if ((unsigned)fmt >= STP_FMT_COUNT)
+		return "unknown";
+	return fmt_names[fmt];
+}
+
+static const struct {
+	const char *name;
+	stp_image_format fmt;
+} fmt_aliases[] = {
+	{"bin", STP_FMT_BIN}, {"binary", STP_FMT_BIN}, {"raw", STP_FMT_BIN},
+	{"hex", STP_FMT_IHEX}, {"ihex", STP_FMT_IHEX}, {"ihx", STP_FMT_IHEX},
+	{"intel", STP_FMT_IHEX},
+	{"srec", STP_FMT_SREC}, {"s19", STP_FMT_SREC}, {"s28", STP_FMT_SREC},
+	{"s37", STP_FMT_SREC}, {"mot", STP_FMT_SREC}, {"motorola", STP_FMT_SREC},
+	{"elf", STP_FMT_ELF}, {"axf", STP_FMT_ELF},
+	/* A .dfu file from ST tools is DfuSe; the plain suffix format is
+	 * asked for by its own name (and detected by content anyway). */
+	{"dfu", STP_FMT_DFUSE}, {"dfuse", STP_FMT_DFUSE},
+	{"dfu-suffix", STP_FMT_DFU}, {"dfusuffix", STP_FMT_DFU},
+};
+
+stp_image_format stp_image_format_from_name(const char *s)
+{
+	size_t i;
+
+	if (!s)
+		return STP_FMT_AUTO;
+	for (i = 0; i < sizeof(fmt_aliases) / sizeof(fmt_aliases[0]); i++)
+		if (strcasecmp(s, fmt_aliases[i].name) == 0)
+			return fmt_aliases[i].fmt;
+	return STP_FMT_AUTO;
+}
+
+stp_image_format stp_image_format_from_path(const char *path)
+{
+	const char *slash, *dot;
+
+	if (!path)
+		return STP_FMT_AUTO;
+	slash = strrchr(path, '/');
+	dot = strrchr(slash ? slash + 1 : path, '.');
+	if (!dot || dot[1] == '\0')
+		return STP_FMT_AUTO;
+	return stp_image_format_from_name(dot + 1);
+}
+
+/* ---- detection and dispatch ---- */
+
+stp_image_format stp_image_detect(const uint8_t *buf, size_t len,
+                                  const char *name)
+{
+	stp_image_format f;
+
+	if (buf && len >= 4 && memcmp(buf, "\x7f" "ELF", 4) == 0)
+		return STP_FMT_ELF;
+	if (buf && len >= 5 && memcmp(buf, "DfuSe", 5) == 0)
+		return STP_FMT_DFUSE;
+	if (buf && stp_has_dfu_suffix(buf, len))
+		return STP_FMT_DFU;
+	if (buf && stp_looks_ihex(buf, len))
+		return STP_FMT_IHEX;
+	if (buf && stp_looks_srec(buf, len))
+		return STP_FMT_SREC;
+	f = stp_image_format_from_path(name);
+	/* Anything else is taken as raw bytes. */
+	return f == STP_FMT_AUTO ? STP_FMT_BIN : f;
+}
+
+stp_status stp_image_parse(stp_ctx *ctx, const uint8_t *buf, size_t len,
+                           stp_image_format fmt, const char *name,
+                           uint32_t base, stp_image **out)
+{
+	stp_image *img;
+	stp_status st;
+
+	if (!out)
+		return stp_fail(ctx, STP_ERR_ARG, NULL,
+		                "stp_image_parse: no output pointer");
+	*out = NULL;
+	if (!buf && len)
+		return stp_fail(ctx, STP_ERR_ARG, NULL,
+		                "stp_image_parse: no buffer");
+	if (!name)
+		name = "image";
+	if ((unsigned)fmt >= STP_FMT_COUNT)
+		return stp_fail(ctx, STP_ERR_ARG, NULL,
+		                "%s: unknown image format %d", name, (int)fmt);
+	if (fmt == STP_FMT_AUTO)
+		fmt = stp_image_detect(buf, len, name);
+	if (len == 0)
+		return stp_fail(ctx, STP_ERR_IMAGE, NULL,
+		                "%s: the file is empty", name);
+	img = stp_image_new();
+	if (!img)
+		return nomem(ctx, name);
+
+	switch (fmt) {
+	case STP_FMT_BIN:
+		st = stp_read_bin(ctx, buf, len, name, base, img);
+		break;
+	case STP_FMT_IHEX:
+		st = stp_read_ihex(ctx, buf, len, name, img);
+		break;
+	case STP_FMT_SREC:
+		st = stp_read_srec(ctx, buf, len, name, img);
+		break;
+	case STP_FMT_ELF:
+		st = stp_read_elf(ctx, buf, len, name, img);
+		break;
+	case STP_FMT_DFUSE:
+		st = stp_read_dfuse(ctx, buf, len, name, img);
+		break;
+	case STP_FMT_DFU:
+		st = stp_read_dfu(ctx, buf, len, name, base, img);
+		break;
+	default:
+		st = stp_fail(ctx, STP_ERR_INTERNAL, NULL,
+		              "%s: no reader for format %d", name, (int)fmt);
+		break;
+	}
+	/* A file without a single data byte is surely not what the user
+	 * meant to program. */
+	if (st == STP_OK && img->nsegs == 0)
+		st = stp_fail(ctx, STP_ERR_IMAGE, NULL,
+		              "%s: the %s file holds no data", name,
+		              stp_image_format_name(fmt));
+	if (st != STP_OK) {
+		stp_image_free(img);
+		return st;
+	}
+	*out = img;
+	return STP_OK;
+}
+
+stp_status stp_image_load(stp_ctx *ctx, const char *path,
+                          stp_image_format fmt, uint32_t base,
+                          stp_image **out)
+{
+	uint8_t *buf = NULL, *nb;
+	size_t len = 0, cap = 0, n;
+	stp_status st;
+	FILE *f;
+
+	if (!out)
+		return stp_fail(ctx, STP_ERR_ARG, NULL,
+		                "stp_image_load: no output pointer");
+	*out = NULL;
+	if (!path)
+		return stp_fail(ctx, STP_ERR_ARG, NULL,
+		                "stp_image_load: no path");
+	f = fopen(path, "rb");
+	if (!f)
+		return stp_fail(ctx, STP_ERR_FILE, NULL, "%s: cannot open: %s",
+		                path, strerror(errno));
+	/* A regular file is read into a buffer of its size (plus one byte
+	 * to see the end); pipes and growing files fall back to doubling. */
+	{
+		struct stat sb;
+
+		if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    (uint64_t)sb.st_size < SIZE_MAX / 2)
+			cap = (size_t)sb.st_size + 1;
+		buf = malloc(cap ? cap : 1);
+		if (!buf) {
+			fclose(f);
+			return nomem(ctx, path);
+		}
+	}
+	for (;;) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 65536;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return nomem(ctx, path);
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		int e = errno;
+
+		free(buf);
+		fclose(f);
+		return stp_fail(ctx, STP_ERR_FILE, NULL, "%s: read error: %s",
+		                path, strerror(e));
+	}
+	fclose(f);
+	st = stp_image_parse(ctx, buf, len, fmt, path, base, out);
+	free(buf);
+	return st;
+}
+
+stp_status stp_image_write(stp_ctx *ctx, const stp_image *img,
+                           stp_image_format fmt, const stp_write_opts *opts,
+                           uint8_t **out, size_t *outlen)
+{
+	static const stp_write_opts defaults = {.fill = 0xFF};
+	stp_obuf b = {0};
+	stp_status st;
+
+	if (!out || !outlen || !img)
+		return stp_fail(ctx, STP_ERR_ARG, NULL,
+		                "stp_image_write: missing argument");
+	*out = NULL;
+	*outlen = 0;
+	if (!opts)
+		opts = &defaults;
+	if (img->nsegs == 0)
+		return stp_fail(ctx, STP_ERR_IMAGE, NULL,
+		                "the image holds no data to write");
+	switch (fmt) {
+	case STP_FMT_BIN:
+		st = stp_write_bin(ctx, img, opts, &b);
+		break;
+	case STP_FMT_IHEX:
+		st = stp_write_ihex(ctx, img, opts, &b);
+		break;
+	case STP_FMT_SREC:
+		st = stp_write_srec(ctx, img, opts, &b);
+		break;
+	case STP_FMT_DFUSE:
+		st = stp_write_dfuse(ctx, img, opts, &b);
+		break;
+	case STP_FMT_DFU:
+		st = stp_write_dfu(ctx, img, opts, &b);
+		break;
+	case STP_FMT_ELF:
+		st = stp_fail(ctx, STP_ERR_UNSUPPORTED,
+		              "write bin, ihex, srec or dfuse instead",
+		              "writing ELF files is not supported");
+		break;
+	default:
+		st = stp_fail(ctx, STP_ERR_ARG,
+		              "name the output format (bin, ihex, srec, dfuse)",
+		              "no output format given");
+		break;
+	}
+	if (st == STP_OK && b.oom)
+		st = stp_fail(ctx, STP_ERR_NOMEM, NULL,
+		              "out of memory while writing a %s image",
+		              stp_image_format_name(fmt));
+	if (st != STP_OK) {
+		free(b.p);
+		return st;
+	}
+	*out = b.p;
+	*outlen = b.len;
+	return STP_OK;
+}
+
+stp_status stp_image_save(stp_ctx *ctx, const stp_image *img,
+                          const char *path, stp_image_format fmt,
+                          const stp_write_opts *opts)
+{
+	uint8_t *buf;
+	size_t len;
+	stp_status st;
+	FILE *f;
+
+	if (!path)
+		return stp_fail(ctx, STP_ERR_ARG, NULL,
+		                "stp_image_save: no path");
+	if (fmt == STP_FMT_AUTO) {
+		fmt = stp_image_format_from_path(path);
+		if (fmt == STP_FMT_AUTO)
+			return stp_fail(ctx, STP_ERR_ARG,
+			                "name the format, or use an extension "
+			                "such as .bin, .hex, .srec or .dfu",
+			                "%s: cannot tell the output format from "
+			                "the file name", path);
+	}
+	st = stp_image_write(ctx, img, fmt, opts, &buf, &len);
+	if (st != STP_OK)
+		return st;
+	f = fopen(path, "wb");
+	if (!f) {
+		st = stp_fail(ctx, STP_ERR_FILE, NULL, "%s: cannot create: %s",
+		              path, strerror(errno));
+		free(buf);
+		return st;
+	}
+	if (fwrite(buf, 1, len, f) != len || fflush(f) != 0) {
+		int e = errno;
+
+		fclose(f);
+		remove(path);
+		free(buf);
+		return stp_fail(ctx, STP_ERR_FILE, NULL, "%s: write error: %s",
+		                path, strerror(e));
+	}
+	free(buf);
+	if (fclose(f) != 0) {
+		int e = errno;
+
+		remove(path);
+		return stp_fail(ctx, STP_ERR_FILE, NULL, "%s: write error: %s",
+		                path, strerror(e));
+	}
+	return STP_OK;
+}
