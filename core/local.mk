@@ -6,7 +6,10 @@ core_libstmprog_la_SOURCES = \
 	core/portspec.c \
 	core/backend_loader.c \
 	core/registry.h \
-	core/target.c
+	core/target.c \
+	core/plan.c \
+	core/engine.c \
+	core/crc.c
 core_libstmprog_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DSTP_BACKEND_DIR='"$(backenddir)"' \
 	-DSTP_BUILD_LIBDIR='"$(abs_top_builddir)/core/.libs"' \
@@ -21,7 +24,8 @@ stmproginclude_HEADERS = \
 	core/include/stmprog/image.h \
 	core/include/stmprog/portspec.h \
 	core/include/stmprog/target.h \
-	core/include/stmprog/backend.h
+	core/include/stmprog/backend.h \
+	core/include/stmprog/plan.h
 
 pkgconfig_DATA = core/libstmprog.pc
 EXTRA_DIST += core/libstmprog.pc.in

@@ -10,6 +10,8 @@
 #include "commands.h"
 #include "stmprog/backend.h"
 #include "stmprog/chip.h"
+#include "stmprog/image.h"
+#include "stmprog/plan.h"
 #include "stmprog/portspec.h"
 #include "stmprog/target.h"
 
@@ -18,7 +20,47 @@ typedef struct run {
 	stp_ctx *ctx;
 	output *out;
 	stp_target *target;      /* opened on the first command that needs it */
+	stp_image *images[CLI_MAX_COMMANDS]; /* -d files, loaded before connecting */
+	bool flash_erased;       /* -e all ran: the flash is blank */
+	bool downloaded;         /* a -d ran (for -v) */
 } run;
+
+/* The format forced with --format, for reading or writing. */
+static stp_status forced_format(run *r, stp_image_format *fmt)
+{
+	*fmt = STP_FMT_AUTO;
+	if (!r->c->format)
+		return STP_OK;
+	*fmt = stp_image_format_from_name(r->c->format);
+	if (*fmt == STP_FMT_AUTO)
+		return stp_fail(r->ctx, STP_ERR_ARG, "use bin, hex, srec, elf or dfu",
+		                "--format %s: unknown format", r->c->format);
+	return STP_OK;
+}
+
+/* Loads one input image; a raw binary goes to ADDRESS, --base, or the
+ * usual flash base. */
+static stp_status load_image(run *r, const char *path, bool has_addr,
+                             uint32_t addr, stp_image **img)
+{
+	stp_image_format fmt;
+	uint32_t base = has_addr ? addr : r->c->has_base ? r->c->base : 0x08000000u;
+	stp_status st = forced_format(r, &fmt);
+
+	if (st)
+		return st;
+	st = stp_image_load(r->ctx, path, fmt, base, img);
+	if (st)
+		return st;
+	if (has_addr && fmt != STP_FMT_BIN &&
+	    stp_image_format_from_path(path) != STP_FMT_BIN &&
+	    stp_image_format_from_path(path) != STP_FMT_AUTO)
+		stp_log(r->ctx, STP_LOG_WARN,
+		        "%s carries its own addresses; the address 0x%08X given "
+		        "after it is ignored",
+		        path, addr);
+	return STP_OK;
+}
 
 /* ---- commands without a device ------------------------------------- */
 
@@ -80,6 +122,137 @@ static stp_status cmd_backends(run *r, const cli_command *cmd)
 	return STP_OK;
 }
 
+static stp_status cmd_chips(run *r, const cli_command *cmd)
+{
+	size_t n;
+	const stp_chip *t = stp_chip_table(&n);
+	char ifs[128];
+
+	output_say(r->out, "PID    family  flash     interfaces             name\n");
+	for (size_t i = 0; i < n; i++)
+		output_say(r->out, "0x%03X  %-6s  %5u KiB %-22s %s\n", t[i].pid,
+		           t[i].family, t[i].flash_size / 1024,
+		           stp_interfaces_str(t[i].interfaces, ifs, sizeof(ifs)),
+		           t[i].name);
+	output_say(r->out, "%zu chips\n", n);
+	return STP_OK;
+}
+
+static stp_status find_chip(run *r, const char *what, const stp_chip **chip)
+{
+	bool ambiguous = false;
+
+	*chip = stp_chip_find(what, &ambiguous);
+	if (!*chip)
+		return stp_fail(r->ctx, STP_ERR_NOT_FOUND,
+		                "stmprog --chips lists the chips by PID and name",
+		                ambiguous ? "'%s' matches more than one chip; be more "
+		                            "precise or give the PID"
+		                          : "no chip matches '%s'",
+		                what);
+	return STP_OK;
+}
+
+static stp_status cmd_chip(run *r, const cli_command *cmd)
+{
+	const stp_chip *c;
+	stp_geometry geo;
+	char ifs[128];
+	stp_status st;
+
+	if ((st = find_chip(r, r->c->chip, &c)))
+		return st;
+	if ((st = stp_chip_geometry(r->ctx, c, 0, &geo)))
+		return st;
+	output_say(r->out, "%s\n  PID 0x%03X, family %s\n", c->name, c->pid, c->family);
+	output_say(r->out, "  flash: up to %u KiB at 0x%08X, %u bank(s), %zu erase units\n",
+	           c->flash_size / 1024, c->flash_base, geo.nbanks, geo.nunits);
+	output_say(r->out, "  layout: %s\n", c->layout);
+	output_say(r->out, "  program unit: %u bytes, erased value 0x%02X\n",
+	           c->program_unit, c->erased_value);
+	if (c->flash_size_reg)
+		output_say(r->out, "  flash size register: 0x%08X\n", c->flash_size_reg);
+	output_say(r->out, "  bootloader RAM free for users: 0x%08X..0x%08X\n",
+	           c->ram_start, c->ram_end ? c->ram_end - 1 : 0);
+	output_say(r->out, "  system memory: 0x%08X..0x%08X\n", c->sysmem_start,
+	           c->sysmem_end - 1);
+	output_say(r->out, "  option bytes: %u bytes at 0x%08X\n", c->ob_size, c->ob_start);
+	if (c->otp_size)
+		output_say(r->out, "  OTP: %u bytes at 0x%08X\n", c->otp_size, c->otp_start);
+	output_say(r->out, "  unique ID: 0x%08X\n", c->uid_addr);
+	output_say(r->out, "  bootloader interfaces: %s\n",
+	           stp_interfaces_str(c->interfaces, ifs, sizeof(ifs)));
+	if (c->quirks & STP_QUIRK_EMPTY_CHECK)
+		output_say(r->out, "  quirk: empty check (boots the bootloader while "
+		                   "the first flash word is erased)\n");
+	if (c->quirks & STP_QUIRK_DFU_LAYOUT_WRONG)
+		output_say(r->out, "  quirk: the DFU ROM's memory-layout string is "
+		                   "wrong; stmprog uses this table\n");
+	if (c->quirks & STP_QUIRK_NO_MASS_ERASE)
+		output_say(r->out, "  quirk: no mass erase command\n");
+	if (c->quirks & STP_QUIRK_OB_RELOAD)
+		output_say(r->out, "  quirk: option bytes need a reload to apply\n");
+	output_say(r->out, "  typical times: unit erase %u ms, mass erase %u ms, "
+	                   "program %u us per unit\n",
+	           c->page_erase_ms, c->mass_erase_ms, c->program_us);
+	stp_geometry_release(&geo);
+	return STP_OK;
+}
+
+static stp_status cmd_convert(run *r, const cli_command *cmd)
+{
+	stp_image *in = NULL, *aligned = NULL;
+	stp_image_format in_fmt = STP_FMT_AUTO, out_fmt;
+	stp_write_opts wo = {.fill = 0xFF};
+	uint32_t base = r->c->has_base ? r->c->base : 0x08000000u;
+	stp_status st;
+
+	/* --format names the output format; the input is detected. */
+	if ((st = forced_format(r, &out_fmt)))
+		return st;
+	if (out_fmt == STP_FMT_AUTO)
+		out_fmt = stp_image_format_from_path(cmd->file2);
+	if (out_fmt == STP_FMT_AUTO || out_fmt == STP_FMT_ELF)
+		return stp_fail(r->ctx, STP_ERR_ARG,
+		                "name the output .bin, .hex, .srec/.s19 or .dfu, or "
+		                "give --format",
+		                "cannot tell which format to write %s in", cmd->file2);
+	if ((st = stp_image_load(r->ctx, cmd->file, in_fmt, base, &in)))
+		return st;
+	if (r->c->chip) {
+		const stp_chip *chip;
+		stp_geometry geo;
+		stp_plan_opts po = {.image_name = cmd->file};
+		stp_plan *plan;
+
+		if ((st = find_chip(r, r->c->chip, &chip)))
+			goto out;
+		if ((st = stp_chip_geometry(r->ctx, chip, 0, &geo)))
+			goto out;
+		/* The same validation as a download: it must fit the chip. */
+		st = stp_plan_build(r->ctx, in, &geo, &po, &plan);
+		stp_plan_free(plan);
+		stp_geometry_release(&geo);
+		if (st)
+			goto out;
+		wo.fill = chip->erased_value;
+		if ((st = stp_image_aligned(r->ctx, in, chip->program_unit,
+		                            chip->erased_value, &aligned)))
+			goto out;
+		output_say(r->out, "Aligned and padded to %u-byte units with 0x%02X for %s\n",
+		           chip->program_unit, chip->erased_value, chip->name);
+	}
+	st = stp_image_save(r->ctx, aligned ? aligned : in, cmd->file2, out_fmt, &wo);
+	if (!st)
+		output_say(r->out, "Wrote %s (%s, %llu bytes of data)\n", cmd->file2,
+		           stp_image_format_name(out_fmt),
+		           (unsigned long long)stp_image_size(aligned ? aligned : in));
+out:
+	stp_image_free(aligned);
+	stp_image_free(in);
+	return st;
+}
+
 /* ---- commands on a device ------------------------------------------ */
 
 static stp_status open_target(run *r)
@@ -134,7 +307,9 @@ static stp_status cmd_erase(run *r, const cli_command *cmd)
 	if (cmd->all) {
 		req.kind = STP_ERASE_MASS;
 		output_say(r->out, "Erasing all of the flash\n");
-		return stp_target_erase(r->target, &req);
+		st = stp_target_erase(r->target, &req);
+		r->flash_erased = st == STP_OK;
+		return st;
 	}
 	if ((st = target_geometry(r, &geo)))
 		return st;
@@ -171,6 +346,7 @@ static stp_status cmd_erase(run *r, const cli_command *cmd)
 	st = stp_target_erase(r->target, &req);
 	if (!st)
 		stp_progress(r->ctx, STP_PHASE_ERASE, n, n);
+	r->flash_erased = false;
 out:
 	free(units);
 	stp_geometry_release(&geo);
@@ -210,6 +386,60 @@ static stp_status cmd_upload(run *r, const cli_command *cmd)
 out:
 	free(buf);
 	return st;
+}
+
+static int command_index(run *r, const cli_command *cmd)
+{
+	return (int)(cmd - r->c->cmds);
+}
+
+static void download_opts(run *r, const cli_command *cmd, stp_program_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->flash_erased = r->flash_erased;
+	o->skip_matching = !r->flash_erased;
+	o->image_name = cmd->file;
+}
+
+static stp_status cmd_download(run *r, const cli_command *cmd)
+{
+	stp_program_opts o;
+	stp_program_report rep;
+	stp_status st;
+
+	download_opts(r, cmd, &o);
+	st = stp_program(r->ctx, r->target, r->images[command_index(r, cmd)], &o, &rep);
+	if (st)
+		return st;
+	r->downloaded = true;
+	/* The flash now holds this image, no longer blank. */
+	r->flash_erased = false;
+	if (rep.units_erased == 0 && !rep.mass_erased && rep.bytes_written == 0)
+		output_say(r->out, "%s: the flash already holds this image "
+		                   "(%zu unit(s) compared, nothing written)\n",
+		           cmd->file, rep.units_skipped);
+	else
+		output_say(r->out, "%s: %s%zu unit(s) erased, %zu unchanged unit(s) "
+		                   "skipped, %llu bytes written, %llu bytes verified "
+		                   "by %s\n",
+		           cmd->file, rep.mass_erased ? "mass erase, " : "",
+		           rep.units_erased, rep.units_skipped,
+		           (unsigned long long)rep.bytes_written,
+		           (unsigned long long)rep.bytes_verified,
+		           rep.verified_by_crc ? "device CRC" : "read-back");
+	return STP_OK;
+}
+
+static stp_status cmd_verify(run *r, const cli_command *cmd)
+{
+	/* Every download is verified before it reports success, so -v only
+	 * has to make sure there was one to verify. */
+	if (!r->downloaded)
+		return stp_fail(r->ctx, STP_ERR_ARG,
+		                "write -d FILE before -v (downloads are always verified)",
+		                "-v verifies a download, and none came before it");
+	output_say(r->out, "Verified\n");
+	return STP_OK;
 }
 
 static stp_status cmd_go(run *r, const cli_command *cmd)
@@ -269,17 +499,53 @@ static const struct {
 } table[] = {
 	{CMD_LIST, false, cmd_list},
 	{CMD_BACKENDS, false, cmd_backends},
+	{CMD_CHIPS, false, cmd_chips},
+	{CMD_CHIP, false, cmd_chip},
+	{CMD_CONVERT, false, cmd_convert},
 	{CMD_ERASE, true, cmd_erase},
+	{CMD_DOWNLOAD, true, cmd_download},
+	{CMD_VERIFY, true, cmd_verify},
 	{CMD_UPLOAD, true, cmd_upload},
 	{CMD_GO, true, cmd_go},
 	{CMD_OB, true, cmd_ob},
 	{CMD_RDU, true, cmd_rdu},
 };
 
+/* Everything that can be checked before the device is touched: every
+ * input file is loaded, and once connected, every download is planned
+ * against the chip.  A bad file fails here, before any erase. */
+static stp_status prepare(run *r)
+{
+	const cli *c = r->c;
+	stp_status st;
+
+	for (int i = 0; i < c->ncmds; i++) {
+		const cli_command *cmd = &c->cmds[i];
+		if (cmd->kind == CMD_DOWNLOAD &&
+		    (st = load_image(r, cmd->file, cmd->has_addr, cmd->addr,
+		                     &r->images[i])))
+			return st;
+	}
+	if (!cli_needs_target(c))
+		return STP_OK;
+	if ((st = open_target(r)))
+		return st;
+	for (int i = 0; i < c->ncmds; i++) {
+		const cli_command *cmd = &c->cmds[i];
+		stp_program_opts o;
+		if (cmd->kind != CMD_DOWNLOAD)
+			continue;
+		download_opts(r, cmd, &o);
+		if ((st = stp_program_check(r->ctx, r->target, r->images[i], &o)))
+			return st;
+	}
+	return STP_OK;
+}
+
 int commands_run(const cli *c, stp_ctx *ctx, output *out)
 {
-	run r = {c, ctx, out, NULL};
-	stp_status st = STP_OK;
+	run r = {.c = c, .ctx = ctx, .out = out};
+	stp_status st = prepare(&r);
 
 	for (int i = 0; i < c->ncmds && !st; i++) {
 		const cli_command *cmd = &c->cmds[i];
@@ -289,8 +555,8 @@ int commands_run(const cli *c, stp_ctx *ctx, output *out)
 			if (table[k].kind == cmd->kind)
 				break;
 		if (k == sizeof(table) / sizeof(table[0])) {
-			st = stp_fail(ctx, STP_ERR_UNSUPPORTED, NULL,
-			              "this build of stmprog cannot run that command yet");
+			st = stp_fail(ctx, STP_ERR_INTERNAL, NULL,
+			              "command %d has no runner", (int)cmd->kind);
 			break;
 		}
 		if (table[k].needs_target && (st = open_target(&r)))
@@ -298,5 +564,7 @@ int commands_run(const cli *c, stp_ctx *ctx, output *out)
 		st = table[k].fn(&r, cmd);
 	}
 	stp_target_close(r.target);
+	for (int i = 0; i < c->ncmds; i++)
+		stp_image_free(r.images[i]);
 	return st ? output_failure(out, ctx, st) : EXIT_OK;
 }

@@ -37,18 +37,22 @@ static void on_progress(void *user, stp_phase phase, uint64_t done,
 
 	if (o->verbosity == 0)
 		return;
-	if (o->log && done == total)
-		fprintf(o->log, "progress: %s %llu/%llu bytes\n", names[phase],
+	if (o->log && done == total && total)
+		fprintf(o->log, "progress: %s %llu/%llu\n", names[phase],
 		        (unsigned long long)done, (unsigned long long)total);
+	const char *what = phase == STP_PHASE_ERASE ? "units" : "bytes";
+
+	if (total == 0)
+		return;
 	if (!isatty(STDERR_FILENO)) {
 		/* Logs and pipes get one line per finished phase, not a bar. */
 		if (done == total)
-			fprintf(stderr, "%s: %llu bytes\n", names[phase],
-			        (unsigned long long)total);
+			fprintf(stderr, "%s: %llu %s\n", names[phase],
+			        (unsigned long long)total, what);
 		return;
 	}
-	fprintf(stderr, "\r%-10s %3u%% %llu/%llu bytes", names[phase], pct,
-	        (unsigned long long)done, (unsigned long long)total);
+	fprintf(stderr, "\r%-10s %3u%% %llu/%llu %s", names[phase], pct,
+	        (unsigned long long)done, (unsigned long long)total, what);
 	o->progress_shown = 1;
 	if (done == total) {
 		fputc('\n', stderr);

@@ -30,9 +30,21 @@ TEST_HELPERS = tests/test_helpers.c
 
 if HAVE_CRITERION
 check_PROGRAMS += tests/test_portspec tests/test_loader tests/test_cli \
-	tests/test_frontend
+	tests/test_frontend tests/test_plan tests/test_program tests/test_convert
 TESTS += tests/test_portspec tests/test_loader tests/test_cli \
-	tests/test_frontend
+	tests/test_frontend tests/test_plan tests/test_program tests/test_convert
+
+tests_test_convert_SOURCES = tests/test_convert.c $(TEST_HELPERS)
+tests_test_convert_CFLAGS = $(TEST_CFLAGS)
+tests_test_convert_LDADD = $(TEST_LIBS)
+
+tests_test_program_SOURCES = tests/test_program.c $(TEST_HELPERS)
+tests_test_program_CFLAGS = $(TEST_CFLAGS)
+tests_test_program_LDADD = $(TEST_LIBS)
+
+tests_test_plan_SOURCES = tests/test_plan.c
+tests_test_plan_CFLAGS = $(TEST_CFLAGS)
+tests_test_plan_LDADD = $(TEST_LIBS)
 
 tests_test_portspec_SOURCES = tests/test_portspec.c
 tests_test_portspec_CFLAGS = $(TEST_CFLAGS)

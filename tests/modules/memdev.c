@@ -6,6 +6,8 @@
  *   STP_MEMDEV_PID      the chip's PID (hex, default 413)
  *   STP_MEMDEV_FLASH    a file holding the flash across runs (optional)
  *   STP_MEMDEV_JOURNAL  a file every operation is appended to (optional)
+ *   STP_MEMDEV_STUCK    an address whose byte writes silently leave alone,
+ *                       as write-protected flash does (optional)
  */
 #include "config.h"
 
@@ -23,6 +25,7 @@ typedef struct memdev {
 	uint32_t size;
 	FILE *journal;
 	const char *flash_file;
+	long long stuck;        /* -1 = none */
 } memdev;
 
 static void note(memdev *m, const char *fmt, ...)
@@ -76,6 +79,9 @@ static stp_status md_open(stp_ctx *ctx, const stp_portspec *spec, void **out)
 	}
 	if (journal)
 		m->journal = fopen(journal, "a");
+	m->stuck = getenv("STP_MEMDEV_STUCK")
+	                   ? (long long)strtoul(getenv("STP_MEMDEV_STUCK"), NULL, 16)
+	                   : -1;
 	note(m, "open %s", spec->port);
 	*out = m;
 	return STP_OK;
@@ -138,7 +144,9 @@ static stp_status md_write(void *s, uint32_t addr, const uint8_t *buf,
 	if (!in_flash(m, addr, len))
 		return stp_fail(m->ctx, STP_ERR_NACK, NULL,
 		                "memdev: write at 0x%08X refused", addr);
-	memcpy(m->flash + (addr - m->chip->flash_base), buf, len);
+	for (uint32_t i = 0; i < len; i++)
+		if ((long long)(addr + i) != m->stuck)
+			m->flash[addr - m->chip->flash_base + i] = buf[i];
 	return STP_OK;
 }
 

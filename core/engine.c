@@ -1,0 +1,298 @@
+/* The engine: runs a plan on a target.  Validation and planning happen
+ * before the first erase; success is reported only after every byte
+ * written was compared, by read-back or by the device's CRC. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "stmprog/plan.h"
+
+/* Slices for progress reports and read-back buffers. */
+#define SLICE 4096u
+
+stp_status stp_target_geometry(stp_ctx *ctx, stp_target *t, stp_geometry *geo)
+{
+	const stp_device_info *info = stp_target_info(t);
+
+	if (!info->chip)
+		return stp_fail(ctx, STP_ERR_NOT_FOUND,
+		                "update stmprog, or report the PID so it can be added "
+		                "to the chip database",
+		                "PID 0x%03X is not in the chip database, so its flash "
+		                "layout is unknown",
+		                info->pid);
+	return stp_chip_geometry(ctx, info->chip, info->flash_size, geo);
+}
+
+static void plan_opts_for(stp_target *t, const stp_program_opts *o,
+                          stp_plan_opts *po)
+{
+	const stp_caps *caps = stp_target_caps(t);
+
+	memset(po, 0, sizeof(*po));
+	po->mass_erase = o->mass_erase;
+	po->flash_erased = o->flash_erased;
+	po->write_align = caps->write_align;
+	po->can_mass_erase = (caps->flags & STP_CAP_MASS_ERASE) != 0;
+	po->image_name = o->image_name;
+}
+
+stp_status stp_program_check(stp_ctx *ctx, stp_target *t,
+                             const stp_image *img, const stp_program_opts *o)
+{
+	stp_geometry geo;
+	stp_plan_opts po;
+	stp_plan *plan;
+	stp_status st;
+
+	if ((st = stp_target_geometry(ctx, t, &geo)))
+		return st;
+	plan_opts_for(t, o, &po);
+	st = stp_plan_build(ctx, img, &geo, &po, &plan);
+	stp_plan_free(plan);
+	stp_geometry_release(&geo);
+	return st;
+}
+
+/* Does the device already hold want at addr?  By CRC when the device
+ * computes them, else by reading until the first difference. */
+static stp_status unit_matches(stp_ctx *ctx, stp_target *t, const stp_block *b,
+                               uint8_t *scratch, bool *match)
+{
+	*match = false;
+	if (stp_target_caps(t)->flags & STP_CAP_CRC) {
+		uint32_t crc;
+		stp_status st = stp_target_crc(t, b->addr, b->len, &crc);
+		if (st)
+			return st;
+		*match = crc == stp_crc32_stm32(0xFFFFFFFFu, b->data, b->len);
+		return STP_OK;
+	}
+	/* A unit that differs usually differs at once: look at one small
+	 * block first, then read on in larger slices. */
+	uint32_t slice = stp_target_caps(t)->max_read;
+	for (uint32_t done = 0, n; done < b->len; done += n, slice = SLICE) {
+		stp_status st;
+		n = b->len - done < slice ? b->len - done : slice;
+		if ((st = stp_target_read(t, b->addr + done, scratch, n)))
+			return st;
+		if (memcmp(scratch, b->data + done, n))
+			return STP_OK;
+	}
+	*match = true;
+	return STP_OK;
+}
+
+/* Reads the touched units (or their CRCs) and plans again with what the
+ * device holds, so units that already match are left alone. */
+static stp_status replan_with_device(stp_ctx *ctx, stp_target *t,
+                                     const stp_image *img,
+                                     const stp_geometry *geo,
+                                     stp_plan_opts *po, stp_plan **plan)
+{
+	stp_plan *first = *plan;
+	uint8_t *current = malloc(geo->flash_size);
+	bool *known = calloc(geo->nunits, sizeof(*known));
+	uint8_t *scratch = malloc(SLICE);
+	stp_status st = STP_OK;
+	size_t matching = 0;
+
+	if (!current || !known || !scratch) {
+		st = stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < first->ntouched; i++) {
+		const stp_block *b = &first->touched[i];
+		const stp_erase_unit *u = stp_geometry_unit_at(geo, b->addr);
+		bool match;
+
+		if ((st = unit_matches(ctx, t, b, scratch, &match)))
+			goto out;
+		if (match) {
+			memcpy(current + (b->addr - geo->flash_base), b->data, b->len);
+			known[u - geo->units] = true;
+			matching++;
+		}
+	}
+	stp_log(ctx, STP_LOG_INFO, "%zu of %zu touched unit(s) already hold the image",
+	        matching, first->ntouched);
+	if (matching) {
+		stp_plan *again;
+		po->current = current;
+		po->known = known;
+		st = stp_plan_build(ctx, img, geo, po, &again);
+		po->current = NULL;
+		po->known = NULL;
+		if (!st) {
+			stp_plan_free(first);
+			*plan = again;
+		}
+	}
+out:
+	free(current);
+	free(known);
+	free(scratch);
+	return st;
+}
+
+static stp_status run_erase(stp_ctx *ctx, stp_target *t, const stp_plan *plan)
+{
+	const stp_caps *caps = stp_target_caps(t);
+	size_t batch = caps->max_erase_list ? caps->max_erase_list : plan->nerase;
+
+	if (plan->mass_erase) {
+		stp_erase_req req = {.kind = STP_ERASE_MASS};
+		stp_status st;
+		stp_progress(ctx, STP_PHASE_ERASE, 0, 1);
+		if ((st = stp_target_erase(t, &req)))
+			return st;
+		stp_progress(ctx, STP_PHASE_ERASE, 1, 1);
+		return STP_OK;
+	}
+	if (!plan->nerase)
+		return STP_OK;
+	for (size_t i = 0; i < plan->nerase; i += batch) {
+		stp_erase_req req = {.kind = STP_ERASE_UNITS, .units = plan->erase + i};
+		stp_status st;
+		req.nunits = plan->nerase - i < batch ? plan->nerase - i : batch;
+		stp_progress(ctx, STP_PHASE_ERASE, i, plan->nerase);
+		if ((st = stp_target_erase(t, &req)))
+			return st;
+	}
+	stp_progress(ctx, STP_PHASE_ERASE, plan->nerase, plan->nerase);
+	return STP_OK;
+}
+
+static stp_status run_writes(stp_ctx *ctx, stp_target *t, const stp_plan *plan)
+{
+	uint64_t done = 0;
+
+	for (size_t i = 0; i < plan->nwrites; i++) {
+		const stp_block *b = &plan->writes[i];
+		for (uint32_t off = 0; off < b->len; off += SLICE) {
+			uint32_t n = b->len - off < SLICE ? b->len - off : SLICE;
+			stp_status st;
+			stp_progress(ctx, STP_PHASE_WRITE, done, plan->write_bytes);
+			if ((st = stp_target_write(t, b->addr + off, b->data + off, n)))
+				return st;
+			done += n;
+		}
+	}
+	stp_progress(ctx, STP_PHASE_WRITE, done, plan->write_bytes);
+	return STP_OK;
+}
+
+static stp_status mismatch(stp_ctx *ctx, uint32_t addr, uint8_t want,
+                           uint8_t got, size_t ndiff, uint32_t span)
+{
+	return stp_fail(ctx, STP_ERR_VERIFY,
+	                "the flash may be write-protected (-ob displ shows it), "
+	                "or the transfer was corrupted; run the command again",
+	                "verify failed at 0x%08X: wrote 0x%02X, the device holds "
+	                "0x%02X (%zu of %u bytes differ in that block)",
+	                addr, want, got, ndiff, span);
+}
+
+/* Compares one slice by reading it back; names the first difference. */
+static stp_status readback_slice(stp_ctx *ctx, stp_target *t, uint32_t addr,
+                                 const uint8_t *want, uint32_t n,
+                                 uint8_t *scratch)
+{
+	stp_status st = stp_target_read(t, addr, scratch, n);
+	size_t ndiff = 0, first = 0;
+
+	if (st)
+		return st;
+	for (uint32_t i = 0; i < n; i++)
+		if (scratch[i] != want[i] && ndiff++ == 0)
+			first = i;
+	if (ndiff)
+		return mismatch(ctx, addr + (uint32_t)first, want[first],
+		                scratch[first], ndiff, n);
+	return STP_OK;
+}
+
+static stp_status run_verify(stp_ctx *ctx, stp_target *t, const stp_plan *plan,
+                             bool *by_crc)
+{
+	bool crc = (stp_target_caps(t)->flags & STP_CAP_CRC) != 0;
+	uint8_t *scratch = malloc(SLICE);
+	uint64_t done = 0;
+	stp_status st = STP_OK;
+
+	*by_crc = crc;
+	if (!scratch)
+		return stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < plan->nverify && !st; i++) {
+		const stp_block *b = &plan->verify[i];
+		for (uint32_t off = 0; off < b->len && !st; off += SLICE) {
+			uint32_t n = b->len - off < SLICE ? b->len - off : SLICE;
+			stp_progress(ctx, STP_PHASE_VERIFY, done, plan->verify_bytes);
+			if (crc) {
+				uint32_t got;
+				st = stp_target_crc(t, b->addr + off, n, &got);
+				if (!st && got != stp_crc32_stm32(0xFFFFFFFFu, b->data + off, n)) {
+					/* Find the byte when the device lets us read it. */
+					st = readback_slice(ctx, t, b->addr + off, b->data + off,
+					                    n, scratch);
+					if (!st)
+						st = stp_fail(ctx, STP_ERR_VERIFY,
+						              "run the command again",
+						              "verify failed: the device's CRC of "
+						              "0x%08X..0x%08X differs from the image's",
+						              b->addr + off, b->addr + off + n - 1);
+				}
+			} else {
+				st = readback_slice(ctx, t, b->addr + off, b->data + off, n,
+				                    scratch);
+			}
+			done += n;
+		}
+	}
+	free(scratch);
+	if (!st)
+		stp_progress(ctx, STP_PHASE_VERIFY, done, plan->verify_bytes);
+	return st;
+}
+
+stp_status stp_program(stp_ctx *ctx, stp_target *t, const stp_image *img,
+                       const stp_program_opts *o, stp_program_report *report)
+{
+	stp_geometry geo;
+	stp_plan_opts po;
+	stp_plan *plan = NULL;
+	stp_status st;
+
+	memset(report, 0, sizeof(*report));
+	if ((st = stp_target_geometry(ctx, t, &geo)))
+		return st;
+	plan_opts_for(t, o, &po);
+	/* Everything is validated here, before the device is touched. */
+	if ((st = stp_plan_build(ctx, img, &geo, &po, &plan)))
+		goto out;
+	if (o->skip_matching && !o->mass_erase && !o->flash_erased &&
+	    (st = replan_with_device(ctx, t, img, &geo, &po, &plan)))
+		goto out;
+	stp_log(ctx, STP_LOG_INFO,
+	        "plan: %s%zu unit(s) to erase, %zu skipped, %llu bytes to write "
+	        "in %zu block(s), %llu to verify",
+	        plan->mass_erase ? "mass erase, " : "", plan->nerase,
+	        plan->units_skipped, (unsigned long long)plan->write_bytes,
+	        plan->nwrites, (unsigned long long)plan->verify_bytes);
+	if ((st = run_erase(ctx, t, plan)))
+		goto out;
+	report->mass_erased = plan->mass_erase;
+	report->units_erased = plan->nerase;
+	report->units_skipped = plan->units_skipped;
+	if ((st = run_writes(ctx, t, plan)))
+		goto out;
+	report->bytes_written = plan->write_bytes;
+	if ((st = run_verify(ctx, t, plan, &report->verified_by_crc)))
+		goto out;
+	report->bytes_verified = plan->verify_bytes;
+out:
+	stp_plan_free(plan);
+	stp_geometry_release(&geo);
+	return st;
+}

@@ -1,0 +1,133 @@
+/* libstmprog: the program planner and the engine that runs a plan.
+ *
+ * The planner turns an image and a chip's flash geometry into exactly what
+ * must happen on the device: which erase units to erase (only the ones the
+ * image touches, or everything when asked or when that is the same), which
+ * aligned, padded blocks to write (blocks that equal the erased value right
+ * after an erase are not written), and what to verify.  It validates
+ * everything first: an image that does not fit, that lands in system
+ * memory, RAM or option bytes, or that is empty is refused before the
+ * device is touched, naming the first address at fault.
+ *
+ * Given what the device holds now, units whose bytes already match the
+ * image are skipped entirely, so re-flashing an image that changed in one
+ * sector touches one sector.
+ */
+#ifndef STMPROG_PLAN_H
+#define STMPROG_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stmprog/chip.h"
+#include "stmprog/context.h"
+#include "stmprog/image.h"
+#include "stmprog/target.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A run of bytes to write or verify; data points into the plan. */
+typedef struct stp_block {
+	uint32_t addr;
+	uint32_t len;
+	const uint8_t *data;
+} stp_block;
+
+typedef struct stp_plan_opts {
+	/* Erase everything with one command first (-e all, or asked). */
+	bool mass_erase;
+	/* The device's flash is known to be erased already (after -e all). */
+	bool flash_erased;
+	/* Write address/length multiple the transport needs (on top of the
+	 * chip's program unit); 0 = none. */
+	uint32_t write_align;
+	/* Whether the transport can mass erase (then a plan that erases
+	 * every unit uses it). */
+	bool can_mass_erase;
+	/* What the device holds now, geo->flash_size bytes from the flash
+	 * base, or NULL when unknown.  known[i] (one flag per unit of geo, or
+	 * NULL = all known) says which units' contents were read.  A touched
+	 * unit is skipped when it already holds exactly what programming
+	 * would leave in it. */
+	const uint8_t *current;
+	const bool *known;
+	/* Name of the image for messages ("fw.hex"). */
+	const char *image_name;
+} stp_plan_opts;
+
+typedef struct stp_plan {
+	bool mass_erase;
+	stp_erase_unit *erase;      /* units to erase, in address order */
+	size_t nerase;
+	stp_block *writes;          /* aligned blocks to write, address order */
+	size_t nwrites;
+	stp_block *verify;          /* aligned blocks to compare afterwards */
+	size_t nverify;
+	/* Every unit the image touches, with the whole unit's contents as
+	 * programming leaves them (image bytes, erased value elsewhere). */
+	stp_block *touched;
+	size_t ntouched;
+	bool *skipped;              /* per touched unit: already holds that */
+	size_t units_skipped;       /* touched units already holding it */
+	uint64_t write_bytes;       /* sum of writes[].len */
+	uint64_t verify_bytes;      /* sum of verify[].len */
+	uint64_t image_bytes;       /* data bytes in the image */
+	uint32_t unit_align;        /* the alignment used */
+	uint8_t erased_value;
+	uint8_t *buffer;            /* owns every block's bytes */
+} stp_plan;
+
+stp_status stp_plan_build(stp_ctx *ctx, const stp_image *img,
+                          const stp_geometry *geo, const stp_plan_opts *opts,
+                          stp_plan **out);
+void stp_plan_free(stp_plan *plan);
+
+/* A copy of img with segments merged, their starts aligned down and ends
+ * padded up to align bytes with fill; for --convert --chip. */
+stp_status stp_image_aligned(stp_ctx *ctx, const stp_image *img,
+                             uint32_t align, uint8_t fill, stp_image **out);
+
+/* ---- the engine -------------------------------------------------- */
+
+typedef struct stp_program_opts {
+	bool mass_erase;      /* erase everything first */
+	bool flash_erased;    /* the flash is known blank (after -e all) */
+	bool skip_matching;   /* read first; skip units that already match */
+	const char *image_name;
+} stp_program_opts;
+
+typedef struct stp_program_report {
+	size_t units_erased;
+	size_t units_skipped;
+	bool mass_erased;
+	uint64_t bytes_written;
+	uint64_t bytes_verified;
+	bool verified_by_crc;  /* device CRC instead of a read-back */
+} stp_program_report;
+
+/* The geometry of the connected part (its chip entry cut to its flash
+ * size); fails when the PID is not in the database. */
+stp_status stp_target_geometry(stp_ctx *ctx, stp_target *t, stp_geometry *geo);
+
+/* Plans without touching the device: for validating every input before
+ * the first erase.  Same checks as stp_program. */
+stp_status stp_program_check(stp_ctx *ctx, stp_target *t,
+                             const stp_image *img, const stp_program_opts *o);
+
+/* Plans, erases, writes and verifies every byte written; success only
+ * when the verify matched.  Progress per phase through the context. */
+stp_status stp_program(stp_ctx *ctx, stp_target *t, const stp_image *img,
+                       const stp_program_opts *o, stp_program_report *report);
+
+/* The CRC STM32's CRC unit and the bootloaders' GET CHECKSUM compute:
+ * CRC-32/MPEG-2 over 32-bit little-endian words (poly 0x04C11DB7, init
+ * 0xFFFFFFFF, no reflection, no final xor).  len must be a multiple of 4. */
+uint32_t stp_crc32_stm32(uint32_t crc, const uint8_t *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

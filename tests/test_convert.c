@@ -1,0 +1,157 @@
+/* stmprog --convert, --chips and --chip as users run them.  The .dfu that
+ * --convert --chip writes for an H7 is read back by dfu-util's dfuse-pack,
+ * an independent tool: its elements must be 32-byte aligned and padded. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_helpers.h"
+
+static char *dir;
+static char out[65536];
+
+static void setup(void)
+{
+	dir = th_tempdir();
+	cr_assert_not_null(dir);
+}
+
+static void teardown(void)
+{
+	th_rmtree(dir);
+	free(dir);
+}
+
+TestSuite(convert, .init = setup, .fini = teardown);
+
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int run(const char *fmt, ...)
+{
+	char cmd[16384];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return th_run(cmd, out, sizeof(out));
+}
+
+static const char *stmprog(void)
+{
+	return th_build_path("frontends/stmprog");
+}
+
+static bool have(const char *tool)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "command -v %s", tool);
+	return th_run(cmd, out, sizeof(out)) == 0;
+}
+
+/* 1000 bytes at 0x08000000 as an Intel HEX written by srec_cat. */
+static void make_hex(uint8_t *data)
+{
+	FILE *f;
+	char bin[4200];
+
+	if (!have("srec_cat"))
+		cr_skip_test("srec_cat missing (Debian package srecord)");
+	for (int i = 0; i < 1000; i++)
+		data[i] = (uint8_t)(i * 37 + 11);
+	snprintf(bin, sizeof(bin), "%s/fw.bin", dir);
+	f = fopen(bin, "wb");
+	cr_assert_eq(fwrite(data, 1, 1000, f), 1000);
+	fclose(f);
+	cr_assert_eq(run("cd '%s' && srec_cat fw.bin -binary -offset 0x08000000 "
+	                 "-o fw.hex -intel", dir), 0, "%s", out);
+}
+
+Test(convert, h7_dfu_is_aligned_padded_and_read_by_dfuse_pack)
+{
+	uint8_t data[1000], dumped[2048];
+	FILE *f;
+	size_t n;
+
+	make_hex(data);
+	if (!have("dfuse-pack"))
+		cr_skip_test("dfuse-pack missing (Debian package dfu-util)");
+	cr_assert_eq(run("cd '%s' && '%s' --convert fw.hex fw.dfu --chip 0x450", dir,
+	                 stmprog()), 0, "%s", out);
+	cr_assert(strstr(out, "32-byte units"), "%s", out);
+	cr_assert_eq(run("cd '%s' && dfuse-pack -d fw.dfu", dir), 0, "%s", out);
+	cr_assert(strstr(out, "address: 0x08000000, size: 1024"), "%s", out);
+	cr_assert(strstr(out, "usb: 0483:df11"), "%s", out);
+	/* dfuse-pack dumps the element: our bytes, then 24 erased bytes */
+	snprintf((char *)dumped, sizeof(dumped), "%s/fw.dfu.target0.image0.bin", dir);
+	f = fopen((char *)dumped, "rb");
+	cr_assert_not_null(f);
+	n = fread(dumped, 1, sizeof(dumped), f);
+	fclose(f);
+	cr_assert_eq(n, 1024);
+	cr_assert_arr_eq(dumped, data, 1000);
+	for (int i = 1000; i < 1024; i++)
+		cr_assert_eq(dumped[i], 0xFF, "pad byte %d", i);
+}
+
+Test(convert, without_chip_the_data_is_kept_exact)
+{
+	uint8_t data[1000];
+
+	make_hex(data);
+	cr_assert_eq(run("cd '%s' && '%s' --convert fw.hex back.bin", dir, stmprog()), 0,
+	             "%s", out);
+	cr_assert_eq(run("cmp '%s/fw.bin' '%s/back.bin'", dir, dir), 0, "%s", out);
+	/* --format names the output format when the extension does not */
+	cr_assert_eq(run("cd '%s' && '%s' --convert fw.hex fw.out --format srec && "
+	                 "head -c 2 fw.out", dir, stmprog()), 0, "%s", out);
+	cr_assert(strstr(out, "S0") || strstr(out, "S3"), "%s", out);
+}
+
+Test(convert, image_that_does_not_fit_the_chip_is_refused)
+{
+	uint8_t data[1000];
+
+	make_hex(data);
+	/* 1000 bytes at 0x08007F00 run past the end of a 32 KiB STM32C011 */
+	cr_assert_eq(run("cd '%s' && '%s' --convert fw.bin fw.dfu --base 0x08007F00 "
+	                 "--chip 0x443", dir, stmprog()), 4, "%s", out);
+	cr_assert(strstr(out, "outside the flash"), "%s", out);
+	cr_assert_eq(run("test -e '%s/fw.dfu'", dir), 1, "no output may be written");
+}
+
+Test(convert, unknown_output_format_and_unknown_chip)
+{
+	uint8_t data[1000];
+
+	make_hex(data);
+	cr_assert_eq(run("cd '%s' && '%s' --convert fw.hex fw.xyz", dir, stmprog()), 2,
+	             "%s", out);
+	cr_assert(strstr(out, "cannot tell which format"), "%s", out);
+	cr_assert_eq(run("cd '%s' && '%s' --convert fw.hex fw.dfu --chip STM32X999", dir,
+	                 stmprog()), 3, "%s", out);
+	cr_assert(strstr(out, "no chip matches 'STM32X999'"), "%s", out);
+}
+
+Test(convert, chips_and_chip)
+{
+	int count = 0;
+	const char *p;
+
+	cr_assert_eq(run("'%s' --chips", stmprog()), 0, "%s", out);
+	p = strstr(out, " chips");
+	cr_assert_not_null(p, "%s", out);
+	while (p > out && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	count = atoi(p);
+	cr_assert_geq(count, 70, "%d chips", count);
+	cr_assert(strstr(out, "0x413"), "%s", out);
+	cr_assert_eq(run("'%s' --chip 0x447", stmprog()), 0, "%s", out);
+	cr_assert(strstr(out, "erased value 0x00"), "%s", out);
+	cr_assert(strstr(out, "memory-layout string is wrong"), "%s", out);
+	cr_assert_eq(run("'%s' --chip f4", stmprog()), 3, "%s", out);
+	cr_assert(strstr(out, "matches more than one chip"), "%s", out);
+}
