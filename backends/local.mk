@@ -2,3 +2,4 @@
 # into $(backenddir) and loaded by libstmprog at run time.
 STP_MODULE_LINK = -module -avoid-version -no-undefined -shared \
 	-export-symbols-regex '^stp_backend_descriptor$$'
+EXTRA_DIST += backends/backends.m4

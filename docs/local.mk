@@ -1,1 +1,3 @@
-# docs
+# Documentation: the man page is installed, the rest is distributed.
+dist_man_MANS += docs/stmprog.1
+EXTRA_DIST += docs/architecture.md docs/chips.md

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Runs every test stmprog has, the way CI does:
+#   1. an AddressSanitizer + UBSan build and its `make check`;
+#   2. a plain build whose test programs and the stmprog binary run again
+#      under valgrind (any error or definite leak fails);
+#   3. `make distcheck` (the release tarball builds and passes its tests).
+# Builds go to build-tests/ (or $STMPROG_TEST_DIR).  The last line counts
+# the Criterion tests of stage 1: "tests: N passed, N failed".
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+out=${STMPROG_TEST_DIR:-$src/build-tests}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+cd "$src"
+if [ ! -x configure ] || [ configure.ac -nt configure ]; then
+	autoreconf -fi >/dev/null
+fi
+
+stage() { printf '\n=== %s\n' "$*"; }
+show_failures() {
+	# automake keeps each test's output in its .log: show the failing ones
+	grep -l '^FAIL\|^ERROR' "$1"/tests/*.trs 2>/dev/null | sed 's/\.trs$/.log/' |
+		xargs -r tail -n 40 || true
+}
+
+stage "1. ASan + UBSan build, make check"
+mkdir -p "$out/asan"
+(cd "$out/asan" && "$src/configure" -q --enable-asan >/dev/null &&
+	make -s -j"$jobs" >/dev/null &&
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 make -s -j"$jobs" check) ||
+	{ show_failures "$out/asan"; exit 1; }
+
+stage "2. plain build under valgrind"
+mkdir -p "$out/plain"
+(cd "$out/plain" && "$src/configure" -q >/dev/null && make -s -j"$jobs" >/dev/null &&
+	make -s -j"$jobs" check >/dev/null) || { show_failures "$out/plain"; exit 1; }
+(
+	cd "$out/plain"
+	export top_srcdir="$src" top_builddir="$out/plain"
+	unset STMPROG_BACKEND_PATH
+	vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+	for t in tests/test_*; do
+		case "$t" in *.o | *.log | *.trs | *.c) continue ;; esac
+		[ -x "$t" ] || continue
+		echo "valgrind $t"
+		./libtool --mode=execute $vg "$t" --jobs 1 >"$t.valgrind.log" 2>&1 ||
+			{ tail -n 60 "$t.valgrind.log"; exit 1; }
+	done
+	echo "valgrind frontends/stmprog"
+	./libtool --mode=execute $vg frontends/stmprog --backends >/dev/null
+	STMPROG_BACKEND_PATH="$out/plain/tests/modules/good:$out/plain/tests/modules/bad" \
+		./libtool --mode=execute $vg frontends/stmprog --backends >/dev/null 2>&1
+)
+
+stage "3. make distcheck"
+(cd "$out/plain" && make -s -j"$jobs" distcheck >/dev/null 2>"$out/distcheck.log") ||
+	{ tail -n 60 "$out/distcheck.log"; exit 1; }
+echo "distcheck passed"
+
+# Criterion's own closing lines, summed over the test programs of stage 1.
+awk -F'|' '/Synthesis: Tested:/ {
+	for (i = 1; i <= NF; i++) {
+		if ($i ~ /Passing:/) { sub(/.*Passing: */, "", $i); p += $i }
+		if ($i ~ /Failing:/) { sub(/.*Failing: */, "", $i); f += $i }
+		if ($i ~ /Crashing:/) { sub(/.*Crashing: */, "", $i); f += $i }
+	}
+} END { printf "tests: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' \
+	"$out"/asan/tests/*.log
