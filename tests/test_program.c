@@ -214,3 +214,28 @@ Test(program, verify_without_download_is_a_usage_error)
 	cr_assert_eq(stmprog(NULL, "-c port=/stp-test/memdev -v"), 2, "%s", out);
 	cr_assert(strstr(out, "-v verifies a download"), "%s", out);
 }
+
+Test(program, device_crc_verifies_and_skips_without_reading)
+{
+	const size_t n = 2 * 16384;
+	uint8_t *img = pattern(n, 6);
+	char args[8192];
+
+	write_file("fw.bin", img, n);
+	snprintf(args, sizeof(args), "-c port=/stp-test/memdev -d '%s'", path("fw.bin"));
+	cr_assert_eq(stmprog("STP_MEMDEV_CRC=1", args), 0, "%s", out);
+	cr_assert(strstr(out, "verified by device CRC"), "%s", out);
+	cr_assert_eq(journal_count("read 0x08"), 0);
+	/* again: both units compared by CRC, nothing read or written */
+	cr_assert_eq(stmprog("STP_MEMDEV_CRC=1", args), 0, "%s", out);
+	cr_assert(strstr(out, "already holds this image (2 unit(s) compared"), "%s", out);
+	cr_assert_eq(journal_count("read 0x08"), 0);
+	cr_assert_eq(journal_count("write 0x"), 128);
+	/* a byte the device did not take: the CRC differs, the read-back
+	 * names the address */
+	img[100] ^= 0x0F;
+	write_file("fw.bin", img, n);
+	cr_assert_eq(stmprog("STP_MEMDEV_CRC=1 STP_MEMDEV_STUCK=0x08000064", args), 5, "%s", out);
+	cr_assert(strstr(out, "verify failed at 0x08000064"), "%s", out);
+	free(img);
+}

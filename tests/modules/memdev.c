@@ -8,6 +8,7 @@
  *   STP_MEMDEV_JOURNAL  a file every operation is appended to (optional)
  *   STP_MEMDEV_STUCK    an address whose byte writes silently leave alone,
  *                       as write-protected flash does (optional)
+ *   STP_MEMDEV_CRC      1: the device computes CRCs (as GET CHECKSUM)
  */
 #include "config.h"
 
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "stmprog/backend.h"
+#include "stmprog/plan.h"
 
 typedef struct memdev {
 	stp_ctx *ctx;
@@ -114,6 +116,8 @@ static stp_status md_identify(void *s, stp_device_info *info, stp_caps *caps)
 	caps->max_write = 256;
 	caps->write_align = 4;
 	caps->flags = STP_CAP_MASS_ERASE | STP_CAP_GO;
+	if (getenv("STP_MEMDEV_CRC") && !strcmp(getenv("STP_MEMDEV_CRC"), "1"))
+		caps->flags |= STP_CAP_CRC;
 	return STP_OK;
 }
 
@@ -171,6 +175,19 @@ static stp_status md_erase(void *s, const stp_erase_req *req)
 	return STP_OK;
 }
 
+static stp_status md_crc(void *s, uint32_t addr, uint32_t len, uint32_t *crc)
+{
+	memdev *m = s;
+
+	note(m, "crc 0x%08X %u", addr, len);
+	if (!in_flash(m, addr, len) || len % 4)
+		return stp_fail(m->ctx, STP_ERR_NACK, NULL,
+		                "memdev: checksum at 0x%08X refused", addr);
+	*crc = stp_crc32_stm32(0xFFFFFFFFu, m->flash + (addr - m->chip->flash_base),
+	                       len);
+	return STP_OK;
+}
+
 static stp_status md_go(void *s, uint32_t addr)
 {
 	memdev *m = s;
@@ -186,6 +203,7 @@ static const stp_backend_ops ops = {
 	.read = md_read,
 	.write = md_write,
 	.erase = md_erase,
+	.crc = md_crc,
 	.go = md_go,
 };
 
