@@ -346,6 +346,20 @@ bool stp_image_multi_alt(const stp_image *img)
 
 /* ---- small helpers shared with the formats ---- */
 
+bool stp_text_blank(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\f' || c == '\v';
+}
+
+const char *stp_show_byte(char *tmp, size_t sz, uint8_t c)
+{
+	if (c >= 0x20 && c < 0x7F)
+		snprintf(tmp, sz, "'%c'", c);
+	else
+		snprintf(tmp, sz, "byte 0x%02X", c);
+	return tmp;
+}
+
 int stp_hexval(uint8_t c)
 {
 	if (c >= '0' && c <= '9')

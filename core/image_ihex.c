@@ -17,26 +17,11 @@
 #define IHEX_MAX_REC (255 + 5)   /* count, offset(2), type, data, sum */
 #define IHEX_LINE_DATA 16        /* bytes per data record we write */
 
-static bool is_blank(uint8_t c)
-{
-	return c == ' ' || c == '\t' || c == '\f' || c == '\v';
-}
-
-/* Describes a byte for a message: 'x' when printable, else 0xNN. */
-static const char *show_byte(char *tmp, size_t sz, uint8_t c)
-{
-	if (c >= 0x20 && c < 0x7F)
-		snprintf(tmp, sz, "'%c'", c);
-	else
-		snprintf(tmp, sz, "byte 0x%02X", c);
-	return tmp;
-}
-
 bool stp_looks_ihex(const uint8_t *buf, size_t len)
 {
 	size_t i = 0, n = 0;
 
-	while (i < len && (is_blank(buf[i]) || buf[i] == '\r' ||
+	while (i < len && (stp_text_blank(buf[i]) || buf[i] == '\r' ||
 	                   buf[i] == '\n'))
 		i++;
 	if (i >= len || buf[i] != ':')
@@ -65,7 +50,7 @@ stp_status stp_read_ihex(stp_ctx *ctx, const uint8_t *buf, size_t len,
 		uint16_t off;
 
 		lineno++;
-		while (linelen > 0 && is_blank(line[linelen - 1]))
+		while (linelen > 0 && stp_text_blank(line[linelen - 1]))
 			linelen--;
 		if (linelen == 0)
 			continue;
@@ -78,14 +63,14 @@ stp_status stp_read_ihex(stp_ctx *ctx, const uint8_t *buf, size_t len,
 			return stp_fail(ctx, STP_ERR_IMAGE, hint,
 			                "%s line %zu: expected ':' at the start "
 			                "of a record, found %s", name, lineno,
-			                show_byte(tmp, sizeof(tmp), line[0]));
+			                stp_show_byte(tmp, sizeof(tmp), line[0]));
 		for (i = 1; i < linelen; i++)
 			if (stp_hexval(line[i]) < 0)
 				return stp_fail(ctx, STP_ERR_IMAGE, hint,
 				                "%s line %zu column %zu: expected "
 				                "a hex digit, found %s", name,
 				                lineno, i + 1,
-				                show_byte(tmp, sizeof(tmp),
+				                stp_show_byte(tmp, sizeof(tmp),
 				                          line[i]));
 		if ((linelen - 1) % 2 != 0 || linelen - 1 < 10 ||
 		    (linelen - 1) / 2 > IHEX_MAX_REC)

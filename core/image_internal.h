@@ -48,6 +48,10 @@ static inline uint32_t stp_le32(const uint8_t *p)
 
 /* Value of a hex digit, or -1. */
 int stp_hexval(uint8_t c);
+/* Blanks a text record may carry around it (not line ends). */
+bool stp_text_blank(uint8_t c);
+/* Describes a byte for a message: 'x' when printable, else "byte 0xNN". */
+const char *stp_show_byte(char *tmp, size_t sz, uint8_t c);
 
 /* The text formats share their line splitting: the next line of buf from
  * *pos, without its CR/LF; false at the end of the buffer. */

@@ -16,25 +16,11 @@
 #define SREC_MAX_REC (255 + 1)   /* count byte plus what it counts */
 #define SREC_LINE_DATA 16        /* bytes per S3 record we write */
 
-static bool is_blank(uint8_t c)
-{
-	return c == ' ' || c == '\t' || c == '\f' || c == '\v';
-}
-
-static const char *show_byte(char *tmp, size_t sz, uint8_t c)
-{
-	if (c >= 0x20 && c < 0x7F)
-		snprintf(tmp, sz, "'%c'", c);
-	else
-		snprintf(tmp, sz, "byte 0x%02X", c);
-	return tmp;
-}
-
 bool stp_looks_srec(const uint8_t *buf, size_t len)
 {
 	size_t i = 0, n = 0;
 
-	while (i < len && (is_blank(buf[i]) || buf[i] == '\r' ||
+	while (i < len && (stp_text_blank(buf[i]) || buf[i] == '\r' ||
 	                   buf[i] == '\n'))
 		i++;
 	if (len - i < 2 || buf[i] != 'S' || buf[i + 1] < '0' ||
@@ -69,7 +55,7 @@ stp_status stp_read_srec(stp_ctx *ctx, const uint8_t *buf, size_t len,
 		uint32_t addr = 0;
 
 		lineno++;
-		while (linelen > 0 && is_blank(line[linelen - 1]))
+		while (linelen > 0 && stp_text_blank(line[linelen - 1]))
 			linelen--;
 		if (linelen == 0)
 			continue;
@@ -82,14 +68,14 @@ stp_status stp_read_srec(stp_ctx *ctx, const uint8_t *buf, size_t len,
 			return stp_fail(ctx, STP_ERR_IMAGE, hint,
 			                "%s line %zu: expected 'S' at the start "
 			                "of a record, found %s", name, lineno,
-			                show_byte(tmp, sizeof(tmp), line[0]));
+			                stp_show_byte(tmp, sizeof(tmp), line[0]));
 		if (linelen < 2 || line[1] < '0' || line[1] > '9' ||
 		    line[1] == '4')
 			return stp_fail(ctx, STP_ERR_IMAGE, hint,
 			                "%s line %zu: record type %s, expected "
 			                "S0-S3 or S5-S9", name, lineno,
 			                linelen < 2 ? "missing" :
-			                show_byte(tmp, sizeof(tmp), line[1]));
+			                stp_show_byte(tmp, sizeof(tmp), line[1]));
 		type = (unsigned)(line[1] - '0');
 		alen = addr_bytes[type];
 		for (i = 2; i < linelen; i++)
@@ -98,7 +84,7 @@ stp_status stp_read_srec(stp_ctx *ctx, const uint8_t *buf, size_t len,
 				                "%s line %zu column %zu: expected "
 				                "a hex digit, found %s", name,
 				                lineno, i + 1,
-				                show_byte(tmp, sizeof(tmp),
+				                stp_show_byte(tmp, sizeof(tmp),
 				                          line[i]));
 		if ((linelen - 2) % 2 != 0 || (linelen - 2) / 2 < alen + 2 ||
 		    (linelen - 2) / 2 > SREC_MAX_REC)

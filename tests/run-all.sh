@@ -3,6 +3,8 @@
 #   1. an AddressSanitizer + UBSan build and its `make check`;
 #   2. a plain build whose test programs and the stmprog binary run again
 #      under valgrind (any error or definite leak fails);
+#   2b. the installed program: links no transport library, installs no
+#      test module, looks for backends in the install directory;
 #   3. `make distcheck` (the release tarball builds and passes its tests).
 # Builds go to build-tests/ (or $STMPROG_TEST_DIR).  The last line counts
 # the Criterion tests of stage 1: "tests: N passed, N failed".
@@ -54,6 +56,28 @@ mkdir -p "$out/plain"
 	./libtool --mode=execute $vg frontends/stmprog --backends >/dev/null
 	STMPROG_BACKEND_PATH="$out/plain/tests/modules/good:$out/plain/tests/modules/bad" \
 		./libtool --mode=execute $vg frontends/stmprog --backends >/dev/null 2>&1
+)
+
+stage "2b. the installed program"
+(
+	cd "$out/plain"
+	rm -rf "$out/inst"
+	make -s install DESTDIR="$out/inst" >/dev/null
+	prefix=$(sed -n 's/^prefix = //p' Makefile)
+	bin="$out/inst$prefix/bin/stmprog"
+	lib="$out/inst$prefix/lib/libstmprog.so"
+	needed=$(readelf -d "$bin" "$lib" | grep NEEDED)
+	echo "$needed" | grep -q libstmprog || { echo "stmprog does not link libstmprog"; exit 1; }
+	if echo "$needed" | grep -E 'libusb|libserialport|libftdi'; then
+		echo "stmprog or libstmprog links a transport library"; exit 1
+	fi
+	if find "$out/inst" -name 'memdev*' -o -name 'bad_abi*' | grep .; then
+		echo "a test-only module was installed"; exit 1
+	fi
+	LD_LIBRARY_PATH="$out/inst$prefix/lib" "$bin" --backends |
+		grep -qx "backend directory: $prefix/lib/stmprog/backends" ||
+		{ echo "the installed stmprog does not look in the install directory"; exit 1; }
+	echo "installed stmprog links no transport library and looks in $prefix/lib/stmprog/backends"
 )
 
 stage "3. make distcheck"
