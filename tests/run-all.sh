@@ -39,13 +39,14 @@ mkdir -p "$out/plain"
 (
 	cd "$out/plain"
 	export top_srcdir="$src" top_builddir="$out/plain"
+	tests=(tests/test_*)
 	set -f # the valgrind patterns below are not file names
 	unset STMPROG_BACKEND_PATH
 	# Criterion runs each test in a child process: follow children, but not
 	# the shells and independent tools the tests start.
 	vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 	    --trace-children=yes --trace-children-skip=*/sh,*/bash,*/dash,*/ldd,*/cmp,*/rm,*/srec_cat,*/srec_cmp,*/dfuse-pack,*/python3*,*/arm-none-eabi-*,*/head,*/test,*/env"
-	for t in tests/test_*; do
+	for t in "${tests[@]}"; do
 		case "$t" in *.o | *.log | *.trs | *.c) continue ;; esac
 		[ -x "$t" ] || continue
 		echo "valgrind $t"
