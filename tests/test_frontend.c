@@ -113,6 +113,7 @@ Test(frontend, upload_through_a_test_module)
 	cr_assert_eq(stmprog(env, args), 1, "%s", out);
 	cr_assert(strstr(out, "read at 0x20000000 refused"), "%s", out);
 	th_rmtree(dir);
+	free(dir);
 }
 
 Test(frontend, program_links_no_transport_library)

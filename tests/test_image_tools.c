@@ -178,7 +178,10 @@ Test(image_tools, dfuse_pack_from_hex_loads)
 
 	need_gcc();
 	t_need("dfuse-pack", "dfu-util");
-	if (system("python3 -c 'import intelhex' >/dev/null 2>&1") != 0)
+	/* Ask the interpreter dfuse-pack runs under (its #! line), which
+	 * need not be the python3 first on PATH. */
+	if (system("py=$(sed -n '1s/^#! *//p' \"$(command -v dfuse-pack)\"); "
+	           "$py -c 'import intelhex' >/dev/null 2>&1") != 0)
 		cr_skip_test("dfuse-pack -i needs the Python intelhex module: "
 		             "install the Debian package python3-intelhex");
 	dir = gen();
