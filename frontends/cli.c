@@ -124,10 +124,6 @@ static int d_erase(parse_state *ps, cli *c, cli_command *cmd, const char *opt)
 		return fail(ps, "-e all, -e 0 1 2 or -e [5 10]",
 		            "%s needs 'all', sector numbers or a range", opt);
 	cmd->nunits = n;
-	if (!range && n) {
-		cmd->first = cmd->units[0];
-		cmd->last = cmd->units[n - 1];
-	}
 	return 0;
 }
 

@@ -37,7 +37,7 @@ typedef struct cli_command {
 	const char *file;         /* -d FILE, -u FILE, --convert IN */
 	const char *file2;        /* --convert OUT */
 	bool range;               /* -e [A B]: first..last, units unused */
-	uint32_t first, last;
+	uint32_t first, last;     /* (only with range) */
 	uint32_t units[CLI_MAX_WORDS];
 	int nunits;
 } cli_command;

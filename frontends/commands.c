@@ -282,20 +282,6 @@ static stp_status open_target(run *r)
 	return STP_OK;
 }
 
-/* The erase units of the connected part; fails without a known chip. */
-static stp_status target_geometry(run *r, stp_geometry *geo)
-{
-	const stp_device_info *info = stp_target_info(r->target);
-
-	if (!info->chip)
-		return stp_fail(r->ctx, STP_ERR_NOT_FOUND,
-		                "update stmprog, or report the PID so it can be added",
-		                "PID 0x%03X is not in the chip database, so its "
-		                "sectors are unknown",
-		                info->pid);
-	return stp_chip_geometry(r->ctx, info->chip, info->flash_size, geo);
-}
-
 static stp_status cmd_erase(run *r, const cli_command *cmd)
 {
 	stp_geometry geo;
@@ -311,7 +297,7 @@ static stp_status cmd_erase(run *r, const cli_command *cmd)
 		r->flash_erased = st == STP_OK;
 		return st;
 	}
-	if ((st = target_geometry(r, &geo)))
+	if ((st = stp_target_geometry(r->ctx, r->target, &geo)))
 		return st;
 	units = calloc(geo.nunits ? geo.nunits : 1, sizeof(*units));
 	if (!units) {
