@@ -201,18 +201,36 @@ static stp_status unsupported(stp_target *t, const char *what)
 
 #define OPS (t->backend->ops)
 
-stp_status stp_target_read(stp_target *t, uint32_t addr, uint8_t *buf,
-                           size_t len)
+/* One backend transfer of n bytes at addr, buf being the caller's buffer
+ * at that block's offset. */
+typedef stp_status (*block_fn)(stp_target *t, uint32_t addr, void *buf,
+                               uint32_t n);
+
+static stp_status read_block(stp_target *t, uint32_t addr, void *buf,
+                             uint32_t n)
 {
-	if (!OPS->read)
-		return unsupported(t, "read memory");
+	return OPS->read(t->session, addr, buf, n);
+}
+
+static stp_status write_block(stp_target *t, uint32_t addr, void *buf,
+                              uint32_t n)
+{
+	return OPS->write(t->session, addr, buf, n);
+}
+
+/* Walks [addr, addr+len) in blocks of at most max bytes: reads and writes
+ * share the range check and the splitting. */
+static stp_status in_blocks(stp_target *t, const char *verb, uint32_t addr,
+                            uint8_t *buf, size_t len, uint32_t max,
+                            block_fn step)
+{
 	if ((uint64_t)addr + len > (uint64_t)UINT32_MAX + 1)
 		return stp_fail(t->ctx, STP_ERR_ARG, NULL,
-		                "reading %zu bytes at 0x%08X runs past 4 GiB", len,
+		                "%s %zu bytes at 0x%08X runs past 4 GiB", verb, len,
 		                addr);
 	while (len) {
-		uint32_t n = len > t->caps.max_read ? t->caps.max_read : (uint32_t)len;
-		stp_status st = OPS->read(t->session, addr, buf, n);
+		uint32_t n = len > max ? max : (uint32_t)len;
+		stp_status st = step(t, addr, buf, n);
 		if (st)
 			return st;
 		addr += n;
@@ -220,6 +238,15 @@ stp_status stp_target_read(stp_target *t, uint32_t addr, uint8_t *buf,
 		len -= n;
 	}
 	return STP_OK;
+}
+
+stp_status stp_target_read(stp_target *t, uint32_t addr, uint8_t *buf,
+                           size_t len)
+{
+	if (!OPS->read)
+		return unsupported(t, "read memory");
+	return in_blocks(t, "reading", addr, buf, len, t->caps.max_read,
+	                 read_block);
 }
 
 stp_status stp_target_write(stp_target *t, uint32_t addr, const uint8_t *buf,
@@ -235,20 +262,9 @@ stp_status stp_target_write(stp_target *t, uint32_t addr, const uint8_t *buf,
 		                "writes must be aligned by the caller",
 		                "write of %zu bytes at 0x%08X is not %u-byte aligned",
 		                len, addr, align);
-	if ((uint64_t)addr + len > (uint64_t)UINT32_MAX + 1)
-		return stp_fail(t->ctx, STP_ERR_ARG, NULL,
-		                "writing %zu bytes at 0x%08X runs past 4 GiB", len,
-		                addr);
-	while (len) {
-		uint32_t n = len > t->caps.max_write ? t->caps.max_write : (uint32_t)len;
-		stp_status st = OPS->write(t->session, addr, buf, n);
-		if (st)
-			return st;
-		addr += n;
-		buf += n;
-		len -= n;
-	}
-	return STP_OK;
+	/* write_block only hands the bytes to the backend's const op. */
+	return in_blocks(t, "writing", addr, (uint8_t *)buf, len,
+	                 t->caps.max_write, write_block);
 }
 
 stp_status stp_target_erase(stp_target *t, const stp_erase_req *req)
