@@ -11,22 +11,9 @@
 
 #include "test_helpers.h"
 
-static char *dir;
 static char out[65536];
 
-static void setup(void)
-{
-	dir = th_tempdir();
-	cr_assert_not_null(dir);
-}
-
-static void teardown(void)
-{
-	th_rmtree(dir);
-	free(dir);
-}
-
-TestSuite(convert, .init = setup, .fini = teardown);
+TestSuite(convert, .init = th_dir_setup, .fini = th_dir_teardown);
 
 static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -62,12 +49,12 @@ static void make_hex(uint8_t *data)
 		cr_skip_test("srec_cat missing (Debian package srecord)");
 	for (int i = 0; i < 1000; i++)
 		data[i] = (uint8_t)(i * 37 + 11);
-	snprintf(bin, sizeof(bin), "%s/fw.bin", dir);
+	snprintf(bin, sizeof(bin), "%s/fw.bin", th_dir);
 	f = fopen(bin, "wb");
 	cr_assert_eq(fwrite(data, 1, 1000, f), 1000);
 	fclose(f);
 	cr_assert_eq(run("cd '%s' && srec_cat fw.bin -binary -offset 0x08000000 "
-	                 "-o fw.hex -intel", dir), 0, "%s", out);
+	                 "-o fw.hex -intel", th_dir), 0, "%s", out);
 }
 
 Test(convert, h7_dfu_is_aligned_padded_and_read_by_dfuse_pack)
@@ -79,14 +66,14 @@ Test(convert, h7_dfu_is_aligned_padded_and_read_by_dfuse_pack)
 	make_hex(data);
 	if (!have("dfuse-pack"))
 		cr_skip_test("dfuse-pack missing (Debian package dfu-util)");
-	cr_assert_eq(run("cd '%s' && '%s' --convert fw.hex fw.dfu --chip 0x450", dir,
+	cr_assert_eq(run("cd '%s' && '%s' --convert fw.hex fw.dfu --chip 0x450", th_dir,
 	                 stmprog()), 0, "%s", out);
 	cr_assert(strstr(out, "32-byte units"), "%s", out);
-	cr_assert_eq(run("cd '%s' && dfuse-pack -d fw.dfu", dir), 0, "%s", out);
+	cr_assert_eq(run("cd '%s' && dfuse-pack -d fw.dfu", th_dir), 0, "%s", out);
 	cr_assert(strstr(out, "address: 0x08000000, size: 1024"), "%s", out);
 	cr_assert(strstr(out, "usb: 0483:df11"), "%s", out);
 	/* dfuse-pack dumps the element: our bytes, then 24 erased bytes */
-	snprintf((char *)dumped, sizeof(dumped), "%s/fw.dfu.target0.image0.bin", dir);
+	snprintf((char *)dumped, sizeof(dumped), "%s/fw.dfu.target0.image0.bin", th_dir);
 	f = fopen((char *)dumped, "rb");
 	cr_assert_not_null(f);
 	n = fread(dumped, 1, sizeof(dumped), f);
@@ -102,12 +89,12 @@ Test(convert, without_chip_the_data_is_kept_exact)
 	uint8_t data[1000];
 
 	make_hex(data);
-	cr_assert_eq(run("cd '%s' && '%s' --convert fw.hex back.bin", dir, stmprog()), 0,
+	cr_assert_eq(run("cd '%s' && '%s' --convert fw.hex back.bin", th_dir, stmprog()), 0,
 	             "%s", out);
-	cr_assert_eq(run("cmp '%s/fw.bin' '%s/back.bin'", dir, dir), 0, "%s", out);
+	cr_assert_eq(run("cmp '%s/fw.bin' '%s/back.bin'", th_dir, th_dir), 0, "%s", out);
 	/* --format names the output format when the extension does not */
 	cr_assert_eq(run("cd '%s' && '%s' --convert fw.hex fw.out --format srec && "
-	                 "head -c 2 fw.out", dir, stmprog()), 0, "%s", out);
+	                 "head -c 2 fw.out", th_dir, stmprog()), 0, "%s", out);
 	cr_assert(strstr(out, "S0") || strstr(out, "S3"), "%s", out);
 }
 
@@ -118,9 +105,9 @@ Test(convert, image_that_does_not_fit_the_chip_is_refused)
 	make_hex(data);
 	/* 1000 bytes at 0x08007F00 run past the end of a 32 KiB STM32C011 */
 	cr_assert_eq(run("cd '%s' && '%s' --convert fw.bin fw.dfu --base 0x08007F00 "
-	                 "--chip 0x443", dir, stmprog()), 4, "%s", out);
+	                 "--chip 0x443", th_dir, stmprog()), 4, "%s", out);
 	cr_assert(strstr(out, "outside the flash"), "%s", out);
-	cr_assert_eq(run("test -e '%s/fw.dfu'", dir), 1, "no output may be written");
+	cr_assert_eq(run("test -e '%s/fw.dfu'", th_dir), 1, "no output may be written");
 }
 
 Test(convert, unknown_output_format_and_unknown_chip)
@@ -128,10 +115,10 @@ Test(convert, unknown_output_format_and_unknown_chip)
 	uint8_t data[1000];
 
 	make_hex(data);
-	cr_assert_eq(run("cd '%s' && '%s' --convert fw.hex fw.xyz", dir, stmprog()), 2,
+	cr_assert_eq(run("cd '%s' && '%s' --convert fw.hex fw.xyz", th_dir, stmprog()), 2,
 	             "%s", out);
 	cr_assert(strstr(out, "cannot tell which format"), "%s", out);
-	cr_assert_eq(run("cd '%s' && '%s' --convert fw.hex fw.dfu --chip STM32X999", dir,
+	cr_assert_eq(run("cd '%s' && '%s' --convert fw.hex fw.dfu --chip STM32X999", th_dir,
 	                 stmprog()), 3, "%s", out);
 	cr_assert(strstr(out, "no chip matches 'STM32X999'"), "%s", out);
 }

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include <criterion/criterion.h>
+
 #include "test_helpers.h"
 
 const char *th_builddir(void)
@@ -68,4 +70,29 @@ void th_rmtree(const char *dir)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+char *th_dir;
+
+void th_dir_setup(void)
+{
+	th_dir = th_tempdir();
+	cr_assert_not_null(th_dir);
+}
+
+void th_dir_teardown(void)
+{
+	th_rmtree(th_dir);
+	free(th_dir);
+	th_dir = NULL;
+}
+
+const char *th_dir_path(const char *name)
+{
+	static char bufs[4][4200];
+	static int next;
+	char *b = bufs[next++ % 4];
+
+	snprintf(b, sizeof(bufs[0]), "%s/%s", th_dir, name);
+	return b;
 }

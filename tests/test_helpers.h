@@ -18,4 +18,12 @@ int th_run(const char *cmd, char *out, size_t outlen);
 char *th_tempdir(void);
 void th_rmtree(const char *dir);
 
+/* A temporary directory per test, as a Criterion fixture:
+ * TestSuite(x, .init = th_dir_setup, .fini = th_dir_teardown). */
+extern char *th_dir;
+void th_dir_setup(void);
+void th_dir_teardown(void);
+/* "<th_dir>/<name>" in a static buffer (one of four rotating). */
+const char *th_dir_path(const char *name);
+
 #endif

@@ -12,31 +12,9 @@
 
 #include "test_helpers.h"
 
-static char *dir;
 static char out[65536];
 
-static void setup(void)
-{
-	dir = th_tempdir();
-	cr_assert_not_null(dir);
-}
-
-static void teardown(void)
-{
-	th_rmtree(dir);
-	free(dir);
-}
-
-TestSuite(program, .init = setup, .fini = teardown);
-
-static const char *path(const char *name)
-{
-	static char bufs[4][4200];
-	static int next;
-	char *b = bufs[next++ % 4];
-	snprintf(b, sizeof(bufs[0]), "%s/%s", dir, name);
-	return b;
-}
+TestSuite(program, .init = th_dir_setup, .fini = th_dir_teardown);
 
 static int stmprog(const char *extra_env, const char *args)
 {
@@ -44,15 +22,15 @@ static int stmprog(const char *extra_env, const char *args)
 	snprintf(cmd, sizeof(cmd),
 	         "STMPROG_BACKEND_PATH='%s' STP_MEMDEV_PID=413 "
 	         "STP_MEMDEV_FLASH='%s' STP_MEMDEV_JOURNAL='%s' %s '%s' %s",
-	         th_build_path("tests/modules/good"), path("flash.bin"),
-	         path("journal.txt"), extra_env ? extra_env : "",
+	         th_build_path("tests/modules/good"), th_dir_path("flash.bin"),
+	         th_dir_path("journal.txt"), extra_env ? extra_env : "",
 	         th_build_path("frontends/stmprog"), args);
 	return th_run(cmd, out, sizeof(out));
 }
 
 static void write_file(const char *name, const uint8_t *data, size_t n)
 {
-	FILE *f = fopen(path(name), "wb");
+	FILE *f = fopen(th_dir_path(name), "wb");
 	cr_assert_not_null(f);
 	cr_assert_eq(fwrite(data, 1, n, f), n);
 	fclose(f);
@@ -60,7 +38,7 @@ static void write_file(const char *name, const uint8_t *data, size_t n)
 
 static size_t read_file(const char *name, uint8_t *buf, size_t max)
 {
-	FILE *f = fopen(path(name), "rb");
+	FILE *f = fopen(th_dir_path(name), "rb");
 	size_t n;
 	if (!f)
 		return 0;
@@ -97,7 +75,7 @@ Test(program, download_verify_go_and_the_bytes_land)
 
 	write_file("fw.bin", img, n);
 	snprintf(args, sizeof(args), "-c port=/stp-test/memdev -d '%s' 0x08000000 -v -g",
-	         path("fw.bin"));
+	         th_dir_path("fw.bin"));
 	cr_assert_eq(stmprog(NULL, args), 0, "%s", out);
 	cr_assert(strstr(out, "5 unit(s) erased"), "%s", out);
 	cr_assert(strstr(out, "70000 bytes verified by read-back"), "%s", out);
@@ -119,7 +97,7 @@ Test(program, rewrite_after_one_sector_changed_touches_one_sector)
 	char args[8192];
 
 	write_file("fw.bin", img, n);
-	snprintf(args, sizeof(args), "-c port=/stp-test/memdev -d '%s'", path("fw.bin"));
+	snprintf(args, sizeof(args), "-c port=/stp-test/memdev -d '%s'", th_dir_path("fw.bin"));
 	cr_assert_eq(stmprog(NULL, args), 0, "%s", out);
 	cr_assert_eq(journal_count("erase unit"), 3);
 	img[16384 + 100] ^= 0xFF;
@@ -144,7 +122,7 @@ Test(program, image_that_does_not_fit_touches_nothing)
 	write_file("fw.bin", img, 4096);
 	/* -e all comes first, but the image is checked before anything runs */
 	snprintf(args, sizeof(args),
-	         "-c port=/stp-test/memdev -e all -d '%s' 0x080FF800", path("fw.bin"));
+	         "-c port=/stp-test/memdev -e all -d '%s' 0x080FF800", th_dir_path("fw.bin"));
 	cr_assert_eq(stmprog(NULL, args), 4, "%s", out);
 	cr_assert(strstr(out, "data at 0x08100000"), "%s", out);
 	cr_assert(strstr(out, "outside the flash"), "%s", out);
@@ -159,7 +137,7 @@ Test(program, malformed_file_fails_before_connecting)
 	const char *bad = ":10000000FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF01\n:00000001FF\n";
 
 	write_file("bad.hex", (const uint8_t *)bad, strlen(bad));
-	snprintf(args, sizeof(args), "-c port=/stp-test/memdev -e all -d '%s'", path("bad.hex"));
+	snprintf(args, sizeof(args), "-c port=/stp-test/memdev -e all -d '%s'", th_dir_path("bad.hex"));
 	cr_assert_eq(stmprog(NULL, args), 4, "%s", out);
 	cr_assert(strstr(out, "bad.hex"), "%s", out);
 	cr_assert(strstr(out, "line 1"), "%s", out);
@@ -172,7 +150,7 @@ Test(program, a_byte_the_device_did_not_take_is_a_verify_failure)
 	char args[8192];
 
 	write_file("fw.bin", img, 1024);
-	snprintf(args, sizeof(args), "-c port=/stp-test/memdev -d '%s' -v -g", path("fw.bin"));
+	snprintf(args, sizeof(args), "-c port=/stp-test/memdev -d '%s' -v -g", th_dir_path("fw.bin"));
 	cr_assert_eq(stmprog("STP_MEMDEV_STUCK=0x08000123", args), 5, "%s", out);
 	cr_assert(strstr(out, "verify failed at 0x08000123"), "%s", out);
 	cr_assert(strstr(out, "write-protected"), "%s", out);
@@ -188,7 +166,7 @@ Test(program, erase_all_then_download_skips_erase)
 	char args[8192];
 
 	write_file("fw.bin", img, 512);
-	snprintf(args, sizeof(args), "-c port=/stp-test/memdev -e all -d '%s'", path("fw.bin"));
+	snprintf(args, sizeof(args), "-c port=/stp-test/memdev -e all -d '%s'", th_dir_path("fw.bin"));
 	cr_assert_eq(stmprog(NULL, args), 0, "%s", out);
 	cr_assert_eq(journal_count("erase mass"), 1);
 	cr_assert_eq(journal_count("erase unit"), 0);
@@ -222,7 +200,7 @@ Test(program, device_crc_verifies_and_skips_without_reading)
 	char args[8192];
 
 	write_file("fw.bin", img, n);
-	snprintf(args, sizeof(args), "-c port=/stp-test/memdev -d '%s'", path("fw.bin"));
+	snprintf(args, sizeof(args), "-c port=/stp-test/memdev -d '%s'", th_dir_path("fw.bin"));
 	cr_assert_eq(stmprog("STP_MEMDEV_CRC=1", args), 0, "%s", out);
 	cr_assert(strstr(out, "verified by device CRC"), "%s", out);
 	cr_assert_eq(journal_count("read 0x08"), 0);
