@@ -15,9 +15,6 @@
  */
 #include "config.h"
 
-/* strdup and strcasecmp are POSIX, not C11. */
-#define _POSIX_C_SOURCE 200809L
-
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

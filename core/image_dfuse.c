@@ -6,9 +6,6 @@
  */
 #include "config.h"
 
-/* strndup is POSIX, not C11. */
-#define _POSIX_C_SOURCE 200809L
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -3,9 +3,6 @@
  * truncation, and the writers. */
 #include "config.h"
 
-/* strdup is POSIX, not C11. */
-#define _POSIX_C_SOURCE 200809L
-
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>

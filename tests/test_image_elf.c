@@ -3,9 +3,6 @@
  * rejection of other ELF flavours; truncation. */
 #include "config.h"
 
-/* strdup is POSIX, not C11. */
-#define _POSIX_C_SOURCE 200809L
-
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>

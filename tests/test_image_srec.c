@@ -2,9 +2,6 @@
  * and truncation; the writer's records. */
 #include "config.h"
 
-/* strdup is POSIX, not C11. */
-#define _POSIX_C_SOURCE 200809L
-
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>

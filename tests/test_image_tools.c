@@ -4,9 +4,6 @@
  * skips the test that needs it, naming the package. */
 #include "config.h"
 
-/* strdup is POSIX, not C11. */
-#define _POSIX_C_SOURCE 200809L
-
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>

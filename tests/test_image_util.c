@@ -1,8 +1,6 @@
 /* Helpers shared by the image tests. */
 #include "config.h"
 
-#define _POSIX_C_SOURCE 200809L
-
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <stdio.h>
