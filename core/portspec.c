@@ -229,6 +229,23 @@ static bool v_noinit(stp_portspec *spec, const char *value, const char **why)
 	return v_bool(value, &spec->noinit, why);
 }
 
+/* The sequence's grammar belongs to the UART backend, which checks it
+ * before it touches the port; here only its length and characters. */
+static bool v_init(stp_portspec *spec, const char *value, const char **why)
+{
+	spec->given |= STP_GIVEN_INIT;
+	if (!*value || strlen(value) >= sizeof(spec->init_seq) ||
+	    strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789-,&:") !=
+	            strlen(value)) {
+		*why = "a line sequence such as -rts,dtr,-dtr:rts,dtr,-dtr "
+		       "(rts, dtr, brk, cbus0..cbus3; '-' low, ',' 100 ms, "
+		       "'&' no delay)";
+		return false;
+	}
+	strcpy(spec->init_seq, value);
+	return true;
+}
+
 static bool v_dbr(stp_portspec *spec, const char *value, const char **why)
 {
 	unsigned long v;
@@ -296,6 +313,7 @@ static const struct key {
 	{"sb", T_UART, v_sb},
 	{"fc", T_UART, v_fc},
 	{"noinit", T_UART, v_noinit},
+	{"init", T_UART, v_init},
 	{"dbr", T_CAN, v_dbr},
 	{"fd", T_CAN, v_fd},
 	{"mode", T_CAN, v_mode},
@@ -391,7 +409,7 @@ static stp_status apply_pair(stp_ctx *ctx, stp_portspec *spec, const char *word,
 	if (!k)
 		return stp_fail(ctx, STP_ERR_PORTSPEC,
 		                "USB keys: sn VID PID; UART keys: br P db sb fc "
-		                "noinit; CAN keys: br dbr fd",
+		                "noinit init; CAN keys: br dbr fd",
 		                "unknown key '%.*s' in the port specification",
 		                (int)klen, word);
 	if (!(k->transports & (1u << spec->transport)))

@@ -192,6 +192,8 @@ static stp_status cmd_chip(run *r, const cli_command *cmd)
 		output_say(r->out, "  quirk: no mass erase command\n");
 	if (c->quirks & STP_QUIRK_OB_RELOAD)
 		output_say(r->out, "  quirk: option bytes need a reload to apply\n");
+	if (c->quirks & STP_QUIRK_UART_CHECKSUM)
+		output_say(r->out, "  USART bootloader: GET CHECKSUM (CRC verify)\n");
 	output_say(r->out, "  typical times: unit erase %u ms, mass erase %u ms, "
 	                   "program %u us per unit\n",
 	           c->page_erase_ms, c->mass_erase_ms, c->program_us);

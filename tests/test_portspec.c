@@ -173,3 +173,12 @@ Test(portspec, error_strings_exist_for_every_status)
 	}
 	cr_assert_str_eq(stp_strerror(STP_STATUS_COUNT), "unknown error");
 }
+
+Test(portspec, uart_line_sequence)
+{
+	stp_portspec s = parse_ok("port=/dev/ttyUSB0 init=-rts&dtr,-dtr:rts,-rts");
+	cr_assert_str_eq(s.init_seq, "-rts&dtr,-dtr:rts,-rts");
+	cr_assert(s.given & STP_GIVEN_INIT);
+	parse_fails("port=/dev/ttyUSB0 init=RTS;DTR", "init=RTS;DTR");
+	parse_fails("port=usb1 init=rts", "init");
+}

@@ -50,7 +50,10 @@ enum {
 	/* Option bytes take effect only after a reload (OBL_LAUNCH). */
 	STP_QUIRK_OB_RELOAD = 1u << 3,
 	/* Flash size register unreliable or absent: trust the table. */
-	STP_QUIRK_FIXED_SIZE = 1u << 4
+	STP_QUIRK_FIXED_SIZE = 1u << 4,
+	/* The USART bootloader has GET CHECKSUM (0xA1, CRC-32 over words),
+	 * so a verify need not read the flash back (AN3155, newer ROMs). */
+	STP_QUIRK_UART_CHECKSUM = 1u << 5
 };
 
 typedef struct stp_chip {

@@ -2,6 +2,7 @@
  *
  *   port=usb1 sn=206A3583 VID=0x0483 PID=0xDF11
  *   port=/dev/ttyUSB0 br=115200 P=EVEN db=8 sb=1 fc=OFF noinit=1
+ *   port=/dev/ttyUSB0 init=-rts,dtr,-dtr:rts,dtr,-dtr   (our extension)
  *   port=COM3 br=57600
  *   port=can0 br=125
  *   port=slcan:/dev/ttyACM0 br=125
@@ -60,6 +61,10 @@ typedef struct stp_portspec {
 	unsigned stop_halves;    /* sb= in half bits: 2 = 1, 3 = 1.5, 4 = 2 */
 	stp_flow flow;           /* fc=, default OFF */
 	bool noinit;             /* noinit=1: the bootloader is already synced */
+	/* init=ENTRY[:EXIT]: how the adapter's lines (rts, dtr, brk, FTDI
+	 * cbus0..cbus3) drive BOOT0 and NRST to enter the bootloader and to
+	 * leave it; the UART backend parses it.  "" = do not touch the lines. */
+	char init_seq[128];
 
 	/* CAN: br= in kbit/s (default 125), FDCAN data rate dbr= in kbit/s
 	 * (0 = the chip database's default), fd=0/1 forces classic or FD. */
@@ -83,7 +88,8 @@ enum {
 	STP_GIVEN_FC = 1u << 7,
 	STP_GIVEN_NOINIT = 1u << 8,
 	STP_GIVEN_DBR = 1u << 9,
-	STP_GIVEN_FD = 1u << 10
+	STP_GIVEN_FD = 1u << 10,
+	STP_GIVEN_INIT = 1u << 11
 };
 
 /* Which transport a port name belongs to, from its shape alone:
