@@ -2,3 +2,5 @@ dnl The backends configure knows about, one STP_BACKEND line each:
 dnl STP_BACKEND([name], [description], [test that its dependencies are
 dnl there], [what to name when they are not]).  A backend is added here in
 dnl the same change that adds its sources to backends/local.mk.
+STP_BACKEND([uart], [USART bootloader (AN3155)],
+	[test "x$have_SERIALPORT" = xyes], [libserialport])

@@ -3,3 +3,5 @@
 STP_MODULE_LINK = -module -avoid-version -no-undefined -shared \
 	-export-symbols-regex '^stp_backend_descriptor$$'
 EXTRA_DIST += backends/backends.m4
+
+include backends/uart/local.mk

@@ -64,4 +64,7 @@ tests_test_frontend_LDADD = $(TEST_LIBS)
 
 include tests/chip.mk
 include tests/image.mk
+include tests/sim.mk
+include tests/uart.mk
+include tests/uart_e2e.mk
 endif
