@@ -138,29 +138,20 @@ out:
 
 static stp_status run_erase(stp_ctx *ctx, stp_target *t, const stp_plan *plan)
 {
-	const stp_caps *caps = stp_target_caps(t);
-	size_t batch = caps->max_erase_list ? caps->max_erase_list : plan->nerase;
+	stp_erase_req req = {.kind = STP_ERASE_UNITS, .units = plan->erase,
+	                     .nunits = plan->nerase};
+	size_t total = plan->mass_erase ? 1 : plan->nerase;
+	stp_status st;
 
-	if (plan->mass_erase) {
-		stp_erase_req req = {.kind = STP_ERASE_MASS};
-		stp_status st;
-		stp_progress(ctx, STP_PHASE_ERASE, 0, 1);
-		if ((st = stp_target_erase(t, &req)))
-			return st;
-		stp_progress(ctx, STP_PHASE_ERASE, 1, 1);
+	if (plan->mass_erase)
+		req.kind = STP_ERASE_MASS;
+	else if (!plan->nerase)
 		return STP_OK;
-	}
-	if (!plan->nerase)
-		return STP_OK;
-	for (size_t i = 0; i < plan->nerase; i += batch) {
-		stp_erase_req req = {.kind = STP_ERASE_UNITS, .units = plan->erase + i};
-		stp_status st;
-		req.nunits = plan->nerase - i < batch ? plan->nerase - i : batch;
-		stp_progress(ctx, STP_PHASE_ERASE, i, plan->nerase);
-		if ((st = stp_target_erase(t, &req)))
-			return st;
-	}
-	stp_progress(ctx, STP_PHASE_ERASE, plan->nerase, plan->nerase);
+	/* The target layer splits long lists into what the bootloader takes. */
+	stp_progress(ctx, STP_PHASE_ERASE, 0, total);
+	if ((st = stp_target_erase(t, &req)))
+		return st;
+	stp_progress(ctx, STP_PHASE_ERASE, total, total);
 	return STP_OK;
 }
 

@@ -267,14 +267,48 @@ stp_status stp_target_write(stp_target *t, uint32_t addr, const uint8_t *buf,
 	                 t->caps.max_write, write_block);
 }
 
+/* Sends a unit list in pieces the bootloader accepts (ERASE lists one
+ * byte of count, EXTENDED ERASE is limited on some ROMs). */
+static stp_status erase_units(stp_target *t, const stp_erase_unit *units,
+                              size_t n)
+{
+	size_t batch = t->caps.max_erase_list ? t->caps.max_erase_list : n;
+
+	for (size_t i = 0; i < n; i += batch) {
+		stp_erase_req part = {.kind = STP_ERASE_UNITS, .units = units + i};
+		stp_status st;
+		part.nunits = n - i < batch ? n - i : batch;
+		if ((st = OPS->erase(t->session, &part)))
+			return st;
+	}
+	return STP_OK;
+}
+
 stp_status stp_target_erase(stp_target *t, const stp_erase_req *req)
 {
 	if (!OPS->erase)
 		return unsupported(t, "erase flash");
-	if (req->kind == STP_ERASE_MASS && !(t->caps.flags & STP_CAP_MASS_ERASE))
-		return unsupported(t, "mass erase this chip (erase its units instead)");
 	if (req->kind == STP_ERASE_BANK && !(t->caps.flags & STP_CAP_BANK_ERASE))
 		return unsupported(t, "erase a whole bank");
+	if (req->kind == STP_ERASE_UNITS)
+		return erase_units(t, req->units, req->nunits);
+	if (req->kind == STP_ERASE_MASS && !(t->caps.flags & STP_CAP_MASS_ERASE)) {
+		/* L0/L1 ROMs have no mass erase: "erase everything" still means
+		 * every unit, so do it one list at a time. */
+		stp_geometry geo;
+		stp_status st;
+		if (!t->info.chip)
+			return unsupported(t, "mass erase this chip, and its units are "
+			                      "unknown (PID not in the chip database)");
+		if ((st = stp_chip_geometry(t->ctx, t->info.chip, t->info.flash_size,
+		                            &geo)))
+			return st;
+		stp_log(t->ctx, STP_LOG_INFO, "%s has no mass erase: erasing its "
+		        "%zu units one list at a time", t->info.chip->name, geo.nunits);
+		st = erase_units(t, geo.units, geo.nunits);
+		stp_geometry_release(&geo);
+		return st;
+	}
 	return OPS->erase(t->session, req);
 }
 

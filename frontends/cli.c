@@ -273,6 +273,9 @@ static const struct option_row {
 	{{"-g", "--go", "-s", "--start"}, CMD_GO, 0, 1, d_go, "-g [ADDRESS]"},
 	{{"-ob", "--optionbytes"}, CMD_OB, 1, CLI_MAX_WORDS, d_ob, "-ob displ | -ob KEY=VALUE ..."},
 	{{"-rdu", "--readunprotect"}, CMD_RDU, 0, 0, d_none, "-rdu"},
+	{{"--write-protect", "-wp"}, CMD_WP, 1, CLI_MAX_WORDS, d_erase, "--write-protect all | N [M ...] | [FIRST LAST]"},
+	{{"--write-unprotect", "-wup"}, CMD_WUP, 0, 0, d_none, "--write-unprotect"},
+	{{"--readout-protect", "-rdp"}, CMD_RDP, 0, 0, d_none, "--readout-protect"},
 	{{"--chips"}, CMD_CHIPS, 0, 0, d_none, "--chips"},
 	{{"--chip"}, CMD_CHIP, 1, 1, d_chip, "--chip NAME|PID"},
 	{{"--convert"}, CMD_CONVERT, 2, 2, d_convert, "--convert IN OUT"},
@@ -357,6 +360,9 @@ bool cli_needs_target(const cli *c)
 		case CMD_GO:
 		case CMD_OB:
 		case CMD_RDU:
+		case CMD_WP:
+		case CMD_WUP:
+		case CMD_RDP:
 			return true;
 		default:
 			break;

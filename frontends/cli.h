@@ -22,7 +22,10 @@ typedef enum cli_kind {
 	CMD_RDU,          /* -rdu */
 	CMD_CHIPS,        /* --chips */
 	CMD_CHIP,         /* --chip NAME|PID (alone: show the entry) */
-	CMD_CONVERT       /* --convert IN OUT */
+	CMD_CONVERT,      /* --convert IN OUT */
+	CMD_WP,           /* --write-protect all | N [M ...] | [FIRST LAST] */
+	CMD_WUP,          /* --write-unprotect */
+	CMD_RDP           /* --readout-protect (level 1) */
 } cli_kind;
 
 typedef struct cli_command {

@@ -284,12 +284,55 @@ static stp_status open_target(run *r)
 	return STP_OK;
 }
 
+/* The units a sector list (-e, --write-protect) names, checked against
+ * the chip: every number asked for must exist, because acting on "some"
+ * of them would be a silent partial success. */
+static stp_status select_units(run *r, const cli_command *cmd,
+                               stp_geometry *geo, stp_erase_unit **out,
+                               size_t *count)
+{
+	stp_erase_unit *units;
+	size_t n = 0;
+	stp_status st;
+
+	if ((st = stp_target_geometry(r->ctx, r->target, geo)))
+		return st;
+	for (int k = 0; k < (cmd->range ? 2 : cmd->nunits); k++) {
+		uint32_t want = cmd->range ? (k ? cmd->last : cmd->first) : cmd->units[k];
+		if (want >= geo->nunits) {
+			st = stp_fail(r->ctx, STP_ERR_ARG,
+			              "stmprog --chip NAME shows the sectors of a chip",
+			              "sector %u does not exist: this %s has sectors 0 to %zu",
+			              want, geo->chip->name, geo->nunits - 1);
+			stp_geometry_release(geo);
+			return st;
+		}
+	}
+	units = calloc(geo->nunits ? geo->nunits : 1, sizeof(*units));
+	if (!units) {
+		stp_geometry_release(geo);
+		return stp_fail(r->ctx, STP_ERR_NOMEM, NULL, "out of memory");
+	}
+	for (size_t i = 0; i < geo->nunits; i++) {
+		uint32_t idx = geo->units[i].index;
+		bool want = cmd->all ||
+		            (cmd->range && idx >= cmd->first && idx <= cmd->last);
+		for (int k = 0; !cmd->range && k < cmd->nunits; k++)
+			want |= cmd->units[k] == idx;
+		if (want)
+			units[n++] = geo->units[i];
+	}
+	*out = units;
+	*count = n;
+	return STP_OK;
+}
+
 static stp_status cmd_erase(run *r, const cli_command *cmd)
 {
 	stp_geometry geo;
 	stp_erase_req req = {0};
 	stp_erase_unit *units;
-	size_t n = 0;
+	size_t n;
 	stp_status st;
 
 	if (cmd->all) {
@@ -299,33 +342,8 @@ static stp_status cmd_erase(run *r, const cli_command *cmd)
 		r->flash_erased = st == STP_OK;
 		return st;
 	}
-	if ((st = stp_target_geometry(r->ctx, r->target, &geo)))
+	if ((st = select_units(r, cmd, &geo, &units, &n)))
 		return st;
-	units = calloc(geo.nunits ? geo.nunits : 1, sizeof(*units));
-	if (!units) {
-		stp_geometry_release(&geo);
-		return stp_fail(r->ctx, STP_ERR_NOMEM, NULL, "out of memory");
-	}
-	for (size_t i = 0; i < geo.nunits; i++) {
-		uint32_t idx = geo.units[i].index;
-		bool want = cmd->range ? (idx >= cmd->first && idx <= cmd->last) : false;
-		for (int k = 0; !cmd->range && k < cmd->nunits; k++)
-			want |= cmd->units[k] == idx;
-		if (want)
-			units[n++] = geo.units[i];
-	}
-	/* Every number asked for must exist: erasing "some" of them would be
-	 * a silent partial success. */
-	for (int k = 0; k < (cmd->range ? 2 : cmd->nunits); k++) {
-		uint32_t want = cmd->range ? (k ? cmd->last : cmd->first) : cmd->units[k];
-		if (want >= geo.nunits) {
-			st = stp_fail(r->ctx, STP_ERR_ARG,
-			              "stmprog --chip NAME shows the sectors of a chip",
-			              "sector %u does not exist: this %s has sectors 0 to %zu",
-			              want, geo.chip->name, geo.nunits - 1);
-			goto out;
-		}
-	}
 	req.kind = STP_ERASE_UNITS;
 	req.units = units;
 	req.nunits = n;
@@ -335,9 +353,51 @@ static stp_status cmd_erase(run *r, const cli_command *cmd)
 	if (!st)
 		stp_progress(r->ctx, STP_PHASE_ERASE, n, n);
 	r->flash_erased = false;
-out:
 	free(units);
 	stp_geometry_release(&geo);
+	return st;
+}
+
+static stp_status cmd_write_protect(run *r, const cli_command *cmd)
+{
+	stp_geometry geo;
+	stp_erase_unit *units;
+	uint16_t *codes;
+	size_t n;
+	stp_status st;
+
+	if ((st = select_units(r, cmd, &geo, &units, &n)))
+		return st;
+	codes = calloc(n ? n : 1, sizeof(*codes));
+	if (!codes)
+		st = stp_fail(r->ctx, STP_ERR_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; codes && i < n; i++)
+		codes[i] = units[i].index;
+	if (!st)
+		st = stp_target_write_protect(r->target, codes, n);
+	if (!st)
+		output_say(r->out, "Write protection set on %zu sector(s); the "
+		                   "device was reset\n", n);
+	free(codes);
+	free(units);
+	stp_geometry_release(&geo);
+	return st;
+}
+
+static stp_status cmd_write_unprotect(run *r, const cli_command *cmd)
+{
+	stp_status st = stp_target_write_unprotect(r->target);
+	if (!st)
+		output_say(r->out, "Write protection removed; the device was reset\n");
+	return st;
+}
+
+static stp_status cmd_readout_protect(run *r, const cli_command *cmd)
+{
+	stp_status st = stp_target_readout_protect(r->target);
+	if (!st)
+		output_say(r->out, "Readout protection set (level 1); reads are "
+		                   "refused until -rdu, which erases the flash\n");
 	return st;
 }
 
@@ -497,6 +557,9 @@ static const struct {
 	{CMD_GO, true, cmd_go},
 	{CMD_OB, true, cmd_ob},
 	{CMD_RDU, true, cmd_rdu},
+	{CMD_WP, true, cmd_write_protect},
+	{CMD_WUP, true, cmd_write_unprotect},
+	{CMD_RDP, true, cmd_readout_protect},
 };
 
 /* Everything that can be checked before the device is touched: every

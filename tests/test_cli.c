@@ -151,3 +151,23 @@ Test(cli, errors_name_the_option)
 	parse_fails("-c", "-c needs at least 1 argument");
 	parse_fails("-d", "-d needs at least 1 argument");
 }
+
+Test(cli, protection_commands)
+{
+	parse_ok("-c port=/dev/ttyUSB0 --write-protect [2 3] --write-unprotect "
+	         "--readout-protect -rdu");
+	cr_assert_eq(c.ncmds, 4);
+	cr_assert_eq(c.cmds[0].kind, CMD_WP);
+	cr_assert(c.cmds[0].range);
+	cr_assert_eq(c.cmds[0].first, 2);
+	cr_assert_eq(c.cmds[0].last, 3);
+	cr_assert_eq(c.cmds[1].kind, CMD_WUP);
+	cr_assert_eq(c.cmds[2].kind, CMD_RDP);
+	cr_assert_eq(c.cmds[3].kind, CMD_RDU);
+	cr_assert(cli_needs_target(&c));
+	parse_ok("-c port=/dev/ttyUSB0 -wp 0 1 7");
+	cr_assert_eq(c.cmds[0].nunits, 3);
+	cr_assert_eq(c.cmds[0].units[2], 7);
+	parse_fails("-c port=/dev/ttyUSB0 --write-protect", "--write-protect");
+	parse_fails("-c port=/dev/ttyUSB0 --write-protect x", "'x'");
+}
