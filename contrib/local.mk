@@ -2,3 +2,7 @@
 EXTRA_DIST += contrib/udev/50-stmprog.rules
 
 include contrib/sim/local.mk
+
+# The README's example image, its source and how to rebuild it.
+EXTRA_DIST += contrib/examples/blink-f405.hex contrib/examples/blink-f405.c \
+	contrib/examples/blink-f405.ld contrib/examples/build.sh

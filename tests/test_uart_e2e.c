@@ -1,0 +1,442 @@
+/* stmprog end to end over UART: the real UART backend (libserialport)
+ * talks to stmprog-sim through a pseudo-terminal, for chips that differ
+ * where programmers go wrong: F1 (16-bit unit, ERASE 0x43), F4 (sectors,
+ * EXTENDED ERASE), L0 (erases to 0x00, no mass erase), L4 (64-bit unit,
+ * empty check), H7 (256-bit unit) and U5 (GET CHECKSUM).  What the device
+ * holds is checked in the simulator's flash file, what it was asked to do
+ * in its trace. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stmprog/chip.h"
+#include "test_helpers.h"
+
+static char out[65536];
+
+TestSuite(uart_e2e, .init = th_dir_setup, .fini = th_dir_teardown,
+          .timeout = 120);
+
+/* Runs COMMAND under the simulator; {port} is the pty. */
+static int sim(const char *chip, const char *simopts, const char *command)
+{
+	char cmd[16384];
+
+	snprintf(cmd, sizeof(cmd),
+	         "unset STMPROG_BACKEND_PATH; '%s' --chip %s --flash '%s' "
+	         "--trace '%s' %s -- %s",
+	         th_build_path("contrib/sim/stmprog-sim"), chip,
+	         th_dir_path("flash.bin"), th_dir_path("trace.txt"),
+	         simopts ? simopts : "", command);
+	return th_run(cmd, out, sizeof(out));
+}
+
+/* stmprog against the simulated chip. */
+static int stmprog(const char *chip, const char *args)
+{
+	char command[8192];
+
+	snprintf(command, sizeof(command), "'%s' -c port={port} %s",
+	         th_build_path("frontends/stmprog"), args);
+	return sim(chip, "", command);
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf;
+	long n;
+
+	cr_assert(f, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc(n > 0 ? (size_t)n : 1);
+	cr_assert(buf);
+	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void spit(const char *path, const unsigned char *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	cr_assert(f);
+	cr_assert_eq(fwrite(buf, 1, len, f), len);
+	fclose(f);
+}
+
+/* An image that starts like a real application: initial SP in RAM and a
+ * Thumb reset vector in flash, then bytes that are not the erased value. */
+static unsigned char *make_app(const stp_chip *c, size_t len, unsigned seed)
+{
+	unsigned char *img = malloc(len);
+	uint32_t sp = c->ram_start + 0x400, pc = c->flash_base + 0x101;
+
+	cr_assert(img);
+	srand(seed);
+	for (size_t i = 0; i < len; i++)
+		img[i] = (unsigned char)(rand() % 255 + 1);
+	for (int i = 0; i < 4; i++) {
+		img[i] = (unsigned char)(sp >> (8 * i));
+		img[4 + i] = (unsigned char)(pc >> (8 * i));
+	}
+	return img;
+}
+
+static const stp_chip *chip(const char *pid)
+{
+	const stp_chip *c = stp_chip_find(pid, NULL);
+	cr_assert(c, "%s not in the chip database", pid);
+	return c;
+}
+
+static bool all_equal(const unsigned char *p, size_t n, unsigned char v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+static bool file_has(const char *path, const char *needle)
+{
+	size_t n;
+	unsigned char *buf = slurp(path, &n);
+	char *text = realloc(buf, n + 1);
+	bool found;
+
+	cr_assert(text);
+	text[n] = '\0';
+	found = strstr(text, needle) != NULL;
+	free(text);
+	return found;
+}
+
+/* Program, verify and start; read back; erase all; show option bytes. */
+static void program_cycle(const char *pid, size_t len)
+{
+	const stp_chip *c = chip(pid);
+	unsigned char *img = make_app(c, len, 7), *flash, *back;
+	size_t flen, blen, padded;
+	char args[4096];
+
+	spit(th_dir_path("app.bin"), img, len);
+	snprintf(args, sizeof(args), "-d '%s' 0x%08X -v -g",
+	         th_dir_path("app.bin"), c->flash_base);
+	cr_assert_eq(stmprog(pid, args), 0, "%s", out);
+	cr_assert(strstr(out, "Verified"), "%s", out);
+	cr_assert(strstr(out, "Started the application"), "%s", out);
+	cr_assert(file_has(th_dir_path("flash.bin.state"), "app=running"),
+	          "the application is not running: %s", out);
+
+	flash = slurp(th_dir_path("flash.bin"), &flen);
+	cr_assert_eq(flen, c->flash_size);
+	cr_assert_eq(memcmp(flash, img, len), 0, "flash differs from the image");
+	/* The tail is padded to the program unit with the erased value, and
+	 * nothing after it is touched. */
+	padded = (len + c->program_unit - 1) / c->program_unit * c->program_unit;
+	cr_assert(all_equal(flash + len, flen - len, c->erased_value),
+	          "bytes after the image (padding up to %zu) are not erased",
+	          padded);
+
+	snprintf(args, sizeof(args), "-u 0x%08X %zu '%s'", c->flash_base, len,
+	         th_dir_path("back.bin"));
+	cr_assert_eq(stmprog(pid, args), 0, "%s", out);
+	back = slurp(th_dir_path("back.bin"), &blen);
+	cr_assert_eq(blen, len);
+	cr_assert_eq(memcmp(back, img, len), 0, "read-back differs");
+
+	cr_assert_eq(stmprog(pid, "-e all"), 0, "%s", out);
+	free(flash);
+	flash = slurp(th_dir_path("flash.bin"), &flen);
+	cr_assert(all_equal(flash, flen, c->erased_value), "-e all left data");
+
+	cr_assert_eq(stmprog(pid, "-ob displ"), 0, "%s", out);
+	snprintf(args, sizeof(args), "Option bytes at 0x%08X", c->ob_start);
+	cr_assert(strstr(out, args), "%s", out);
+	free(img);
+	free(flash);
+	free(back);
+}
+
+Test(uart_e2e, f1_program_read_erase)
+{
+	program_cycle("0x410", 5013);
+	cr_assert(file_has(th_dir_path("trace.txt"), "ERASE"), "no erase traced");
+}
+
+Test(uart_e2e, f4_program_read_erase)
+{
+	program_cycle("0x413", 70001);
+}
+
+Test(uart_e2e, l0_erases_to_zero_without_mass_erase)
+{
+	program_cycle("0x447", 3001);
+	/* The L0 ROM has no mass erase: -e all went unit by unit. */
+	cr_assert(!file_has(th_dir_path("trace.txt"), "ERASE MASS"));
+}
+
+Test(uart_e2e, h7_image_not_a_multiple_of_32)
+{
+	program_cycle("0x450", 4099);
+}
+
+Test(uart_e2e, u5_verifies_by_device_crc)
+{
+	program_cycle("0x482", 9000);
+	cr_assert(file_has(th_dir_path("trace.txt"), "CRC "), "no GET CHECKSUM");
+}
+
+/* L4 with the empty check: after the first download into empty flash the
+ * ROM would come back after GO; stmprog reloads the option bytes so the
+ * application really starts, and says so. */
+Test(uart_e2e, l4_first_download_leaves_the_bootloader)
+{
+	program_cycle("0x435", 2050);
+}
+
+Test(uart_e2e, l4_empty_check_reload_is_reported)
+{
+	const stp_chip *c = chip("0x435");
+	unsigned char *img = make_app(c, 1024, 3);
+	char args[4096];
+
+	spit(th_dir_path("app.bin"), img, 1024);
+	snprintf(args, sizeof(args), "-d '%s' -g", th_dir_path("app.bin"));
+	cr_assert_eq(stmprog("0x435", args), 0, "%s", out);
+	cr_assert(strstr(out, "option bytes"), "no word about the reload: %s", out);
+	cr_assert(file_has(th_dir_path("flash.bin.state"), "app=running"), "%s", out);
+	free(img);
+}
+
+Test(uart_e2e, second_download_of_the_same_image_writes_nothing)
+{
+	const stp_chip *c = chip("0x413");
+	unsigned char *img = make_app(c, 40000, 11);
+	char args[4096];
+
+	spit(th_dir_path("app.bin"), img, 40000);
+	snprintf(args, sizeof(args), "-d '%s' -v", th_dir_path("app.bin"));
+	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
+	remove(th_dir_path("trace.txt"));
+	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
+	cr_assert(strstr(out, "already holds this image"), "%s", out);
+	cr_assert(!file_has(th_dir_path("trace.txt"), "WRITE"));
+	cr_assert(!file_has(th_dir_path("trace.txt"), "ERASE"));
+	free(img);
+}
+
+Test(uart_e2e, bad_input_touches_nothing)
+{
+	FILE *f = fopen(th_dir_path("bad.hex"), "w");
+
+	cr_assert(f);
+	/* The second record's checksum is wrong. */
+	fputs(":020000040800F2\n:10000000000102030405060708090A0B0C0D0E0F00\n", f);
+	fclose(f);
+	char args[4096];
+
+	snprintf(args, sizeof(args), "-e all -d '%s'", th_dir_path("bad.hex"));
+	cr_assert_eq(stmprog("0x413", args), 4, "%s", out);
+	cr_assert(strstr(out, "bad.hex"), "%s", out);
+	cr_assert(!file_has(th_dir_path("trace.txt"), "ERASE"));
+	cr_assert(!file_has(th_dir_path("trace.txt"), "WRITE"));
+}
+
+Test(uart_e2e, readout_protection_and_unprotect)
+{
+	const stp_chip *c = chip("0x413");
+	unsigned char *img = make_app(c, 2048, 5), *flash;
+	size_t flen;
+	char args[4096];
+
+	spit(th_dir_path("app.bin"), img, 2048);
+	snprintf(args, sizeof(args), "-d '%s' --readout-protect", th_dir_path("app.bin"));
+	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
+	cr_assert(file_has(th_dir_path("flash.bin.state"), "rdp=1"));
+	/* Reads are refused, with the way out named. */
+	snprintf(args, sizeof(args), "-u 0x08000000 256 '%s'", th_dir_path("back.bin"));
+	cr_assert_eq(stmprog("0x413", args), 1, "%s", out);
+	cr_assert(strstr(out, "readout protection"), "%s", out);
+	cr_assert(strstr(out, "-rdu"), "%s", out);
+	/* -rdu erases, resets, and the session goes on after the re-sync. */
+	cr_assert_eq(stmprog("0x413", "-rdu -ob displ"), 0, "%s", out);
+	cr_assert(file_has(th_dir_path("flash.bin.state"), "rdp=0"));
+	flash = slurp(th_dir_path("flash.bin"), &flen);
+	cr_assert(all_equal(flash, flen, 0xFF), "-rdu did not erase");
+	free(flash);
+	free(img);
+}
+
+Test(uart_e2e, write_protection_makes_verify_fail_then_unprotect)
+{
+	const stp_chip *c = chip("0x413");
+	unsigned char *img = make_app(c, 20000, 9);
+	char args[4096];
+
+	spit(th_dir_path("app.bin"), img, 20000);
+	cr_assert_eq(stmprog("0x413", "--write-protect 1"), 0, "%s", out);
+	cr_assert(file_has(th_dir_path("flash.bin.state"), "wrp=1"), "%s", out);
+	/* Sector 1 (0x08004000) cannot change: the ROM says nothing (or NACKs
+	 * its erase), and stmprog must not call that a success. */
+	snprintf(args, sizeof(args), "-d '%s' -v", th_dir_path("app.bin"));
+	cr_assert_neq(stmprog("0x413", args), 0, "%s", out);
+	cr_assert(strstr(out, "0x0800"), "no address in: %s", out);
+	cr_assert_eq(stmprog("0x413", "--write-unprotect"), 0, "%s", out);
+	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
+	free(img);
+}
+
+Test(uart_e2e, erase_named_sectors_only)
+{
+	const stp_chip *c = chip("0x413");
+	unsigned char *img = make_app(c, 3 * 16384, 13), *flash;
+	size_t flen;
+	char args[4096];
+
+	spit(th_dir_path("app.bin"), img, 3 * 16384);
+	snprintf(args, sizeof(args), "-d '%s'", th_dir_path("app.bin"));
+	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
+	cr_assert_eq(stmprog("0x413", "-e 1"), 0, "%s", out);
+	flash = slurp(th_dir_path("flash.bin"), &flen);
+	cr_assert_eq(memcmp(flash, img, 16384), 0, "sector 0 changed");
+	cr_assert(all_equal(flash + 16384, 16384, 0xFF), "sector 1 not erased");
+	cr_assert_eq(memcmp(flash + 32768, img + 32768, 16384), 0, "sector 2 changed");
+	free(flash);
+	free(img);
+}
+
+Test(uart_e2e, noinit_reuses_a_synced_bootloader)
+{
+	char command[8192];
+	const char *sp = th_build_path("frontends/stmprog");
+
+	snprintf(command, sizeof(command),
+	         "sh -c \"'%s' -c port={port} -u 0x08000000 16 '%s' && "
+	         "'%s' -c port={port} noinit=1 -u 0x08000000 16 '%s'\"",
+	         sp, th_dir_path("a.bin"), sp, th_dir_path("b.bin"));
+	cr_assert_eq(sim("0x413", "", command), 0, "%s", out);
+}
+
+Test(uart_e2e, wrong_parity_is_explained)
+{
+	cr_assert_eq(stmprog("0x413", "P=NONE -u 0x08000000 16 x.bin"), 1, "%s", out);
+	cr_assert(strstr(out, "0x7F"), "%s", out);
+	cr_assert(strstr(out, "8E1") || strstr(out, "EVEN"), "%s", out);
+}
+
+Test(uart_e2e, listing_uart_ports_works_without_hardware)
+{
+	char cmd[4096];
+
+	snprintf(cmd, sizeof(cmd), "unset STMPROG_BACKEND_PATH; '%s' -l uart",
+	         th_build_path("frontends/stmprog"));
+	cr_assert_eq(th_run(cmd, out, sizeof(out)), 0, "%s", out);
+}
+
+/* With one byte in a thousand damaged on the wire, a download either
+ * ends verified-identical or fails with a message; never success with
+ * wrong contents. */
+Test(uart_e2e, byte_errors_never_give_false_success, .timeout = 600)
+{
+	const stp_chip *c = chip("0x413");
+	size_t len = 24000, flen;
+	unsigned char *img = make_app(c, len, 17);
+	int ok = 0, failed = 0;
+
+	spit(th_dir_path("app.bin"), img, len);
+	for (int seed = 1; seed <= 12; seed++) {
+		char simopts[256], command[8192];
+		unsigned char *flash;
+		int rc;
+
+		remove(th_dir_path("flash.bin"));
+		remove(th_dir_path("flash.bin.state"));
+		remove(th_dir_path("flash.bin.ob"));
+		snprintf(simopts, sizeof(simopts), "--faults ber=1e-3 --seed %d", seed);
+		snprintf(command, sizeof(command), "'%s' -c port={port} -d '%s' -v",
+		         th_build_path("frontends/stmprog"), th_dir_path("app.bin"));
+		rc = sim("0x413", simopts, command);
+		if (rc == 0) {
+			flash = slurp(th_dir_path("flash.bin"), &flen);
+			cr_assert_eq(memcmp(flash, img, len), 0,
+			             "seed %d: success reported but the flash differs", seed);
+			free(flash);
+			ok++;
+		} else {
+			cr_assert(strstr(out, "stmprog: error:"),
+			          "seed %d: failed without a message: %s", seed, out);
+			failed++;
+		}
+	}
+	cr_log_info("ber=1e-3: %d verified, %d failed cleanly", ok, failed);
+	cr_assert(ok > 0, "no run survived one error in a thousand bytes");
+	free(img);
+}
+
+/* The independent client: what stm32flash writes, stmprog reads back
+ * identical, and the other way round, through the same simulated chip. */
+static bool have_stm32flash(void)
+{
+	return th_run("command -v stm32flash", out, sizeof(out)) == 0;
+}
+
+static void cross_check(const char *pid, size_t len)
+{
+	const stp_chip *c = chip(pid);
+	unsigned char *img = make_app(c, len, 21), *back;
+	size_t blen;
+	char command[8192], args[4096];
+
+	if (!have_stm32flash())
+		cr_skip_test("stm32flash is not installed (Debian package stm32flash)");
+	spit(th_dir_path("app.bin"), img, len);
+	snprintf(command, sizeof(command),
+	         "stm32flash -b 115200 -w '%s' -v -S 0x%08X {port}",
+	         th_dir_path("app.bin"), c->flash_base);
+	cr_assert_eq(sim(pid, "", command), 0, "stm32flash write: %s", out);
+	snprintf(args, sizeof(args), "-u 0x%08X %zu '%s'", c->flash_base, len,
+	         th_dir_path("back.bin"));
+	cr_assert_eq(stmprog(pid, args), 0, "%s", out);
+	back = slurp(th_dir_path("back.bin"), &blen);
+	cr_assert_eq(memcmp(back, img, len), 0, "stmprog read back something else");
+	free(back);
+
+	free(img);
+	img = make_app(c, len, 22);
+	spit(th_dir_path("app2.bin"), img, len);
+	snprintf(args, sizeof(args), "-d '%s' 0x%08X -v", th_dir_path("app2.bin"),
+	         c->flash_base);
+	cr_assert_eq(stmprog(pid, args), 0, "%s", out);
+	remove(th_dir_path("back.bin"));
+	snprintf(command, sizeof(command),
+	         "stm32flash -b 115200 -r '%s' -S 0x%08X:%zu {port}",
+	         th_dir_path("back.bin"), c->flash_base, len);
+	cr_assert_eq(sim(pid, "", command), 0, "stm32flash read: %s", out);
+	back = slurp(th_dir_path("back.bin"), &blen);
+	cr_assert_eq(blen, len);
+	cr_assert_eq(memcmp(back, img, len), 0, "stm32flash read back something else");
+	free(back);
+	free(img);
+}
+
+Test(uart_e2e, stm32flash_and_stmprog_agree_on_f1)
+{
+	cross_check("0x410", 6000);
+}
+
+Test(uart_e2e, stm32flash_and_stmprog_agree_on_f4)
+{
+	cross_check("0x413", 40000);
+}
+
+Test(uart_e2e, stm32flash_and_stmprog_agree_on_l4)
+{
+	cross_check("0x435", 8192);
+}
