@@ -1,5 +1,17 @@
 # stmprog-sim: the STM32 ROM bootloaders' device side, for tests,
-# benchmarks and users without hardware.
+# benchmarks and users without hardware.  One file per role: the main
+# loop and child, the chip model, one file per transport behind
+# sim_transport.h, the pty link, faults and the trace.
 bin_PROGRAMS += contrib/sim/stmprog-sim
-contrib_sim_stmprog_sim_SOURCES = contrib/sim/sim_main.c
+contrib_sim_stmprog_sim_SOURCES = \
+	contrib/sim/sim_main.c \
+	contrib/sim/sim_chip.c contrib/sim/sim_chip.h \
+	contrib/sim/sim_transport.c contrib/sim/sim_transport.h \
+	contrib/sim/sim_uart.c contrib/sim/sim_uart.h \
+	contrib/sim/sim_link.c contrib/sim/sim_link.h \
+	contrib/sim/sim_ttywatch.c contrib/sim/sim_ttywatch.h \
+	contrib/sim/sim_faults.c contrib/sim/sim_faults.h \
+	contrib/sim/sim_trace.c contrib/sim/sim_trace.h \
+	contrib/sim/sim_time.h
 contrib_sim_stmprog_sim_LDADD = core/libstmprog.la
+EXTRA_DIST += docs/simulator.md

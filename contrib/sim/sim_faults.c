@@ -1,0 +1,194 @@
+/* stmprog-sim: the --faults grammar and the decisions it drives. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_faults.h"
+
+void sim_rng_seed(sim_rng *r, uint64_t seed)
+{
+	r->state = seed;
+}
+
+uint64_t sim_rng_next(sim_rng *r)
+{
+	uint64_t z = (r->state += UINT64_C(0x9E3779B97F4A7C15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+double sim_rng_unit(sim_rng *r)
+{
+	/* 53 random bits: every double in [0, 1) the mantissa can hold. */
+	return (double)(sim_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static int parse_prob(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(v) || v < 0.0 || v > 1.0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end == s || *end || errno || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* One "key=value" item; item is a writable copy. */
+static int parse_item(sim_faults *f, char *item, char *err, size_t errlen)
+{
+	char *val = strchr(item, '=');
+	uint64_t n;
+
+	if (!val) {
+		snprintf(err, errlen, "--faults item '%s': expected KEY=VALUE", item);
+		return -1;
+	}
+	*val++ = '\0';
+	if (!strcmp(item, "ber") || !strcmp(item, "drop") ||
+	    !strcmp(item, "flip") || !strcmp(item, "nack")) {
+		double *p = !strcmp(item, "ber") ? &f->ber :
+		            !strcmp(item, "drop") ? &f->drop :
+		            !strcmp(item, "flip") ? &f->flip : &f->nack;
+		if (parse_prob(val, p) == 0)
+			return 0;
+		snprintf(err, errlen, "--faults item '%s=%s': a probability "
+		         "between 0 and 1 is expected", item, val);
+		return -1;
+	}
+	if (!strcmp(item, "stall")) {
+		char *ms = strchr(val, ':');
+		if (ms)
+			*ms++ = '\0';
+		if (parse_prob(val, &f->stall) != 0 ||
+		    (ms && parse_uint(ms, 3600000, &n) != 0)) {
+			snprintf(err, errlen, "--faults item 'stall=%s%s%s': "
+			         "expected stall=P or stall=P:MS (P between 0 and 1, "
+			         "MS up to 3600000)", val, ms ? ":" : "", ms ? ms : "");
+			return -1;
+		}
+		f->stall_ms = ms ? (unsigned)n : 2000;
+		return 0;
+	}
+	if (!strcmp(item, "disconnect")) {
+		if (parse_uint(val, UINT64_MAX, &n) != 0) {
+			snprintf(err, errlen, "--faults item 'disconnect=%s': a "
+			         "byte count is expected", val);
+			return -1;
+		}
+		f->disconnect = true;
+		f->disconnect_after = n;
+		return 0;
+	}
+	snprintf(err, errlen, "--faults item '%s=%s': unknown fault (known: "
+	         "ber, drop, flip, nack, stall, disconnect)", item, val);
+	return -1;
+}
+
+int sim_faults_parse(sim_faults *f, const char *spec, uint64_t seed,
+                     char *err, size_t errlen)
+{
+	char *copy, *save = NULL, *item;
+	int rc = 0;
+
+	memset(f, 0, sizeof(*f));
+	f->stall_ms = 2000;
+	/* Separate streams so the host's batching of bytes cannot shift one
+	 * direction's decisions onto the other's. */
+	sim_rng_seed(&f->rx, seed ^ UINT64_C(0x5258000000000000));
+	sim_rng_seed(&f->tx, seed ^ UINT64_C(0x5458000000000000));
+	sim_rng_seed(&f->reply, seed ^ UINT64_C(0x5250000000000000));
+	if (!spec || !*spec)
+		return 0;
+	copy = strdup(spec);
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (item = strtok_r(copy, ",", &save); item && rc == 0;
+	     item = strtok_r(NULL, ",", &save))
+		rc = parse_item(f, item, err, errlen);
+	free(copy);
+	return rc;
+}
+
+bool sim_faults_bytes(const sim_faults *f)
+{
+	return f->ber > 0 || f->drop > 0 || f->flip > 0;
+}
+
+sim_byte_fault sim_faults_byte(sim_faults *f, bool to_host, uint8_t *byte,
+                               int *bit)
+{
+	sim_rng *r = to_host ? &f->tx : &f->rx;
+	double u_ber, u_drop, u_flip, u_kind;
+	uint64_t u_bit;
+	sim_byte_fault what = SIM_BYTE_OK;
+
+	if (!sim_faults_bytes(f))
+		return SIM_BYTE_OK;
+	/* Always draw the same amount per byte: a decision then depends on
+	 * the byte's position in its stream only. */
+	u_ber = sim_rng_unit(r);
+	u_drop = sim_rng_unit(r);
+	u_flip = sim_rng_unit(r);
+	u_kind = sim_rng_unit(r);
+	u_bit = sim_rng_next(r);
+	if (u_ber < f->ber)
+		what = u_kind < 0.5 ? SIM_BYTE_DROP : SIM_BYTE_FLIP;
+	else if (u_drop < f->drop)
+		what = SIM_BYTE_DROP;
+	else if (u_flip < f->flip)
+		what = SIM_BYTE_FLIP;
+	if (what == SIM_BYTE_FLIP) {
+		*bit = (int)(u_bit % 8);
+		*byte ^= (uint8_t)(1u << *bit);
+		f->n_flip++;
+	} else if (what == SIM_BYTE_DROP) {
+		f->n_drop++;
+	}
+	return what;
+}
+
+bool sim_faults_nack(sim_faults *f)
+{
+	if (f->nack <= 0)
+		return false;
+	if (sim_rng_unit(&f->reply) >= f->nack)
+		return false;
+	f->n_nack++;
+	return true;
+}
+
+unsigned sim_faults_stall(sim_faults *f)
+{
+	if (f->stall <= 0)
+		return 0;
+	if (sim_rng_unit(&f->reply) >= f->stall)
+		return 0;
+	f->n_stall++;
+	return f->stall_ms;
+}

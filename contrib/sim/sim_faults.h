@@ -1,0 +1,61 @@
+/* stmprog-sim: injected faults (--faults SPEC) and the PRNG behind them.
+ *
+ * Every decision comes from a seeded generator of our own, one stream per
+ * kind of decision (bytes from the host, bytes to the host, replies), so a
+ * run is reproducible from --seed as long as the host sends the same bytes,
+ * however the bytes happen to be batched by the kernel. */
+#ifndef STMPROG_SIM_FAULTS_H
+#define STMPROG_SIM_FAULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* splitmix64: tiny, fast, and good enough to decide coin flips. */
+typedef struct sim_rng {
+	uint64_t state;
+} sim_rng;
+
+void sim_rng_seed(sim_rng *r, uint64_t seed);
+uint64_t sim_rng_next(sim_rng *r);
+/* Uniform in [0, 1). */
+double sim_rng_unit(sim_rng *r);
+
+typedef enum sim_byte_fault {
+	SIM_BYTE_OK = 0,
+	SIM_BYTE_DROP,
+	SIM_BYTE_FLIP
+} sim_byte_fault;
+
+typedef struct sim_faults {
+	double ber;             /* byte error rate: drop or flip */
+	double drop;
+	double flip;
+	double nack;            /* an ACK becomes a NACK */
+	double stall;           /* a reply is delayed stall_ms */
+	unsigned stall_ms;
+	bool disconnect;        /* vanish after disconnect_after bytes */
+	uint64_t disconnect_after;
+	sim_rng rx, tx, reply;
+	/* What was injected, for the summary line at exit. */
+	unsigned long n_drop, n_flip, n_nack, n_stall;
+} sim_faults;
+
+/* Parses SPEC ("ber=0.01,stall=0.1:500,disconnect=300"); NULL or "" is
+ * no faults.  On error returns -1 with a sentence naming the item in err. */
+int sim_faults_parse(sim_faults *f, const char *spec, uint64_t seed,
+                     char *err, size_t errlen);
+
+/* Whether any byte-level fault (ber, drop, flip) is configured. */
+bool sim_faults_bytes(const sim_faults *f);
+
+/* Decides the fate of one byte in one direction; on SIM_BYTE_FLIP *byte
+ * has had one bit flipped and *bit says which. */
+sim_byte_fault sim_faults_byte(sim_faults *f, bool to_host, uint8_t *byte,
+                               int *bit);
+/* Whether this ACK turns into a NACK. */
+bool sim_faults_nack(sim_faults *f);
+/* Milliseconds this reply is held back, 0 for none. */
+unsigned sim_faults_stall(sim_faults *f);
+
+#endif

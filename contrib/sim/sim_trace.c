@@ -1,0 +1,61 @@
+/* stmprog-sim: trace file and stderr lines. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "sim_trace.h"
+
+struct sim_trace {
+	FILE *f;
+};
+
+sim_trace *sim_trace_open(const char *path)
+{
+	sim_trace *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	/* "e": close-on-exec, so COMMAND does not inherit it. */
+	t->f = fopen(path, "ae");
+	if (!t->f) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void sim_trace_close(sim_trace *t)
+{
+	if (!t)
+		return;
+	fclose(t->f);
+	free(t);
+}
+
+void sim_trace_line(sim_trace *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!t)
+		return;
+	va_start(ap, fmt);
+	vfprintf(t->f, fmt, ap);
+	va_end(ap);
+	fputc('\n', t->f);
+	fflush(t->f);
+}
+
+void sim_say(const char *fmt, ...)
+{
+	va_list ap;
+	char line[1024];
+
+	/* One write per line so it does not interleave with COMMAND's. */
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "stmprog-sim: %s\n", line);
+	fflush(stderr);
+}

@@ -1,0 +1,25 @@
+/* stmprog-sim: the --trace file and the stderr voice.
+ *
+ * The trace is for tests: one line per bootloader command received (or
+ * per NACK, per reset, per injected fault), in the fixed format that
+ * docs/simulator.md documents, flushed at once so a test can read it
+ * while the simulator still runs.  stderr is for people: only events
+ * worth knowing (GO outcome, resets, protection changes, a misconfigured
+ * host port), each line prefixed "stmprog-sim: ". */
+#ifndef STMPROG_SIM_TRACE_H
+#define STMPROG_SIM_TRACE_H
+
+typedef struct sim_trace sim_trace;
+
+/* Appends to path; returns NULL (errno set) when it cannot be opened. */
+sim_trace *sim_trace_open(const char *path);
+void sim_trace_close(sim_trace *t);
+
+/* One trace line; t may be NULL (no --trace), then nothing happens. */
+void sim_trace_line(sim_trace *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* One "stmprog-sim: ..." line on stderr. */
+void sim_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

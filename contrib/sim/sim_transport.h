@@ -1,0 +1,61 @@
+/* stmprog-sim: what a simulated transport looks like to the main loop.
+ *
+ * A transport attaches the chip's bootloader for one interface (UART
+ * today; USB DFU and slcan later) to something a host program can open,
+ * names that thing for {port}, and is driven by the main loop through
+ * poll(2): it says which descriptors to watch and when it next has work
+ * (paced bytes, stalls), and does that work when woken.  It never blocks
+ * for long, so the simulator notices at once when COMMAND exits. */
+#ifndef STMPROG_SIM_TRANSPORT_H
+#define STMPROG_SIM_TRANSPORT_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim_chip.h"
+#include "sim_faults.h"
+#include "sim_trace.h"
+
+/* The options every transport may care about. */
+typedef struct sim_config {
+	bool real_time;        /* --timing real */
+	unsigned baud;         /* --baud, 0 = not given */
+	unsigned latency_ms;   /* --latency-ms */
+	uint64_t seed;         /* --seed */
+} sim_config;
+
+typedef struct sim_transport sim_transport; /* each transport's own */
+
+#define SIM_MAX_POLLFDS 4
+
+typedef struct sim_transport_ops {
+	const char *name;
+	/* NULL with a sentence in err on failure. */
+	sim_transport *(*open)(const sim_config *cfg, sim_chip *chip,
+	                       sim_faults *faults, sim_trace *trace,
+	                       char *err, size_t errlen);
+	/* What replaces {port}: a device path, an interface name... */
+	const char *(*port)(const sim_transport *t);
+	/* In the child after fork: runs COMMAND (execvp), arranging what the
+	 * transport must see of it; returns only on failure.  NULL: plain
+	 * execvp.  In the parent right after fork: child_started. */
+	void (*child_exec)(sim_transport *t, char **argv);
+	void (*child_started)(sim_transport *t);
+	/* Fills up to SIM_MAX_POLLFDS entries and returns how many; lowers
+	 * *deadline (CLOCK_MONOTONIC ns) to its next timed event. */
+	int (*poll_setup)(sim_transport *t, struct pollfd *pfd, int64_t *deadline);
+	/* After poll: handle what is ready and what is due. */
+	void (*service)(sim_transport *t, const struct pollfd *pfd, int n);
+	void (*close)(sim_transport *t);
+} sim_transport_ops;
+
+/* The transport called name, or NULL. */
+const sim_transport_ops *sim_transport_find(const char *name);
+/* Whether name is a transport planned but not simulated yet. */
+bool sim_transport_planned(const char *name);
+
+extern const sim_transport_ops sim_uart_transport;
+
+#endif
