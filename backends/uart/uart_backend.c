@@ -1,7 +1,555 @@
-/* Placeholder replaced by the USART backend. */
+/* The USART backend (ST AN3155): the module's ops table and descriptor,
+ * port listing, and the glue between the port (serial_link), the line
+ * sequences (line_seq, ftdi_lines) and the protocol (an3155).
+ *
+ * Open order matters: everything the user gave is checked before the port
+ * is touched (init= grammar, which lines the port can drive, frame
+ * format); then ENTRY, the ~50 ms the ROM needs to start, and the 0x7F
+ * sync (or, with noinit=1, a GET to prove a synced bootloader is there). */
 #include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libserialport.h>
+
+#include "an3155.h"
+#include "ftdi_lines.h"
+#include "latency.h"
+#include "line_seq.h"
+#include "serial_link.h"
 #include "stmprog/backend.h"
-static const stp_backend_ops ops;
-static const char *const prefixes[] = {"/dev/", "COM", NULL};
+
+/* After ENTRY: the ROM checks BOOT0 at reset and needs a moment before it
+ * listens for 0x7F. */
+#define BOOT_WAIT_MS 50
+/* How long a tty may take to come back after libftdi1 let go of it. */
+#define REATTACH_MS 3000
+
+typedef struct uart {
+	stp_ctx *ctx;
+	stp_portspec spec;
+	serial_link *sl;         /* NULL once closed for a CBUS EXIT after GO */
+	an_dev dev;
+	bool have_seq;
+	ls_init seq;
+	bool cbus;               /* the sequence runs through libftdi1 */
+	serial_usb usb;
+	bool entry_done;         /* so a failed open still runs EXIT */
+	bool exit_done;
+	const stp_chip *chip;
+} uart;
+
+/* ---- checks before the port is touched ------------------------------- */
+
+static stp_status check_frame(stp_ctx *ctx, const stp_portspec *spec,
+                              unsigned uses)
+{
+	if (spec->stop_halves == 3)
+		return stp_fail(ctx, STP_ERR_PORTSPEC,
+		                "the bootloader uses sb=1",
+		                "sb=1.5: the serial port layer sets 1 or 2 stop bits "
+		                "only");
+	if (spec->flow == STP_FLOW_SOFTWARE)
+		return stp_fail(ctx, STP_ERR_PORTSPEC, "use fc=OFF",
+		                "fc=Software: XON/XOFF would swallow the bytes 0x11 "
+		                "and 0x13 of the binary protocol (READ MEMORY is "
+		                "0x11)");
+	if (spec->flow == STP_FLOW_HARDWARE && (uses & LS_MASK(LS_RTS)))
+		return stp_fail(ctx, STP_ERR_PORTSPEC,
+		                "use fc=OFF to drive RTS from init=",
+		                "fc=Hardware drives RTS itself, so init= cannot "
+		                "name rts");
+	return STP_OK;
+}
+
+/* Lines the port cannot drive, found before it is opened when possible. */
+static stp_status check_lines(uart *u)
+{
+	ls_signal first;
+
+	if (ls_first_of(&u->seq, LS_MASK_CBUS, &first)) {
+		if (!ftdi_lines_available())
+			return stp_fail(u->ctx, STP_ERR_UNSUPPORTED,
+			                "build stmprog with libftdi1 (Debian: "
+			                "libftdi1-dev) to drive CBUS pins",
+			                "init= names %s, and this stmprog was built "
+			                "without libftdi1",
+			                ls_signal_name(first));
+		if (!u->usb.usb || u->usb.vid != SERIAL_VID_FTDI)
+			return stp_fail(u->ctx, STP_ERR_UNSUPPORTED,
+			                "CBUS pins exist on FTDI USB adapters (FT232R, "
+			                "FT-X, FT232H); drive BOOT0/NRST with rts/dtr "
+			                "otherwise",
+			                "init= names %s, but %s is not an FTDI USB "
+			                "adapter",
+			                ls_signal_name(first), u->spec.port);
+		u->cbus = true;
+	}
+	if (!u->usb.known && !strncmp(u->spec.port, "/dev/pts/", 9) &&
+	    ls_first_of(&u->seq, LS_MASK_MODEM, &first))
+		return stp_fail(u->ctx, STP_ERR_UNSUPPORTED,
+		                "leave init= out for a pseudo-terminal",
+		                "init= names %s, but %s is a pseudo-terminal, "
+		                "which has no modem lines",
+		                ls_signal_name(first), u->spec.port);
+	return STP_OK;
+}
+
+/* ---- timeouts from the chip database --------------------------------- */
+
+static void set_timing(uart *u)
+{
+	an_timing *t = &u->dev.t;
+	const stp_chip *c = u->chip;
+	unsigned prog = 0;
+
+	if (c && c->program_us && c->program_unit)
+		prog = 256u / c->program_unit * c->program_us / 1000u;
+	t->read_ms = 1000;
+	t->write_ms = 1000 + prog;
+	t->unit_erase_ms = c && c->page_erase_ms ? 2u * c->page_erase_ms : 5000;
+	if (c && c->mass_erase_ms) {
+		t->mass_erase_ms = 3 * c->mass_erase_ms + 1000;
+		if (t->mass_erase_ms < 5000)
+			t->mass_erase_ms = 5000;
+	} else {
+		t->mass_erase_ms = 35000;
+	}
+	t->reset_ms = 5000;
+}
+
+/* ---- lines ------------------------------------------------------------ */
+
+static stp_status open_port(uart *u)
+{
+	uint64_t end = serial_now_ms() + REATTACH_MS;
+	stp_status st;
+
+	if (!u->cbus)
+		return serial_open(u->ctx, &u->spec, &u->sl);
+	/* After libftdi1 gave the adapter back, udev needs a moment. */
+	if ((st = ftdi_lines_wait_port(u->ctx, u->spec.port, REATTACH_MS)))
+		return st;
+	while ((st = serial_open(u->ctx, &u->spec, &u->sl)) &&
+	       serial_now_ms() < end)
+		serial_sleep_ms(100);
+	return st;
+}
+
+static stp_status run_exit(uart *u)
+{
+	stp_status st;
+
+	u->exit_done = true;
+	if (!u->cbus)
+		return ls_run(u->ctx, &u->seq.exit, serial_line_driver(u->sl), "exit",
+		              u->spec.port);
+	/* libftdi1 needs the tty closed (see ftdi_lines.h). */
+	serial_close(u->sl);
+	u->sl = NULL;
+	u->dev.gone = true;
+	st = ftdi_lines_run(u->ctx, &u->spec, u->usb.bus, u->usb.addr, &u->seq,
+	                    true);
+	return st;
+}
+
+/* ---- ops -------------------------------------------------------------- */
+
+static void u_free(uart *u)
+{
+	serial_close(u->sl);
+	free(u);
+}
+
+static stp_status u_open(stp_ctx *ctx, const stp_portspec *spec, void **out)
+{
+	uart *u = calloc(1, sizeof(*u));
+	unsigned uses = 0;
+	stp_status st;
+
+	*out = NULL;
+	if (!u)
+		return stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory");
+	u->ctx = ctx;
+	u->spec = *spec;
+	if (!u->spec.baud)
+		u->spec.baud = 115200;
+	if (spec->init_seq[0]) {
+		if ((st = ls_parse(ctx, spec->init_seq, &u->seq)))
+			goto fail;
+		u->have_seq = true;
+		uses = ls_uses(&u->seq);
+	}
+	serial_describe(spec->port, &u->usb);
+	if ((st = check_frame(ctx, spec, uses)) || (st = check_lines(u)))
+		goto fail;
+
+	if (u->cbus && u->seq.entry.n) {
+		if ((st = ftdi_lines_run(ctx, &u->spec, u->usb.bus, u->usb.addr,
+		                         &u->seq, false)))
+			goto fail;
+		u->entry_done = true;
+	}
+	if ((st = open_port(u)))
+		goto fail;
+	if (!u->cbus && (uses & LS_MASK_MODEM) && !serial_has_modem_lines(u->sl)) {
+		ls_signal first = LS_RTS;
+		ls_first_of(&u->seq, LS_MASK_MODEM, &first);
+		st = stp_fail(ctx, STP_ERR_UNSUPPORTED,
+		              "leave init= out, or use an adapter with RTS/DTR",
+		              "init= names %s, but %s has no modem control lines%s",
+		              ls_signal_name(first), spec->port,
+		              serial_is_pty(u->sl) ? " (a pseudo-terminal)" : "");
+		goto fail;
+	}
+	if (u->usb.usb && u->usb.vid == SERIAL_VID_FTDI)
+		latency_lower(ctx, spec->port);
+
+	an_init(&u->dev, ctx, serial_an_link(u->sl), u->spec.port);
+	set_timing(u);
+	if (u->have_seq && u->seq.entry.n) {
+		if (!u->cbus) {
+			u->entry_done = true;
+			if ((st = ls_run(ctx, &u->seq.entry, serial_line_driver(u->sl),
+			                 "entry", spec->port)))
+				goto fail;
+		}
+		serial_sleep_ms(BOOT_WAIT_MS);
+	}
+	st = spec->noinit ? an_probe(&u->dev) : an_sync(&u->dev);
+	if (st)
+		goto fail;
+	*out = u;
+	return STP_OK;
+fail:
+	/* Leave the board as EXIT says (BOOT0 released, out of reset) even
+	 * when the sync failed, and report the first failure. */
+	if (u->entry_done && u->seq.has_exit && (u->sl || u->cbus)) {
+		char *detail = strdup(stp_last_detail(ctx));
+		char *hint = strdup(stp_last_hint(ctx));
+		if (run_exit(u))
+			stp_log(ctx, STP_LOG_WARN, "%s", stp_last_detail(ctx));
+		if (detail && hint)
+			stp_fail(ctx, st, hint[0] ? hint : NULL, "%s", detail);
+		free(detail);
+		free(hint);
+	}
+	u_free(u);
+	return st;
+}
+
+static void u_close(void *s)
+{
+	uart *u = s;
+
+	if (u->have_seq && u->seq.has_exit && !u->exit_done && run_exit(u))
+		stp_log(u->ctx, STP_LOG_WARN, "%s", stp_last_detail(u->ctx));
+	u_free(u);
+}
+
+static stp_status u_identify(void *s, stp_device_info *info, stp_caps *caps)
+{
+	uart *u = s;
+	an_dev *d = &u->dev;
+	bool ext;
+	stp_status st;
+
+	if ((st = an_identify(d)))
+		return st;
+	info->pid = d->pid;
+	info->bl_version = d->bl_version;
+	info->ncommands = d->ncmds;
+	memcpy(info->commands, d->cmds, d->ncmds);
+	snprintf(info->description, sizeof(info->description),
+	         "USART bootloader v%u.%u", d->bl_version >> 4,
+	         d->bl_version & 0xFu);
+	u->chip = stp_chip_by_pid(d->pid);
+	set_timing(u);
+
+	ext = an_has(d, AN_CMD_EXT_ERASE);
+	caps->max_read = 256;
+	caps->max_write = 256;
+	caps->write_align = 4;
+	caps->max_erase_list = ext ? AN_EXT_ERASE_MAX : AN_ERASE_MAX;
+	caps->flags = STP_CAP_GO | STP_CAP_RESETS_ON_PROTECT |
+	              STP_CAP_RESETS_ON_OB_WRITE;
+	if ((ext || an_has(d, AN_CMD_ERASE)) &&
+	    !(u->chip && (u->chip->quirks & STP_QUIRK_NO_MASS_ERASE)))
+		caps->flags |= STP_CAP_MASS_ERASE;
+	if (an_has(d, AN_CMD_GET_CHECKSUM))
+		caps->flags |= STP_CAP_CRC;
+	if (ext && u->chip) {
+		stp_geometry geo;
+		if (stp_chip_geometry(u->ctx, u->chip, 0, &geo) == STP_OK) {
+			if (geo.nbanks == 2)
+				caps->flags |= STP_CAP_BANK_ERASE;
+			stp_geometry_release(&geo);
+		} else {
+			stp_clear_error(u->ctx);
+		}
+	}
+	stp_log(u->ctx, STP_LOG_DEBUG,
+	        "%s: bootloader v%u.%u, PID 0x%03X, %u commands, option bytes "
+	        "0x%02X 0x%02X",
+	        u->spec.port, d->bl_version >> 4, d->bl_version & 0xFu, d->pid,
+	        d->ncmds, d->option[0], d->option[1]);
+	return STP_OK;
+}
+
+static stp_status u_read(void *s, uint32_t addr, uint8_t *buf, uint32_t len)
+{
+	uart *u = s;
+
+	return an_read(&u->dev, addr, buf, len);
+}
+
+static stp_status u_write(void *s, uint32_t addr, const uint8_t *buf,
+                          uint32_t len)
+{
+	uart *u = s;
+
+	return an_write(&u->dev, addr, buf, len);
+}
+
+static stp_status u_erase(void *s, const stp_erase_req *req)
+{
+	uart *u = s;
+	uint16_t *pages;
+	uint32_t *addrs;
+	stp_status st;
+
+	switch (req->kind) {
+	case STP_ERASE_MASS:
+		return an_erase_mass(&u->dev);
+	case STP_ERASE_BANK:
+		return an_erase_bank(&u->dev, req->bank);
+	default:
+		break;
+	}
+	if (!req->nunits)
+		return STP_OK;
+	pages = malloc(req->nunits * sizeof(*pages));
+	addrs = malloc(req->nunits * sizeof(*addrs));
+	if (!pages || !addrs) {
+		free(pages);
+		free(addrs);
+		return stp_fail(u->ctx, STP_ERR_NOMEM, NULL, "out of memory");
+	}
+	for (size_t i = 0; i < req->nunits; i++) {
+		pages[i] = req->units[i].index;
+		addrs[i] = req->units[i].addr;
+	}
+	st = an_erase_pages(&u->dev, pages, addrs, req->nunits);
+	free(pages);
+	free(addrs);
+	return st;
+}
+
+static stp_status u_crc(void *s, uint32_t addr, uint32_t len, uint32_t *crc)
+{
+	uart *u = s;
+
+	return an_crc(&u->dev, addr, len, crc);
+}
+
+/* Parts with the empty check (STP_QUIRK_EMPTY_CHECK) latch "flash empty"
+ * at power-on and send every jump, GO included, back into the bootloader
+ * until a power cycle or an option-byte reload: after the first download
+ * into a blank chip the application would not start (field report 2).
+ * So after GO on such a part one 0x7F asks whether the ROM is back (an
+ * application that owns the UART sees that one byte); if it is, the
+ * option bytes are written back unchanged, which reloads them and clears
+ * the latch, and GO is sent again. */
+static stp_status escape_empty_check(uart *u, uint32_t addr)
+{
+	const stp_chip *c = u->chip;
+	uint8_t ob[256];
+	stp_status st;
+
+	if (!c || !(c->quirks & STP_QUIRK_EMPTY_CHECK) ||
+	    !an_back_after_go(&u->dev))
+		return STP_OK;
+	if (!c->ob_size || c->ob_size > sizeof(ob) || c->ob_size % 4)
+		return stp_fail(u->ctx, STP_ERR_PROTOCOL,
+		                "power-cycle the chip to start the application",
+		                "%s: after GO the chip is back in its bootloader "
+		                "(empty check latched at power-on)",
+		                u->spec.port);
+	stp_log(u->ctx, STP_LOG_WARN,
+	        "%s: after GO the chip came back to its bootloader: its empty "
+	        "check latched \"flash empty\" at power-on; rewriting the option "
+	        "bytes unchanged at 0x%08X to reload them, then GO again",
+	        u->spec.port, c->ob_start);
+	if ((st = an_read(&u->dev, c->ob_start, ob, c->ob_size)) ||
+	    (st = an_write_option_bytes(&u->dev, c->ob_start, ob, c->ob_size)) ||
+	    (st = an_go(&u->dev, addr)))
+		return st;
+	if (an_back_after_go(&u->dev))
+		return stp_fail(u->ctx, STP_ERR_PROTOCOL,
+		                "power-cycle the chip to start the application",
+		                "%s: the chip is still in its bootloader after GO and "
+		                "an option-byte reload",
+		                u->spec.port);
+	return STP_OK;
+}
+
+static stp_status u_go(void *s, uint32_t addr)
+{
+	uart *u = s;
+	stp_status st;
+
+	if (addr == STP_GO_DEFAULT)
+		addr = u->chip ? u->chip->flash_base : 0x08000000u;
+	if ((st = an_go(&u->dev, addr)) || (st = escape_empty_check(u, addr)))
+		return st;
+	if (u->have_seq && u->seq.has_exit)
+		return run_exit(u);
+	return STP_OK;
+}
+
+static stp_status u_rdp(void *s)
+{
+	uart *u = s;
+
+	return an_readout_protect(&u->dev);
+}
+
+static stp_status u_rdu(void *s)
+{
+	uart *u = s;
+
+	return an_readout_unprotect(&u->dev);
+}
+
+static stp_status u_wrp(void *s, const uint16_t *units, size_t n)
+{
+	uart *u = s;
+
+	return an_write_protect(&u->dev, units, n);
+}
+
+static stp_status u_wru(void *s)
+{
+	uart *u = s;
+
+	return an_write_unprotect(&u->dev);
+}
+
+static stp_status u_ob_read(void *s, uint32_t addr, uint8_t *buf, uint32_t len)
+{
+	uart *u = s;
+	stp_status st = STP_OK;
+
+	for (uint32_t off = 0; off < len && !st; off += 256)
+		st = an_read(&u->dev, addr + off, buf + off,
+		             len - off < 256 ? len - off : 256);
+	return st;
+}
+
+static stp_status u_ob_write(void *s, uint32_t addr, const uint8_t *buf,
+                             uint32_t len)
+{
+	uart *u = s;
+
+	if (len > 256)
+		return stp_fail(u->ctx, STP_ERR_UNSUPPORTED, NULL,
+		                "option bytes of %u bytes: one WRITE MEMORY moves 256 "
+		                "at most, and the device resets after the first",
+		                len);
+	return an_write_option_bytes(&u->dev, addr, buf, len);
+}
+
+/* ---- listing ports ---------------------------------------------------- */
+
+static const char *ftdi_chip(int pid)
+{
+	switch (pid) {
+	case 0x6001: return "FT232R";
+	case 0x6010: return "FT2232";
+	case 0x6011: return "FT4232H";
+	case 0x6014: return "FT232H";
+	case 0x6015: return "FT-X";
+	default: return "adapter";
+	}
+}
+
+static void describe(const char *name, stp_port_info *info)
+{
+	serial_usb d;
+	int lat;
+
+	serial_describe(name, &d);
+	snprintf(info->port, sizeof(info->port), "%s", name);
+	if (d.usb && (d.manufacturer[0] || d.product[0]))
+		snprintf(info->description, sizeof(info->description), "%s%s%s",
+		         d.manufacturer, d.manufacturer[0] && d.product[0] ? " " : "",
+		         d.product);
+	else
+		snprintf(info->description, sizeof(info->description), "%s",
+		         d.description);
+	if (!d.usb)
+		return;
+	info->vid = (uint16_t)d.vid;
+	info->pid = (uint16_t)d.pid;
+	snprintf(info->serial, sizeof(info->serial), "%s", d.serial);
+	if (d.vid != SERIAL_VID_FTDI)
+		return;
+	lat = latency_read(name);
+	if (lat < 0)
+		snprintf(info->details, sizeof(info->details), "  FTDI %s",
+		         ftdi_chip(d.pid));
+	else
+		snprintf(info->details, sizeof(info->details),
+		         "  FTDI %s, latency timer %d ms%s", ftdi_chip(d.pid), lat,
+		         lat > 1 ? " (stmprog sets 1 ms)" : "");
+}
+
+static stp_status u_enumerate(stp_ctx *ctx, stp_port_fn fn, void *user)
+{
+	struct sp_port **list;
+
+	if (sp_list_ports(&list) != SP_OK) {
+		char *msg = sp_last_error_message();
+		stp_status st = stp_fail(ctx, STP_ERR_IO, NULL,
+		                         "listing serial ports failed: %s",
+		                         msg ? msg : "?");
+		sp_free_error_message(msg);
+		return st;
+	}
+	for (size_t i = 0; list[i]; i++) {
+		stp_port_info info;
+
+		memset(&info, 0, sizeof(info));
+		info.transport = STP_TRANSPORT_UART;
+		info.backend = "uart";
+		describe(sp_get_port_name(list[i]), &info);
+		fn(user, &info);
+	}
+	sp_free_port_list(list);
+	return STP_OK;
+}
+
+static const stp_backend_ops ops = {
+	.enumerate = u_enumerate,
+	.open = u_open,
+	.close = u_close,
+	.identify = u_identify,
+	.read = u_read,
+	.write = u_write,
+	.erase = u_erase,
+	.crc = u_crc,
+	.go = u_go,
+	.readout_protect = u_rdp,
+	.readout_unprotect = u_rdu,
+	.write_protect = u_wrp,
+	.write_unprotect = u_wru,
+	.option_bytes_read = u_ob_read,
+	.option_bytes_write = u_ob_write,
+};
+
+static const char *const prefixes[] = {"/dev/", "COM", "\\\\.\\COM", NULL};
+
 STP_BACKEND_DEFINE("uart", "USART bootloader (AN3155)", STP_TRANSPORT_UART,
                    prefixes, &ops);

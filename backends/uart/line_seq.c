@@ -1,0 +1,148 @@
+/* init=ENTRY[:EXIT] line sequences: parser and executor (line_seq.h). */
+#include "config.h"
+
+#include <string.h>
+
+#include "line_seq.h"
+
+const char ls_grammar[] =
+	"init=ENTRY[:EXIT], each a list of rts, dtr, brk, cbus0..cbus3 "
+	"('-' before a name sets the line low, else high) joined by ',' "
+	"(then 100 ms pause) or '&' (no pause); ENTRY runs before the sync, "
+	"EXIT at the end or after GO; e.g. init=-dtr&rts,dtr,-dtr:-rts&dtr,-dtr";
+
+static const char *const names[LS_NSIGNALS] = {
+	"rts", "dtr", "brk", "cbus0", "cbus1", "cbus2", "cbus3"
+};
+
+const char *ls_signal_name(ls_signal s)
+{
+	return (unsigned)s < LS_NSIGNALS ? names[s] : "?";
+}
+
+static stp_status bad(stp_ctx *ctx, const char *text, size_t pos, size_t len,
+                      const char *what)
+{
+	if (len == 0)
+		return stp_fail(ctx, STP_ERR_PORTSPEC, ls_grammar,
+		                "init=%s: %s at position %zu", text, what, pos + 1);
+	return stp_fail(ctx, STP_ERR_PORTSPEC, ls_grammar,
+	                "init=%s: %s \"%.*s\" at position %zu", text, what,
+	                (int)len, text + pos, pos + 1);
+}
+
+/* Parses text[start, end) into seq; an empty range is an empty list. */
+static stp_status parse_list(stp_ctx *ctx, const char *text, size_t start,
+                             size_t end, ls_seq *seq)
+{
+	size_t pos = start;
+
+	seq->n = 0;
+	while (pos < end) {
+		size_t tok = pos, name;
+		bool high = true;
+		ls_step *step;
+		int sig = -1;
+
+		if (text[pos] == '-') {
+			high = false;
+			pos++;
+		}
+		name = pos;
+		while (pos < end && text[pos] != ',' && text[pos] != '&')
+			pos++;
+		if (pos == name)
+			return bad(ctx, text, tok, pos < end ? pos - tok + 1 : pos - tok,
+			           "a signal name is missing:");
+		for (int i = 0; i < LS_NSIGNALS; i++)
+			if (strlen(names[i]) == pos - name &&
+			    !strncmp(names[i], text + name, pos - name))
+				sig = i;
+		if (sig < 0)
+			return bad(ctx, text, tok, pos - tok,
+			           "unknown signal (rts, dtr, brk, cbus0..cbus3)");
+		if (seq->n == LS_MAX_STEPS)
+			return bad(ctx, text, tok, pos - tok,
+			           "more than 32 steps in one list, at");
+		step = &seq->steps[seq->n++];
+		step->signal = (ls_signal)sig;
+		step->high = high;
+		step->pause_ms = 0;
+		if (pos == end)
+			break;
+		step->pause_ms = text[pos] == ',' ? LS_PAUSE_MS : 0;
+		if (++pos == end)
+			return bad(ctx, text, pos - 1, 1,
+			           "a signal must follow the separator");
+	}
+	return STP_OK;
+}
+
+stp_status ls_parse(stp_ctx *ctx, const char *text, ls_init *out)
+{
+	const char *colon = strchr(text, ':');
+	size_t len = strlen(text);
+	stp_status st;
+
+	memset(out, 0, sizeof(*out));
+	if (colon && strchr(colon + 1, ':'))
+		return bad(ctx, text, (size_t)(strchr(colon + 1, ':') - text), 1,
+		           "only one ':' may separate ENTRY and EXIT; another");
+	if (!colon) {
+		if (!len)
+			return bad(ctx, text, 0, 0, "the sequence is empty");
+		return parse_list(ctx, text, 0, len, &out->entry);
+	}
+	if ((size_t)(colon - text) + 1 == len)
+		return bad(ctx, text, (size_t)(colon - text), 1,
+		           "the EXIT list is empty after");
+	if ((st = parse_list(ctx, text, 0, (size_t)(colon - text), &out->entry)))
+		return st;
+	out->has_exit = true;
+	return parse_list(ctx, text, (size_t)(colon - text) + 1, len, &out->exit);
+}
+
+unsigned ls_uses(const ls_init *init)
+{
+	unsigned mask = 0;
+
+	for (size_t i = 0; i < init->entry.n; i++)
+		mask |= LS_MASK(init->entry.steps[i].signal);
+	for (size_t i = 0; i < init->exit.n; i++)
+		mask |= LS_MASK(init->exit.steps[i].signal);
+	return mask;
+}
+
+bool ls_first_of(const ls_init *init, unsigned mask, ls_signal *out)
+{
+	const ls_seq *lists[2] = {&init->entry, &init->exit};
+
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; i < lists[l]->n; i++)
+			if (mask & LS_MASK(lists[l]->steps[i].signal)) {
+				*out = lists[l]->steps[i].signal;
+				return true;
+			}
+	return false;
+}
+
+stp_status ls_run(stp_ctx *ctx, const ls_seq *seq, const ls_driver *drv,
+                  const char *what, const char *port)
+{
+	for (size_t i = 0; i < seq->n; i++) {
+		const ls_step *s = &seq->steps[i];
+
+		stp_log(ctx, STP_LOG_DEBUG, "%s: init= %s: %s%s%s", port, what,
+		        s->high ? "" : "-", names[s->signal],
+		        s->pause_ms ? ", pause" : "");
+		if (drv->set(drv->user, s->signal, s->high))
+			return stp_fail(ctx, STP_ERR_IO,
+			                "init= can only name lines the adapter has",
+			                "init= %s sequence on %s: setting %s %s failed: %s",
+			                what, port, names[s->signal],
+			                s->high ? "high" : "low", drv->error(drv->user));
+		if (s->pause_ms)
+			drv->sleep_ms(drv->user, s->pause_ms);
+	}
+	return STP_OK;
+}

@@ -1,0 +1,90 @@
+/* init=ENTRY[:EXIT]: how the adapter's control lines drive BOOT0 and NRST.
+ *
+ *   init    = [list] [ ":" list ]
+ *   list    = signal { ( "," | "&" ) signal }
+ *   signal  = [ "-" ] ( "rts" | "dtr" | "brk" | "cbus0" | "cbus1" |
+ *                       "cbus2" | "cbus3" )
+ *
+ * A name alone sets the line high, "-name" low.  ',' pauses 100 ms after
+ * the line before it, '&' goes on at once (the idea of stm32flash's -i).
+ * "High" is the logical state the port API sets: for rts and dtr that is
+ * the line asserted, which a USB-UART adapter's TTL pin shows as 0 V; for
+ * brk it is a break on TX (held low); for cbusN it is the pin at 1.
+ * ENTRY runs when the port opens, before the 0x7F; EXIT, when given, runs
+ * at close or right after GO (release BOOT0, pulse NRST).
+ *
+ * Parsing touches nothing, so a bad sequence is reported before the port
+ * is opened; the executor drives a small line-driver interface that a test
+ * can record.
+ */
+#ifndef STMPROG_UART_LINE_SEQ_H
+#define STMPROG_UART_LINE_SEQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stmprog/context.h"
+
+typedef enum ls_signal {
+	LS_RTS = 0,
+	LS_DTR,
+	LS_BRK,
+	LS_CBUS0,
+	LS_CBUS1,
+	LS_CBUS2,
+	LS_CBUS3,
+	LS_NSIGNALS
+} ls_signal;
+
+#define LS_MASK(sig) (1u << (sig))
+#define LS_MASK_CBUS (LS_MASK(LS_CBUS0) | LS_MASK(LS_CBUS1) | \
+                      LS_MASK(LS_CBUS2) | LS_MASK(LS_CBUS3))
+#define LS_MASK_MODEM (LS_MASK(LS_RTS) | LS_MASK(LS_DTR) | LS_MASK(LS_BRK))
+
+#define LS_PAUSE_MS 100
+#define LS_MAX_STEPS 32
+
+typedef struct ls_step {
+	ls_signal signal;
+	bool high;
+	unsigned pause_ms;  /* after this step: 100 for ',', 0 for '&' or last */
+} ls_step;
+
+typedef struct ls_seq {
+	size_t n;
+	ls_step steps[LS_MAX_STEPS];
+} ls_seq;
+
+typedef struct ls_init {
+	ls_seq entry;
+	ls_seq exit;
+	bool has_exit;
+} ls_init;
+
+/* The grammar in one line, for hints. */
+extern const char ls_grammar[];
+
+const char *ls_signal_name(ls_signal s);
+
+/* Parses text (the init= value); STP_ERR_PORTSPEC naming the token and its
+ * position when it is malformed. */
+stp_status ls_parse(stp_ctx *ctx, const char *text, ls_init *out);
+/* LS_MASK() of every signal the sequence uses. */
+unsigned ls_uses(const ls_init *init);
+/* The first signal of mask the sequence uses, in the order written. */
+bool ls_first_of(const ls_init *init, unsigned mask, ls_signal *out);
+
+typedef struct ls_driver {
+	void *user;
+	/* Sets one line; 0, or -1 with error() saying why. */
+	int (*set)(void *user, ls_signal sig, bool high);
+	void (*sleep_ms)(void *user, unsigned ms);
+	const char *(*error)(void *user);
+} ls_driver;
+
+/* Runs one list; what ("entry", "exit") and port are for messages. */
+stp_status ls_run(stp_ctx *ctx, const ls_seq *seq, const ls_driver *drv,
+                  const char *what, const char *port);
+
+#endif
