@@ -185,22 +185,77 @@ static stp_status mismatch(stp_ctx *ctx, uint32_t addr, uint8_t want,
 	                addr, want, got, ndiff, span);
 }
 
-/* Compares one slice by reading it back; names the first difference. */
+/* READ MEMORY data carries no checksum on UART, so one damaged byte on
+ * the line must not turn a good flash into a failed verify, nor a bad
+ * flash into a good one.  A block that differs is read again, and each
+ * byte takes the value two reads agree on (a third read breaks a tie):
+ * noise hitting the same byte twice is as rare as ber squared, while a
+ * byte really wrong in flash reads wrong every time. */
+static size_t differences(const uint8_t *got, const uint8_t *want, uint32_t n,
+                          size_t *first)
+{
+	size_t ndiff = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (got[i] != want[i] && ndiff++ == 0)
+			*first = i;
+	return ndiff;
+}
+
+/* Reads one block twice more when needed and leaves the voted bytes in
+ * got. */
+static stp_status vote_block(stp_ctx *ctx, stp_target *t, uint32_t addr,
+                             uint8_t *got, uint32_t len)
+{
+	uint8_t *second = malloc(2 * (size_t)len), *third = second + len;
+	bool tie = false;
+	stp_status st;
+
+	if (!second)
+		return stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory");
+	if ((st = stp_target_read(t, addr, second, len)))
+		goto out;
+	for (uint32_t i = 0; i < len; i++)
+		tie |= got[i] != second[i];
+	if (tie && (st = stp_target_read(t, addr, third, len)))
+		goto out;
+	for (uint32_t i = 0; tie && i < len; i++)
+		if (got[i] != second[i] && second[i] == third[i])
+			got[i] = second[i];
+	stp_log(ctx, STP_LOG_INFO, "0x%08X: read again after a difference%s",
+	        addr, tie ? " (and a third time: the reads disagreed)" : "");
+out:
+	free(second);
+	return st;
+}
+
+/* Compares one slice by reading it back; names the first difference.
+ * Only the transfer blocks that differ are read again. */
 static stp_status readback_slice(stp_ctx *ctx, stp_target *t, uint32_t addr,
                                  const uint8_t *want, uint32_t n,
                                  uint8_t *scratch)
 {
+	uint32_t block = stp_target_caps(t)->max_read;
 	stp_status st = stp_target_read(t, addr, scratch, n);
-	size_t ndiff = 0, first = 0;
 
 	if (st)
 		return st;
-	for (uint32_t i = 0; i < n; i++)
-		if (scratch[i] != want[i] && ndiff++ == 0)
-			first = i;
-	if (ndiff)
-		return mismatch(ctx, addr + (uint32_t)first, want[first],
-		                scratch[first], ndiff, n);
+	if (!block || block > n)
+		block = n;
+	for (uint32_t off = 0; off < n; off += block) {
+		uint32_t len = n - off < block ? n - off : block;
+		size_t first = 0;
+
+		if (!differences(scratch + off, want + off, len, &first))
+			continue;
+		if ((st = vote_block(ctx, t, addr + off, scratch + off, len)))
+			return st;
+		size_t ndiff = differences(scratch + off, want + off, len, &first);
+		if (ndiff)
+			return mismatch(ctx, addr + off + (uint32_t)first,
+			                want[off + first], scratch[off + first], ndiff,
+			                len);
+	}
 	return STP_OK;
 }
 

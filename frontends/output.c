@@ -14,7 +14,8 @@ static void on_log(void *user, stp_log_level level, const char *msg)
 {
 	output *o = user;
 	/* -vb 1 shows warnings, 2 info, 3 debug and trace; -q only errors. */
-	int shown = o->verbosity == 0 ? STP_LOG_ERROR : o->verbosity;
+	int shown = o->verbosity == 0 ? STP_LOG_ERROR
+	            : o->verbosity >= 3 ? STP_LOG_TRACE : o->verbosity;
 
 	if (o->log)
 		fprintf(o->log, "%s: %s\n", level_name[level], msg);

@@ -346,12 +346,12 @@ Test(uart_e2e, listing_uart_ports_works_without_hardware)
 Test(uart_e2e, byte_errors_never_give_false_success, .timeout = 600)
 {
 	const stp_chip *c = chip("0x413");
-	size_t len = 24000, flen;
+	size_t len = 16000, flen;
 	unsigned char *img = make_app(c, len, 17);
 	int ok = 0, failed = 0;
 
 	spit(th_dir_path("app.bin"), img, len);
-	for (int seed = 1; seed <= 12; seed++) {
+	for (int seed = 1; seed <= 8; seed++) {
 		char simopts[256], command[8192];
 		unsigned char *flash;
 		int rc;

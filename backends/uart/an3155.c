@@ -23,10 +23,14 @@ void an_init(an_dev *d, stp_ctx *ctx, const an_link *link, const char *port)
 	d->port = port;
 	d->t.sync_ms = 250;
 	d->t.sync_tries = 4;
-	d->t.ack_ms = 1000;
+	/* Besides the bytes' own wire time (the link adds it), an answer
+	 * waits for the adapter's latency timer (16 ms at most by default)
+	 * and the host's scheduling: 300 ms is generous, and it is what a
+	 * damaged byte costs before the retry. */
+	d->t.ack_ms = 300;
 	d->t.probe_ms = 100;
-	d->t.read_ms = 1000;
-	d->t.write_ms = 1000;
+	d->t.read_ms = 300;
+	d->t.write_ms = 300;
 	d->t.unit_erase_ms = 5000;
 	d->t.mass_erase_ms = 35000;
 	d->t.reset_ms = 5000;

@@ -77,10 +77,12 @@ typedef struct an_timing {
 	unsigned settle_ms;     /* pause before the first 0x7F after a reset */
 } an_timing;
 
-/* Tries per block before an error: the first and up to 3 retries.  At a
- * bit error rate of 1e-3 about one 256-byte block in four is hit, so
- * fewer retries fail most long downloads. */
-#define AN_TRIES 4
+/* Tries per block before an error: the first and up to 5 retries.  At a
+ * byte error rate of 1e-3 about one 256-byte block in four is hit; six
+ * tries make a block fail about once in 7000, so a long download over a
+ * noisy line still ends, while a ROM that refuses a block (protection,
+ * bad address) is reported within a second. */
+#define AN_TRIES 6
 
 typedef struct an_dev {
 	stp_ctx *ctx;

@@ -107,8 +107,8 @@ static void set_timing(uart *u)
 
 	if (c && c->program_us && c->program_unit)
 		prog = 256u / c->program_unit * c->program_us / 1000u;
-	t->read_ms = 1000;
-	t->write_ms = 1000 + prog;
+	t->read_ms = 300;
+	t->write_ms = 300 + prog;
 	t->unit_erase_ms = c && c->page_erase_ms ? 2u * c->page_erase_ms : 5000;
 	if (c && c->mass_erase_ms) {
 		t->mass_erase_ms = 3 * c->mass_erase_ms + 1000;
