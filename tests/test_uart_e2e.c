@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "stmprog/chip.h"
 #include "test_helpers.h"
@@ -439,4 +440,23 @@ Test(uart_e2e, stm32flash_and_stmprog_agree_on_f4)
 Test(uart_e2e, stm32flash_and_stmprog_agree_on_l4)
 {
 	cross_check("0x435", 8192);
+}
+
+/* The libserialport path (pseudo-terminals go through termios): a kernel
+ * serial port with nothing attached opens, takes 8E1 and an init= line
+ * sequence, and ends with the sync error, not a port or line error. */
+Test(uart_e2e, kernel_serial_port_goes_through_libserialport)
+{
+	char cmd[4096];
+
+	if (access("/sys/class/tty/ttyS0/device", F_OK) ||
+	    access("/dev/ttyS0", R_OK | W_OK))
+		cr_skip_test("no usable /dev/ttyS0 here");
+	snprintf(cmd, sizeof(cmd),
+	         "unset STMPROG_BACKEND_PATH; '%s' -c port=/dev/ttyS0 "
+	         "'init=rts&dtr,-dtr:-rts' -vb 3 -u 0x08000000 4 '%s'",
+	         th_build_path("frontends/stmprog"), th_dir_path("x.bin"));
+	cr_assert_eq(th_run(cmd, out, sizeof(out)), 1, "%s", out);
+	cr_assert(strstr(out, "no answer to 0x7F on /dev/ttyS0"), "%s", out);
+	cr_assert(!strstr(out, "termios"), "took the termios path: %s", out);
 }
