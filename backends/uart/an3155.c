@@ -352,50 +352,61 @@ static const char hint_sync[] =
 	"(P=EVEN); the ROM detects 1200..115200 baud (br=); does the "
 	"adapter's I/O voltage match the MCU's (3.3 V)?";
 
-stp_status an_sync(an_dev *d)
+int an_sync_once(an_dev *d, uint8_t *answer, unsigned *junk, uint8_t *last)
 {
 	static const uint8_t sync = AN_SYNC;
+	uint64_t end;
+
+	L->flush(L->user);
+	if (an_xmit(d, &sync, 1)) {
+		stp_fail(d->ctx, STP_ERR_IO, NULL, "%s: %s", d->port, d->why);
+		return -1;
+	}
+	end = L->now_ms(L->user) + d->t.sync_ms;
+	for (;;) {
+		uint64_t now = L->now_ms(L->user);
+		int got;
+
+		if (now >= end)
+			return 0;
+		got = L->read(L->user, answer, 1, (unsigned)(end - now));
+		if (got < 0) {
+			stp_fail(d->ctx, STP_ERR_IO, NULL, "reading from %s failed: %s",
+			         d->port, L->error(L->user));
+			return -1;
+		}
+		if (got == 0)
+			return 0;
+		if (*answer == AN_ACK || *answer == AN_NACK)
+			return 1;
+		(*junk)++;
+		*last = *answer;
+	}
+}
+
+stp_status an_sync(an_dev *d)
+{
 	unsigned junk = 0;
 	uint8_t last = 0;
 
 	for (unsigned i = 0; i < d->t.sync_tries; i++) {
-		uint64_t end;
+		uint8_t b;
+		int r = an_sync_once(d, &b, &junk, &last);
 
-		L->flush(L->user);
-		if (an_xmit(d, &sync, 1))
-			return stp_fail(d->ctx, STP_ERR_IO, NULL, "%s: %s", d->port,
-			                d->why);
-		end = L->now_ms(L->user) + d->t.sync_ms;
-		for (;;) {
-			uint64_t now = L->now_ms(L->user);
-			uint8_t b;
-			int got;
-
-			if (now >= end)
-				break;
-			got = L->read(L->user, &b, 1, (unsigned)(end - now));
-			if (got < 0)
-				return stp_fail(d->ctx, STP_ERR_IO, NULL,
-				                "reading from %s failed: %s", d->port,
-				                L->error(L->user));
-			if (got == 0)
-				break;
-			if (b == AN_ACK) {
-				stp_log(d->ctx, STP_LOG_DEBUG, "%s: synchronised (0x7F -> ACK)",
-				        d->port);
-				return STP_OK;
-			}
-			if (b == AN_NACK) {
-				/* The ROM took an earlier 0x7F as a command byte. */
-				stp_log(d->ctx, STP_LOG_DEBUG,
-				        "%s: NACK to 0x7F: the bootloader was already "
-				        "synchronised",
-				        d->port);
-				return STP_OK;
-			}
-			junk++;
-			last = b;
+		if (r < 0)
+			return stp_last_status(d->ctx);
+		if (r == 0)
+			continue;
+		if (b == AN_ACK) {
+			stp_log(d->ctx, STP_LOG_DEBUG, "%s: synchronised (0x7F -> ACK)",
+			        d->port);
+			return STP_OK;
 		}
+		/* A NACK: the ROM took an earlier 0x7F as a command byte. */
+		stp_log(d->ctx, STP_LOG_DEBUG,
+		        "%s: NACK to 0x7F: the bootloader was already synchronised",
+		        d->port);
+		return STP_OK;
 	}
 	if (junk)
 		return stp_fail(d->ctx, STP_ERR_PROTOCOL,

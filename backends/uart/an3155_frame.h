@@ -21,6 +21,10 @@ typedef enum an_res {
 an_res an_why(an_dev *d, an_res r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 an_res an_xmit(an_dev *d, const uint8_t *buf, size_t n);
+/* One 0x7F and up to sync_ms for ACK or NACK (in *answer): 1 when one
+ * came, 0 on silence, -1 on a port error (stp_fail done).  Other bytes
+ * are counted in *junk, the latest in *last. */
+int an_sync_once(an_dev *d, uint8_t *answer, unsigned *junk, uint8_t *last);
 an_res an_recv(an_dev *d, uint8_t *buf, size_t n, unsigned ms,
                const char *what);
 an_res an_ack(an_dev *d, unsigned ms, const char *after);

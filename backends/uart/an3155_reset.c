@@ -15,50 +15,31 @@
 stp_status an_resync_after_reset(an_dev *d, unsigned deadline_ms,
                                  const char *after)
 {
-	static const uint8_t sync = AN_SYNC;
 	uint64_t start = L->now_ms(L->user);
-	unsigned nacks = 0;
+	unsigned nacks = 0, junk = 0;
+	uint8_t last = 0;
 
 	L->sleep_ms(L->user, d->t.settle_ms);
 	for (;;) {
-		uint64_t end;
+		uint8_t b;
+		int r = an_sync_once(d, &b, &junk, &last);
 
-		L->flush(L->user);
-		if (an_xmit(d, &sync, 1))
-			return stp_fail(d->ctx, STP_ERR_IO, NULL, "%s: %s", d->port,
-			                d->why);
-		end = L->now_ms(L->user) + d->t.sync_ms;
-		for (;;) {
-			uint64_t now = L->now_ms(L->user);
-			uint8_t b;
-			int got;
-
-			if (now >= end)
-				break;
-			got = L->read(L->user, &b, 1, (unsigned)(end - now));
-			if (got < 0)
-				return stp_fail(d->ctx, STP_ERR_IO, NULL,
-				                "reading from %s failed: %s", d->port,
-				                L->error(L->user));
-			if (got == 0)
-				break;
-			if (b == AN_ACK) {
-				d->resets++;
-				stp_log(d->ctx, STP_LOG_DEBUG,
-				        "%s: bootloader back after %s (%llu ms)", d->port,
-				        after,
-				        (unsigned long long)(L->now_ms(L->user) - start));
-				return an_get(d);
-			}
-			if (b == AN_NACK && ++nacks >= 3) {
-				/* Alive and waiting for commands: it did not reset
-				 * (or did long ago and took an earlier 0x7F). */
-				stp_log(d->ctx, STP_LOG_DEBUG,
-				        "%s: no reset seen after %s; the bootloader "
-				        "answers",
-				        d->port, after);
-				return an_get(d);
-			}
+		if (r < 0)
+			return stp_last_status(d->ctx);
+		if (r == 1 && b == AN_ACK) {
+			d->resets++;
+			stp_log(d->ctx, STP_LOG_DEBUG,
+			        "%s: bootloader back after %s (%llu ms)", d->port, after,
+			        (unsigned long long)(L->now_ms(L->user) - start));
+			return an_get(d);
+		}
+		if (r == 1 && ++nacks >= 3) {
+			/* Alive and waiting for commands: it did not reset (or did
+			 * long ago and took an earlier 0x7F). */
+			stp_log(d->ctx, STP_LOG_DEBUG,
+			        "%s: no reset seen after %s; the bootloader answers",
+			        d->port, after);
+			return an_get(d);
 		}
 		if (L->now_ms(L->user) - start >= deadline_ms)
 			return stp_fail(d->ctx, STP_ERR_TIMEOUT,
