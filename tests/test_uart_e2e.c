@@ -376,7 +376,8 @@ Test(uart_e2e, byte_errors_never_give_false_success, .timeout = 600)
 			failed++;
 		}
 	}
-	cr_log_info("ber=1e-3: %d verified, %d failed cleanly", ok, failed);
+	/* Criterion's own log leaks in its runner (LeakSanitizer sees it). */
+	fprintf(stderr, "ber=1e-3: %d verified, %d failed cleanly\n", ok, failed);
 	cr_assert(ok > 0, "no run survived one error in a thousand bytes");
 	free(img);
 }
