@@ -7,8 +7,3 @@ tests_test_uart_e2e_SOURCES = tests/test_uart_e2e.c $(TEST_HELPERS)
 tests_test_uart_e2e_CFLAGS = $(TEST_CFLAGS)
 tests_test_uart_e2e_LDADD = $(TEST_LIBS)
 endif
-# The tests run the simulator, the front-end and the backend: build them.
-if BUILD_UART
-tests/test_uart_e2e.log: contrib/sim/stmprog-sim$(EXEEXT) \
-	frontends/stmprog$(EXEEXT) backends/uart.la
-endif
