@@ -6,7 +6,9 @@ TEST_LIBS = core/libstmprog.la $(CRITERION_LIBS)
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \
-	unset STMPROG_BACKEND_PATH;
+	unset STMPROG_BACKEND_PATH; \
+	LSAN_OPTIONS="suppressions=$(abs_top_srcdir)/tests/lsan.supp"; \
+	export LSAN_OPTIONS;
 
 # Test-only backend modules (never installed): check_LTLIBRARIES are
 # built for `make check` only; -rpath makes libtool build them shared.
@@ -25,6 +27,7 @@ tests_modules_bad_small_struct_la_LDFLAGS = $(TESTMODULE_FLAGS)
 tests_modules_bad_no_symbol_la_SOURCES = tests/modules/no_symbol.c
 tests_modules_bad_no_symbol_la_LDFLAGS = $(TESTMODULE_FLAGS)
 
+EXTRA_DIST += tests/lsan.supp
 noinst_HEADERS = tests/test_helpers.h
 TEST_HELPERS = tests/test_helpers.c
 
