@@ -335,10 +335,16 @@ void stp_image_span(const stp_image *img, uint32_t *lo, uint32_t *hi)
 		*hi = (uint32_t)h;
 }
 
-bool stp_image_multi_alt(const stp_image *img)
+stp_status stp_image_single_alt(stp_ctx *ctx, const stp_image *img,
+                                const char *format)
 {
-	return img->nsegs > 0 &&
-	       img->segs[0].alt != img->segs[img->nsegs - 1].alt;
+	if (img->nsegs > 0 && img->segs[0].alt != img->segs[img->nsegs - 1].alt)
+		return stp_fail(ctx, STP_ERR_IMAGE,
+		                "write a DfuSe file, which keeps alternate "
+		                "settings apart",
+		                "the image has data for several alternate "
+		                "settings, which %s cannot tell apart", format);
+	return STP_OK;
 }
 
 /* ---- small helpers shared with the formats ---- */

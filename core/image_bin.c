@@ -29,14 +29,11 @@ stp_status stp_write_bin(stp_ctx *ctx, const stp_image *img,
 	uint32_t lo, hi;
 	uint64_t pos, end;
 	uint8_t fill[256];
+	stp_status st;
 	size_t i;
 
-	if (stp_image_multi_alt(img))
-		return stp_fail(ctx, STP_ERR_IMAGE,
-		                "write a DfuSe file, which keeps alternate "
-		                "settings apart",
-		                "the image has data for several alternate "
-		                "settings, which a raw binary cannot tell apart");
+	if ((st = stp_image_single_alt(ctx, img, "a raw binary")))
+		return st;
 	stp_image_span(img, &lo, &hi);
 	end = img->segs[img->nsegs - 1].addr +
 	      (uint64_t)img->segs[img->nsegs - 1].len;

@@ -194,14 +194,11 @@ stp_status stp_write_ihex(stp_ctx *ctx, const stp_image *img,
 {
 	uint32_t upper = 0;
 	bool have_upper = false;
+	stp_status st;
 	size_t i;
 
-	if (stp_image_multi_alt(img))
-		return stp_fail(ctx, STP_ERR_IMAGE,
-		                "write a DfuSe file, which keeps alternate "
-		                "settings apart",
-		                "the image has data for several alternate "
-		                "settings, which Intel HEX cannot tell apart");
+	if ((st = stp_image_single_alt(ctx, img, "Intel HEX")))
+		return st;
 	for (i = 0; i < img->nsegs; i++) {
 		const stp_segment *s = &img->segs[i];
 		uint64_t a = s->addr;

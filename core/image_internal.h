@@ -58,9 +58,10 @@ const char *stp_show_byte(char *tmp, size_t sz, uint8_t c);
 bool stp_next_line(const uint8_t *buf, size_t len, size_t *pos,
                    const uint8_t **line, size_t *linelen);
 
-/* True when the image holds data for more than one alternate setting
- * (formats without alt settings refuse to write those). */
-bool stp_image_multi_alt(const stp_image *img);
+/* Fails, naming format, when the image holds data for several DfuSe
+ * alternate settings, which only a DfuSe file keeps apart. */
+stp_status stp_image_single_alt(stp_ctx *ctx, const stp_image *img,
+                                const char *format);
 
 /* Readers.  name is for messages; img is empty on entry. */
 stp_status stp_read_bin(stp_ctx *ctx, const uint8_t *buf, size_t len,

@@ -210,14 +210,11 @@ stp_status stp_write_srec(stp_ctx *ctx, const stp_image *img,
 {
 	static const uint8_t header[] = "stmprog";
 	uint64_t nrec = 0;
+	stp_status st;
 	size_t i;
 
-	if (stp_image_multi_alt(img))
-		return stp_fail(ctx, STP_ERR_IMAGE,
-		                "write a DfuSe file, which keeps alternate "
-		                "settings apart",
-		                "the image has data for several alternate "
-		                "settings, which S-records cannot tell apart");
+	if ((st = stp_image_single_alt(ctx, img, "S-records")))
+		return st;
 	put_record(out, 0, 0, 2, header, sizeof(header) - 1);
 	for (i = 0; i < img->nsegs; i++) {
 		const stp_segment *s = &img->segs[i];
