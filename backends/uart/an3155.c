@@ -420,19 +420,28 @@ stp_status an_sync(an_dev *d)
 	                d->t.sync_tries, d->t.sync_ms);
 }
 
+/* GET and GET ID answer alike: a count N, N+1 bytes, an ACK. */
+static an_res counted_reply(an_dev *d, uint8_t cmd, uint8_t *buf, uint8_t *n,
+                            const char *what)
+{
+	an_res r;
+
+	if ((r = an_command(d, cmd)))
+		return r;
+	d->stage = AN_AT_DATA;
+	if ((r = an_recv(d, n, 1, d->t.ack_ms, what)) ||
+	    (r = an_recv(d, buf, (size_t)*n + 1, d->t.ack_ms, what)))
+		return r;
+	d->stage = AN_AT_END;
+	return an_ack(d, d->t.ack_ms, what);
+}
+
 static an_res get_once(an_dev *d, void *arg)
 {
 	uint8_t n, buf[256];
 	an_res r;
 
-	if ((r = an_command(d, AN_CMD_GET)))
-		return r;
-	d->stage = AN_AT_DATA;
-	if ((r = an_recv(d, &n, 1, d->t.ack_ms, "the GET answer")) ||
-	    (r = an_recv(d, buf, (size_t)n + 1, d->t.ack_ms, "the command list")))
-		return r;
-	d->stage = AN_AT_END;
-	if ((r = an_ack(d, d->t.ack_ms, "the command list")))
+	if ((r = counted_reply(d, AN_CMD_GET, buf, &n, "the command list")))
 		return r;
 	d->bl_version = buf[0];
 	d->ncmds = n > sizeof(d->cmds) ? sizeof(d->cmds) : n;
@@ -463,12 +472,7 @@ static an_res get_id_once(an_dev *d, void *arg)
 	uint8_t n, b[256];
 	an_res r;
 
-	if ((r = an_command(d, AN_CMD_GET_ID)))
-		return r;
-	d->stage = AN_AT_DATA;
-	if ((r = an_recv(d, &n, 1, d->t.ack_ms, "the ID length")) ||
-	    (r = an_recv(d, b, (size_t)n + 1, d->t.ack_ms, "the ID")) ||
-	    (r = an_ack(d, d->t.ack_ms, "the ID")))
+	if ((r = counted_reply(d, AN_CMD_GET_ID, b, &n, "the ID")))
 		return r;
 	if (n < 1)
 		return an_why(d, RES_JUNK, "a %u-byte product ID", n + 1u);
