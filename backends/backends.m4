@@ -4,3 +4,5 @@ dnl there], [what to name when they are not]).  A backend is added here in
 dnl the same change that adds its sources to backends/local.mk.
 STP_BACKEND([uart], [USART bootloader (AN3155)],
 	[test "x$have_SERIALPORT" = xyes], [libserialport])
+STP_BACKEND([dfu], [USB DFU / DfuSe bootloader (AN3156)],
+	[test "x$have_LIBUSB" = xyes], [libusb-1.0])

@@ -5,3 +5,4 @@ STP_MODULE_LINK = -module -avoid-version -no-undefined -shared \
 EXTRA_DIST += backends/backends.m4
 
 include backends/uart/local.mk
+include backends/dfu/local.mk

@@ -9,7 +9,9 @@ core_libstmprog_la_SOURCES = \
 	core/target.c \
 	core/plan.c \
 	core/engine.c \
-	core/crc.c
+	core/crc.c \
+	core/dfuse_layout.c \
+	core/option_bytes.c
 core_libstmprog_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DSTP_BACKEND_DIR='"$(backenddir)"' \
 	-DSTP_BUILD_LIBDIR='"$(abs_top_builddir)/core/.libs"' \
@@ -25,7 +27,9 @@ stmproginclude_HEADERS = \
 	core/include/stmprog/portspec.h \
 	core/include/stmprog/target.h \
 	core/include/stmprog/backend.h \
-	core/include/stmprog/plan.h
+	core/include/stmprog/plan.h \
+	core/include/stmprog/dfuse.h \
+	core/include/stmprog/option_bytes.h
 
 pkgconfig_DATA = core/libstmprog.pc
 EXTRA_DIST += core/libstmprog.pc.in

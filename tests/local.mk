@@ -70,4 +70,8 @@ include tests/image.mk
 include tests/sim.mk
 include tests/uart.mk
 include tests/uart_e2e.mk
+include tests/sim_usb.mk
+include tests/dfu.mk
+include tests/dfu_e2e.mk
+include tests/option_bytes.mk
 endif
