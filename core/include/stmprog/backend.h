@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define STP_BACKEND_ABI_MAJOR 1
-#define STP_BACKEND_ABI_MINOR 0
+#define STP_BACKEND_ABI_MINOR 1
 #define STP_BACKEND_SYMBOL "stp_backend_descriptor"
 
 typedef struct stp_backend_ops {

@@ -41,6 +41,11 @@ typedef struct stp_device_info {
 	/* Filled by the core from the chip database: */
 	const stp_chip *chip;    /* NULL when the PID is unknown */
 	uint32_t flash_size;     /* the part's real flash size, 0 if unknown */
+	/* USB backends (ABI 1.1): the device's IDs and where it is plugged,
+	 * so a .dfu file's suffix can be checked against them; 0 / "" on
+	 * other transports. */
+	uint16_t usb_vid, usb_pid, usb_bcd_device;
+	char usb_location[32];   /* "1-1.4" (bus-port.port...) */
 } stp_device_info;
 
 /* How the transport differs, so the core plans honestly. */
