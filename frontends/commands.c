@@ -11,6 +11,7 @@
 #include "stmprog/backend.h"
 #include "stmprog/chip.h"
 #include "stmprog/image.h"
+#include "stmprog/option_bytes.h"
 #include "stmprog/plan.h"
 #include "stmprog/portspec.h"
 #include "stmprog/target.h"
@@ -512,30 +513,70 @@ static stp_status cmd_rdu(run *r, const cli_command *cmd)
 	return st;
 }
 
-static stp_status cmd_ob(run *r, const cli_command *cmd)
+static void say_line(void *user, const char *line)
 {
-	const stp_device_info *info = stp_target_info(r->target);
-	uint8_t buf[512];
-	uint32_t len;
-	stp_status st;
+	output_say(user, "  %s\n", line);
+}
 
-	if (cmd->nwords != 1 || strcasecmp(cmd->words[0], "displ"))
-		return stp_fail(r->ctx, STP_ERR_UNSUPPORTED,
-		                "read them with -ob displ",
-		                "changing option bytes by name is not supported for "
-		                "this chip yet");
-	if (!info->chip || !info->chip->ob_size)
-		return stp_fail(r->ctx, STP_ERR_UNSUPPORTED, NULL,
-		                "the option bytes of PID 0x%03X are not in the chip "
-		                "database", info->pid);
-	len = info->chip->ob_size > sizeof(buf) ? sizeof(buf) : info->chip->ob_size;
-	if ((st = stp_target_option_bytes_read(r->target, buf, len)))
-		return st;
-	output_say(r->out, "Option bytes at 0x%08X:\n", info->chip->ob_start);
+static void dump_ob(run *r, uint32_t base, const uint8_t *buf, uint32_t len)
+{
+	output_say(r->out, "Option bytes at 0x%08X:\n", base);
 	for (uint32_t i = 0; i < len; i++)
 		output_say(r->out, "%s%02X%s", i % 16 == 0 ? "  " : " ", buf[i],
 		           i % 16 == 15 || i + 1 == len ? "\n" : "");
-	return STP_OK;
+}
+
+/* -ob displ: the raw bytes, then every field the chip database names.
+ * -ob KEY=VALUE...: read, change the fields (all or nothing, checked
+ * before anything is written), write, and read back to prove it took. */
+static stp_status cmd_ob(run *r, const cli_command *cmd)
+{
+	const stp_device_info *info = stp_target_info(r->target);
+	const stp_chip *chip = info->chip;
+	uint8_t buf[512], want[512];
+	uint32_t len;
+	bool displ = cmd->nwords == 1 && !strcasecmp(cmd->words[0], "displ");
+	stp_status st;
+
+	if (!chip || !chip->ob_size)
+		return stp_fail(r->ctx, STP_ERR_UNSUPPORTED, NULL,
+		                "the option bytes of PID 0x%03X are not in the chip "
+		                "database", info->pid);
+	len = chip->ob_size > sizeof(buf) ? sizeof(buf) : chip->ob_size;
+	if ((st = stp_target_option_bytes_read(r->target, buf, len)))
+		return st;
+	if (displ) {
+		dump_ob(r, chip->ob_start, buf, len);
+		if (stp_ob_fields(chip, &(size_t){0}))
+			return stp_ob_format(r->ctx, chip, buf, len, say_line, r->out);
+		return STP_OK;
+	}
+	memcpy(want, buf, len);
+	if ((st = stp_ob_apply(r->ctx, chip, want, len,
+	                       (const char *const *)cmd->words,
+	                       (size_t)cmd->nwords, 0)))
+		return st;
+	if (!memcmp(want, buf, len)) {
+		output_say(r->out, "Option bytes already hold these values; "
+		                   "nothing written\n");
+		return STP_OK;
+	}
+	output_say(r->out, "Writing the option bytes (the device resets to "
+	                   "load them)\n");
+	if ((st = stp_target_option_bytes_write(r->target, want, len)))
+		return st;
+	if ((st = stp_target_option_bytes_read(r->target, buf, len)))
+		return st;
+	if (memcmp(want, buf, len)) {
+		dump_ob(r, chip->ob_start, buf, len);
+		return stp_fail(r->ctx, STP_ERR_VERIFY,
+		                "the part may not allow that value (see -ob displ "
+		                "and docs/option-bytes.md)",
+		                "the option bytes read back differ from what was "
+		                "written");
+	}
+	output_say(r->out, "Option bytes written and read back:\n");
+	return stp_ob_format(r->ctx, chip, buf, len, say_line, r->out);
 }
 
 typedef stp_status (*command_fn)(run *r, const cli_command *cmd);
@@ -561,6 +602,27 @@ static const struct {
 	{CMD_WUP, true, cmd_write_unprotect},
 	{CMD_RDP, true, cmd_readout_protect},
 };
+
+/* -ob KEY=VALUE... is tried on a copy of the device's option bytes
+ * before the first command runs, so a misspelt field fails before any
+ * erase. */
+static stp_status check_ob_assignments(run *r, const cli_command *cmd)
+{
+	const stp_chip *chip = stp_target_info(r->target)->chip;
+	uint8_t buf[512];
+	uint32_t len;
+	stp_status st;
+
+	if (cmd->nwords == 1 && !strcasecmp(cmd->words[0], "displ"))
+		return STP_OK;
+	if (!chip || !chip->ob_size)
+		return STP_OK; /* cmd_ob says why when it runs */
+	len = chip->ob_size > sizeof(buf) ? sizeof(buf) : chip->ob_size;
+	if ((st = stp_target_option_bytes_read(r->target, buf, len)))
+		return st;
+	return stp_ob_apply(r->ctx, chip, buf, len,
+	                    (const char *const *)cmd->words, (size_t)cmd->nwords, 0);
+}
 
 /* Everything that can be checked before the device is touched: every
  * input file is loaded, and once connected, every download is planned
@@ -590,6 +652,9 @@ static stp_status prepare(run *r)
 		if ((st = stp_program_check(r->ctx, r->target, r->images[i], &o)))
 			return st;
 	}
+	for (int i = 0; i < c->ncmds; i++)
+		if (c->cmds[i].kind == CMD_OB && (st = check_ob_assignments(r, &c->cmds[i])))
+			return st;
 	return STP_OK;
 }
 

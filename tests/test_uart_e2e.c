@@ -313,6 +313,34 @@ Test(uart_e2e, erase_named_sectors_only)
 	free(img);
 }
 
+/* -ob KEY=VALUE changes exactly the named bits, the simulator's option
+ * bytes show it, and a misspelt field fails before the erase that comes
+ * first on the same command line. */
+Test(uart_e2e, option_bytes_by_name)
+{
+	size_t n;
+	unsigned char *ob;
+
+	cr_assert_eq(stmprog("0x413", "-ob BOR_LEV=1 nRST_STOP=0"), 0, "%s", out);
+	cr_assert(strstr(out, "written and read back"), "%s", out);
+	ob = slurp(th_dir_path("flash.bin.ob"), &n);
+	cr_assert_geq(n, 2);
+	/* F4 USER byte: factory 0xEC; BOR_LEV (bits 3:2) 01, nRST_STOP (bit
+	 * 6) 0 -> 0xA4; RDP (byte 1) untouched at 0xAA. */
+	cr_assert_eq(ob[0], 0xA4, "USER byte 0x%02X", ob[0]);
+	cr_assert_eq(ob[1], 0xAA);
+	free(ob);
+
+	remove(th_dir_path("trace.txt"));
+	cr_assert_neq(stmprog("0x413", "-e all -ob BOR_LEVEL=1"), 0, "%s", out);
+	cr_assert(strstr(out, "no option-byte field BOR_LEVEL"), "%s", out);
+	cr_assert(!file_has(th_dir_path("trace.txt"), "ERASE"),
+	          "the erase ran before the bad -ob was found");
+
+	cr_assert_neq(stmprog("0x413", "-ob RDP=0xCC"), 0, "%s", out);
+	cr_assert(strstr(out, "permanent"), "%s", out);
+}
+
 Test(uart_e2e, noinit_reuses_a_synced_bootloader)
 {
 	char command[8192];
