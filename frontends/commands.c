@@ -22,6 +22,9 @@ typedef struct run {
 	output *out;
 	stp_target *target;      /* opened on the first command that needs it */
 	stp_image *images[CLI_MAX_COMMANDS]; /* -d files, loaded before connecting */
+	/* Option bytes a -d .dfu file carries (its option-bytes alt). */
+	uint8_t *ob_images[CLI_MAX_COMMANDS];
+	uint32_t ob_len[CLI_MAX_COMMANDS];
 	bool flash_erased;       /* -e all ran: the flash is blank */
 	bool downloaded;         /* a -d ran (for -v) */
 } run;
@@ -450,14 +453,49 @@ static void download_opts(run *r, const cli_command *cmd, stp_program_opts *o)
 	o->image_name = cmd->file;
 }
 
+/* The option bytes of a .dfu file, after its flash part: written, then
+ * read back, since they reset the device and a refused value comes back
+ * changed. */
+static stp_status write_image_ob(run *r, const cli_command *cmd, int i)
+{
+	const stp_chip *chip = stp_target_info(r->target)->chip;
+	uint8_t back[512];
+	uint32_t len = r->ob_len[i];
+	stp_status st;
+
+	if (!r->ob_images[i])
+		return STP_OK;
+	if (len > sizeof(back))
+		return stp_fail(r->ctx, STP_ERR_INTERNAL, NULL,
+		                "%u option bytes are more than stmprog handles", len);
+	output_say(r->out, "%s: writing its option bytes (the device resets "
+	                   "to load them)\n", cmd->file);
+	if ((st = stp_target_option_bytes_write(r->target, r->ob_images[i], len)) ||
+	    (st = stp_target_option_bytes_read(r->target, back, len)))
+		return st;
+	if (memcmp(back, r->ob_images[i], len))
+		return stp_fail(r->ctx, STP_ERR_VERIFY,
+		                "compare the file's option bytes with -ob displ",
+		                "%s: the option bytes at 0x%08X read back differ "
+		                "from the file's", cmd->file, chip->ob_start);
+	output_say(r->out, "%s: %u option bytes written and verified\n",
+	           cmd->file, len);
+	r->downloaded = true;
+	return STP_OK;
+}
+
 static stp_status cmd_download(run *r, const cli_command *cmd)
 {
 	stp_program_opts o;
 	stp_program_report rep;
 	stp_status st;
 
+	int i = command_index(r, cmd);
+
 	download_opts(r, cmd, &o);
-	st = stp_program(r->ctx, r->target, r->images[command_index(r, cmd)], &o, &rep);
+	if (!stp_image_size(r->images[i]) && r->ob_images[i])
+		return write_image_ob(r, cmd, i);
+	st = stp_program(r->ctx, r->target, r->images[i], &o, &rep);
 	if (st)
 		return st;
 	r->downloaded = true;
@@ -476,7 +514,7 @@ static stp_status cmd_download(run *r, const cli_command *cmd)
 		           (unsigned long long)rep.bytes_written,
 		           (unsigned long long)rep.bytes_verified,
 		           rep.verified_by_crc ? "device CRC" : "read-back");
-	return STP_OK;
+	return write_image_ob(r, cmd, i);
 }
 
 static stp_status cmd_verify(run *r, const cli_command *cmd)
@@ -603,6 +641,24 @@ static const struct {
 	{CMD_RDP, true, cmd_readout_protect},
 };
 
+/* A .dfu file's alternate settings meet the device's: the flash part
+ * replaces the loaded image, an option-byte part is kept for after it. */
+static stp_status route_image(run *r, int i)
+{
+	stp_image *flash;
+	const stp_chip *chip = stp_target_info(r->target)->chip;
+	stp_status st = stp_image_route(r->ctx, r->target, r->images[i],
+	                                r->c->cmds[i].file, &flash,
+	                                &r->ob_images[i], &r->ob_len[i]);
+	if (st)
+		return st;
+	stp_image_free(r->images[i]);
+	r->images[i] = flash;
+	if (r->ob_images[i] && stp_ob_fields(chip, &(size_t){0}))
+		return stp_ob_check(r->ctx, chip, r->ob_images[i], r->ob_len[i]);
+	return STP_OK;
+}
+
 /* -ob KEY=VALUE... is tried on a copy of the device's option bytes
  * before the first command runs, so a misspelt field fails before any
  * erase. */
@@ -648,8 +704,13 @@ static stp_status prepare(run *r)
 		stp_program_opts o;
 		if (cmd->kind != CMD_DOWNLOAD)
 			continue;
+		if ((st = route_image(r, i)))
+			return st;
 		download_opts(r, cmd, &o);
-		if ((st = stp_program_check(r->ctx, r->target, r->images[i], &o)))
+		/* An image with option bytes only skips the planner; any
+		 * other image, empty ones too, goes through its checks. */
+		if ((stp_image_size(r->images[i]) || !r->ob_images[i]) &&
+		    (st = stp_program_check(r->ctx, r->target, r->images[i], &o)))
 			return st;
 	}
 	for (int i = 0; i < c->ncmds; i++)
@@ -680,7 +741,9 @@ int commands_run(const cli *c, stp_ctx *ctx, output *out)
 		st = table[k].fn(&r, cmd);
 	}
 	stp_target_close(r.target);
-	for (int i = 0; i < c->ncmds; i++)
+	for (int i = 0; i < c->ncmds; i++) {
 		stp_image_free(r.images[i]);
+		free(r.ob_images[i]);
+	}
 	return st ? output_failure(out, ctx, st) : EXIT_OK;
 }

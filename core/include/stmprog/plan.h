@@ -112,6 +112,17 @@ typedef struct stp_program_report {
  * size); fails when the PID is not in the database. */
 stp_status stp_target_geometry(stp_ctx *ctx, stp_target *t, stp_geometry *geo);
 
+/* Splits img by where its parts go on target t (DfuSe alternate
+ * settings, see core/image_route.c): *flash gets the flash data (a new
+ * image, alt 0), *ob a whole option-byte image (ob_len bytes from the
+ * chip's ob_start) when the file has one, else NULL.  Data for other
+ * memories (OTP...), for alternate settings the device lacks, or a
+ * partial option-byte image fail here, before the device is touched.  A
+ * DFU suffix naming other USB IDs than the device's is a warning. */
+stp_status stp_image_route(stp_ctx *ctx, stp_target *t, const stp_image *img,
+                           const char *name, stp_image **flash,
+                           uint8_t **ob, uint32_t *ob_len);
+
 /* Plans without touching the device: for validating every input before
  * the first erase.  Same checks as stp_program. */
 stp_status stp_program_check(stp_ctx *ctx, stp_target *t,
