@@ -9,6 +9,7 @@
 
 #include "registry.h"
 #include "stmprog/backend.h"
+#include "stmprog/dfuse.h"
 #include "stmprog/target.h"
 
 struct stp_target {
@@ -116,6 +117,64 @@ static void read_flash_size(stp_target *t)
 	t->info.flash_size = size;
 }
 
+/* Whether the flash alt's units are exactly the geometry's. */
+static bool layout_matches(const stp_dfuse_layout *lo, const stp_geometry *geo)
+{
+	size_t u = 0;
+
+	for (size_t g = 0; g < lo->ngroups; g++) {
+		const stp_dfuse_group *gr = &lo->groups[g];
+		for (uint32_t k = 0; k < gr->count; k++, u++) {
+			uint64_t addr = gr->addr + (uint64_t)k * gr->size;
+			if (u >= geo->nunits || geo->units[u].addr != addr ||
+			    geo->units[u].size != gr->size)
+				return false;
+		}
+	}
+	return u == geo->nunits;
+}
+
+/* A DfuSe ROM describes its flash in a layout string, and some ROMs get it
+ * wrong (L07x: no unit, 192 KiB on every part).  stmprog plans from the
+ * chip database and the flash-size register; when the ROM's string
+ * disagrees, or had to be read with guesses, the user hears it. */
+static void check_dfu_layout(stp_target *t)
+{
+	const stp_chip *chip = t->info.chip;
+	stp_geometry geo;
+
+	if (stp_chip_geometry(t->ctx, chip, t->info.flash_size, &geo)) {
+		stp_clear_error(t->ctx);
+		return;
+	}
+	for (unsigned i = 0; i < t->info.nalts; i++) {
+		stp_dfuse_layout lo;
+		if (stp_dfuse_parse(t->ctx, t->info.alts[i].name, &lo)) {
+			stp_log(t->ctx, STP_LOG_WARN,
+			        "alternate setting %u: %s; ignoring it",
+			        t->info.alts[i].alt, stp_last_detail(t->ctx));
+			stp_clear_error(t->ctx);
+			continue;
+		}
+		if (!stp_dfuse_contains(&lo, chip->flash_base, 0))
+			continue;
+		if (lo.guessed)
+			stp_log(t->ctx, STP_LOG_INFO,
+			        "the ROM's flash layout \"%s\" is malformed: %s",
+			        t->info.alts[i].name, lo.guess);
+		if (!layout_matches(&lo, &geo))
+			stp_log(t->ctx, STP_LOG_WARN,
+			        "the ROM's flash layout \"%s\" (%llu KiB) disagrees "
+			        "with the chip database and the flash-size register "
+			        "(%u KiB in %zu units, %s); stmprog uses the database",
+			        t->info.alts[i].name,
+			        (unsigned long long)(stp_dfuse_total(&lo) / 1024),
+			        t->info.flash_size / 1024, geo.nunits, chip->layout);
+		break;
+	}
+	stp_geometry_release(&geo);
+}
+
 stp_status stp_target_open(stp_ctx *ctx, const stp_portspec *spec,
                            stp_target **out)
 {
@@ -157,6 +216,8 @@ stp_status stp_target_open(stp_ctx *ctx, const stp_portspec *spec,
 	t->info.chip = stp_chip_by_pid(t->info.pid);
 	if (t->info.chip) {
 		read_flash_size(t);
+		if (t->info.nalts)
+			check_dfu_layout(t);
 		stp_log(ctx, STP_LOG_INFO, "chip: %s (PID 0x%03X), %u KiB flash",
 		        t->info.chip->name, t->info.pid, t->info.flash_size / 1024);
 	} else if (t->info.pid) {
