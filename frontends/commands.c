@@ -281,10 +281,18 @@ static stp_status open_target(run *r)
 	if (st)
 		return st;
 	info = stp_target_info(r->target);
-	output_say(r->out, "Connected through %s: PID 0x%03X, bootloader v%u.%u, %s\n",
-	           stp_target_backend_name(r->target), info->pid,
-	           info->bl_version >> 4, info->bl_version & 15,
+	output_say(r->out, "Connected through %s: PID 0x%03X, ",
+	           stp_target_backend_name(r->target), info->pid);
+	/* DFU bootloaders do not tell their version. */
+	if (info->bl_version)
+		output_say(r->out, "bootloader v%u.%u, ", info->bl_version >> 4,
+		           info->bl_version & 15);
+	output_say(r->out, "%s\n",
 	           info->chip ? info->chip->name : "chip not in the database");
+	if (info->usb_location[0])
+		output_say(r->out, "USB device %04x:%04x at %s%s%s\n", info->usb_vid,
+		           info->usb_pid, info->usb_location,
+		           info->serial[0] ? ", serial " : "", info->serial);
 	return STP_OK;
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "stmprog/chip.h"
+#include "test_e2e_util.h"
 #include "test_helpers.h"
 
 static char out[65536];
@@ -45,117 +46,44 @@ static int stmprog(const char *chip, const char *args)
 	return sim(chip, "", command);
 }
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *buf;
-	long n;
-
-	cr_assert(f, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc(n > 0 ? (size_t)n : 1);
-	cr_assert(buf);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static void spit(const char *path, const unsigned char *buf, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	cr_assert(f);
-	cr_assert_eq(fwrite(buf, 1, len, f), len);
-	fclose(f);
-}
-
-/* An image that starts like a real application: initial SP in RAM and a
- * Thumb reset vector in flash, then bytes that are not the erased value. */
-static unsigned char *make_app(const stp_chip *c, size_t len, unsigned seed)
-{
-	unsigned char *img = malloc(len);
-	uint32_t sp = c->ram_start + 0x400, pc = c->flash_base + 0x101;
-
-	cr_assert(img);
-	srand(seed);
-	for (size_t i = 0; i < len; i++)
-		img[i] = (unsigned char)(rand() % 255 + 1);
-	for (int i = 0; i < 4; i++) {
-		img[i] = (unsigned char)(sp >> (8 * i));
-		img[4 + i] = (unsigned char)(pc >> (8 * i));
-	}
-	return img;
-}
-
-static const stp_chip *chip(const char *pid)
-{
-	const stp_chip *c = stp_chip_find(pid, NULL);
-	cr_assert(c, "%s not in the chip database", pid);
-	return c;
-}
-
-static bool all_equal(const unsigned char *p, size_t n, unsigned char v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != v)
-			return false;
-	return true;
-}
-
-static bool file_has(const char *path, const char *needle)
-{
-	size_t n;
-	unsigned char *buf = slurp(path, &n);
-	char *text = realloc(buf, n + 1);
-	bool found;
-
-	cr_assert(text);
-	text[n] = '\0';
-	found = strstr(text, needle) != NULL;
-	free(text);
-	return found;
-}
-
 /* Program, verify and start; read back; erase all; show option bytes. */
 static void program_cycle(const char *pid, size_t len)
 {
-	const stp_chip *c = chip(pid);
-	unsigned char *img = make_app(c, len, 7), *flash, *back;
+	const stp_chip *c = e2e_chip(pid);
+	unsigned char *img = e2e_make_app(c, len, 7), *flash, *back;
 	size_t flen, blen, padded;
 	char args[4096];
 
-	spit(th_dir_path("app.bin"), img, len);
+	e2e_spit(th_dir_path("app.bin"), img, len);
 	snprintf(args, sizeof(args), "-d '%s' 0x%08X -v -g",
 	         th_dir_path("app.bin"), c->flash_base);
 	cr_assert_eq(stmprog(pid, args), 0, "%s", out);
 	cr_assert(strstr(out, "Verified"), "%s", out);
 	cr_assert(strstr(out, "Started the application"), "%s", out);
-	cr_assert(file_has(th_dir_path("flash.bin.state"), "app=running"),
+	cr_assert(e2e_file_has(th_dir_path("flash.bin.state"), "app=running"),
 	          "the application is not running: %s", out);
 
-	flash = slurp(th_dir_path("flash.bin"), &flen);
+	flash = e2e_slurp(th_dir_path("flash.bin"), &flen);
 	cr_assert_eq(flen, c->flash_size);
 	cr_assert_eq(memcmp(flash, img, len), 0, "flash differs from the image");
 	/* The tail is padded to the program unit with the erased value, and
 	 * nothing after it is touched. */
 	padded = (len + c->program_unit - 1) / c->program_unit * c->program_unit;
-	cr_assert(all_equal(flash + len, flen - len, c->erased_value),
+	cr_assert(e2e_all_equal(flash + len, flen - len, c->erased_value),
 	          "bytes after the image (padding up to %zu) are not erased",
 	          padded);
 
 	snprintf(args, sizeof(args), "-u 0x%08X %zu '%s'", c->flash_base, len,
 	         th_dir_path("back.bin"));
 	cr_assert_eq(stmprog(pid, args), 0, "%s", out);
-	back = slurp(th_dir_path("back.bin"), &blen);
+	back = e2e_slurp(th_dir_path("back.bin"), &blen);
 	cr_assert_eq(blen, len);
 	cr_assert_eq(memcmp(back, img, len), 0, "read-back differs");
 
 	cr_assert_eq(stmprog(pid, "-e all"), 0, "%s", out);
 	free(flash);
-	flash = slurp(th_dir_path("flash.bin"), &flen);
-	cr_assert(all_equal(flash, flen, c->erased_value), "-e all left data");
+	flash = e2e_slurp(th_dir_path("flash.bin"), &flen);
+	cr_assert(e2e_all_equal(flash, flen, c->erased_value), "-e all left data");
 
 	cr_assert_eq(stmprog(pid, "-ob displ"), 0, "%s", out);
 	snprintf(args, sizeof(args), "Option bytes at 0x%08X", c->ob_start);
@@ -168,7 +96,7 @@ static void program_cycle(const char *pid, size_t len)
 Test(uart_e2e, f1_program_read_erase)
 {
 	program_cycle("0x410", 5013);
-	cr_assert(file_has(th_dir_path("trace.txt"), "ERASE"), "no erase traced");
+	cr_assert(e2e_file_has(th_dir_path("trace.txt"), "ERASE"), "no erase traced");
 }
 
 Test(uart_e2e, f4_program_read_erase)
@@ -180,7 +108,7 @@ Test(uart_e2e, l0_erases_to_zero_without_mass_erase)
 {
 	program_cycle("0x447", 3001);
 	/* The L0 ROM has no mass erase: -e all went unit by unit. */
-	cr_assert(!file_has(th_dir_path("trace.txt"), "ERASE MASS"));
+	cr_assert(!e2e_file_has(th_dir_path("trace.txt"), "ERASE MASS"));
 }
 
 Test(uart_e2e, h7_image_not_a_multiple_of_32)
@@ -191,7 +119,7 @@ Test(uart_e2e, h7_image_not_a_multiple_of_32)
 Test(uart_e2e, u5_verifies_by_device_crc)
 {
 	program_cycle("0x482", 9000);
-	cr_assert(file_has(th_dir_path("trace.txt"), "CRC "), "no GET CHECKSUM");
+	cr_assert(e2e_file_has(th_dir_path("trace.txt"), "CRC "), "no GET CHECKSUM");
 }
 
 /* L4 with the empty check: after the first download into empty flash the
@@ -204,32 +132,32 @@ Test(uart_e2e, l4_first_download_leaves_the_bootloader)
 
 Test(uart_e2e, l4_empty_check_reload_is_reported)
 {
-	const stp_chip *c = chip("0x435");
-	unsigned char *img = make_app(c, 1024, 3);
+	const stp_chip *c = e2e_chip("0x435");
+	unsigned char *img = e2e_make_app(c, 1024, 3);
 	char args[4096];
 
-	spit(th_dir_path("app.bin"), img, 1024);
+	e2e_spit(th_dir_path("app.bin"), img, 1024);
 	snprintf(args, sizeof(args), "-d '%s' -g", th_dir_path("app.bin"));
 	cr_assert_eq(stmprog("0x435", args), 0, "%s", out);
 	cr_assert(strstr(out, "option bytes"), "no word about the reload: %s", out);
-	cr_assert(file_has(th_dir_path("flash.bin.state"), "app=running"), "%s", out);
+	cr_assert(e2e_file_has(th_dir_path("flash.bin.state"), "app=running"), "%s", out);
 	free(img);
 }
 
 Test(uart_e2e, second_download_of_the_same_image_writes_nothing)
 {
-	const stp_chip *c = chip("0x413");
-	unsigned char *img = make_app(c, 40000, 11);
+	const stp_chip *c = e2e_chip("0x413");
+	unsigned char *img = e2e_make_app(c, 40000, 11);
 	char args[4096];
 
-	spit(th_dir_path("app.bin"), img, 40000);
+	e2e_spit(th_dir_path("app.bin"), img, 40000);
 	snprintf(args, sizeof(args), "-d '%s' -v", th_dir_path("app.bin"));
 	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
 	remove(th_dir_path("trace.txt"));
 	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
 	cr_assert(strstr(out, "already holds this image"), "%s", out);
-	cr_assert(!file_has(th_dir_path("trace.txt"), "WRITE"));
-	cr_assert(!file_has(th_dir_path("trace.txt"), "ERASE"));
+	cr_assert(!e2e_file_has(th_dir_path("trace.txt"), "WRITE"));
+	cr_assert(!e2e_file_has(th_dir_path("trace.txt"), "ERASE"));
 	free(img);
 }
 
@@ -246,21 +174,21 @@ Test(uart_e2e, bad_input_touches_nothing)
 	snprintf(args, sizeof(args), "-e all -d '%s'", th_dir_path("bad.hex"));
 	cr_assert_eq(stmprog("0x413", args), 4, "%s", out);
 	cr_assert(strstr(out, "bad.hex"), "%s", out);
-	cr_assert(!file_has(th_dir_path("trace.txt"), "ERASE"));
-	cr_assert(!file_has(th_dir_path("trace.txt"), "WRITE"));
+	cr_assert(!e2e_file_has(th_dir_path("trace.txt"), "ERASE"));
+	cr_assert(!e2e_file_has(th_dir_path("trace.txt"), "WRITE"));
 }
 
 Test(uart_e2e, readout_protection_and_unprotect)
 {
-	const stp_chip *c = chip("0x413");
-	unsigned char *img = make_app(c, 2048, 5), *flash;
+	const stp_chip *c = e2e_chip("0x413");
+	unsigned char *img = e2e_make_app(c, 2048, 5), *flash;
 	size_t flen;
 	char args[4096];
 
-	spit(th_dir_path("app.bin"), img, 2048);
+	e2e_spit(th_dir_path("app.bin"), img, 2048);
 	snprintf(args, sizeof(args), "-d '%s' --readout-protect", th_dir_path("app.bin"));
 	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
-	cr_assert(file_has(th_dir_path("flash.bin.state"), "rdp=1"));
+	cr_assert(e2e_file_has(th_dir_path("flash.bin.state"), "rdp=1"));
 	/* Reads are refused, with the way out named. */
 	snprintf(args, sizeof(args), "-u 0x08000000 256 '%s'", th_dir_path("back.bin"));
 	cr_assert_eq(stmprog("0x413", args), 1, "%s", out);
@@ -268,22 +196,22 @@ Test(uart_e2e, readout_protection_and_unprotect)
 	cr_assert(strstr(out, "-rdu"), "%s", out);
 	/* -rdu erases, resets, and the session goes on after the re-sync. */
 	cr_assert_eq(stmprog("0x413", "-rdu -ob displ"), 0, "%s", out);
-	cr_assert(file_has(th_dir_path("flash.bin.state"), "rdp=0"));
-	flash = slurp(th_dir_path("flash.bin"), &flen);
-	cr_assert(all_equal(flash, flen, 0xFF), "-rdu did not erase");
+	cr_assert(e2e_file_has(th_dir_path("flash.bin.state"), "rdp=0"));
+	flash = e2e_slurp(th_dir_path("flash.bin"), &flen);
+	cr_assert(e2e_all_equal(flash, flen, 0xFF), "-rdu did not erase");
 	free(flash);
 	free(img);
 }
 
 Test(uart_e2e, write_protection_makes_verify_fail_then_unprotect)
 {
-	const stp_chip *c = chip("0x413");
-	unsigned char *img = make_app(c, 20000, 9);
+	const stp_chip *c = e2e_chip("0x413");
+	unsigned char *img = e2e_make_app(c, 20000, 9);
 	char args[4096];
 
-	spit(th_dir_path("app.bin"), img, 20000);
+	e2e_spit(th_dir_path("app.bin"), img, 20000);
 	cr_assert_eq(stmprog("0x413", "--write-protect 1"), 0, "%s", out);
-	cr_assert(file_has(th_dir_path("flash.bin.state"), "wrp=1"), "%s", out);
+	cr_assert(e2e_file_has(th_dir_path("flash.bin.state"), "wrp=1"), "%s", out);
 	/* Sector 1 (0x08004000) cannot change: the ROM says nothing (or NACKs
 	 * its erase), and stmprog must not call that a success. */
 	snprintf(args, sizeof(args), "-d '%s' -v", th_dir_path("app.bin"));
@@ -296,18 +224,18 @@ Test(uart_e2e, write_protection_makes_verify_fail_then_unprotect)
 
 Test(uart_e2e, erase_named_sectors_only)
 {
-	const stp_chip *c = chip("0x413");
-	unsigned char *img = make_app(c, 3 * 16384, 13), *flash;
+	const stp_chip *c = e2e_chip("0x413");
+	unsigned char *img = e2e_make_app(c, 3 * 16384, 13), *flash;
 	size_t flen;
 	char args[4096];
 
-	spit(th_dir_path("app.bin"), img, 3 * 16384);
+	e2e_spit(th_dir_path("app.bin"), img, 3 * 16384);
 	snprintf(args, sizeof(args), "-d '%s'", th_dir_path("app.bin"));
 	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
 	cr_assert_eq(stmprog("0x413", "-e 1"), 0, "%s", out);
-	flash = slurp(th_dir_path("flash.bin"), &flen);
+	flash = e2e_slurp(th_dir_path("flash.bin"), &flen);
 	cr_assert_eq(memcmp(flash, img, 16384), 0, "sector 0 changed");
-	cr_assert(all_equal(flash + 16384, 16384, 0xFF), "sector 1 not erased");
+	cr_assert(e2e_all_equal(flash + 16384, 16384, 0xFF), "sector 1 not erased");
 	cr_assert_eq(memcmp(flash + 32768, img + 32768, 16384), 0, "sector 2 changed");
 	free(flash);
 	free(img);
@@ -323,7 +251,7 @@ Test(uart_e2e, option_bytes_by_name)
 
 	cr_assert_eq(stmprog("0x413", "-ob BOR_LEV=1 nRST_STOP=0"), 0, "%s", out);
 	cr_assert(strstr(out, "written and read back"), "%s", out);
-	ob = slurp(th_dir_path("flash.bin.ob"), &n);
+	ob = e2e_slurp(th_dir_path("flash.bin.ob"), &n);
 	cr_assert_geq(n, 2);
 	/* F4 USER byte: factory 0xEC; BOR_LEV (bits 3:2) 01, nRST_STOP (bit
 	 * 6) 0 -> 0xA4; RDP (byte 1) untouched at 0xAA. */
@@ -334,7 +262,7 @@ Test(uart_e2e, option_bytes_by_name)
 	remove(th_dir_path("trace.txt"));
 	cr_assert_neq(stmprog("0x413", "-e all -ob BOR_LEVEL=1"), 0, "%s", out);
 	cr_assert(strstr(out, "no option-byte field BOR_LEVEL"), "%s", out);
-	cr_assert(!file_has(th_dir_path("trace.txt"), "ERASE"),
+	cr_assert(!e2e_file_has(th_dir_path("trace.txt"), "ERASE"),
 	          "the erase ran before the bad -ob was found");
 
 	cr_assert_neq(stmprog("0x413", "-ob RDP=0xCC"), 0, "%s", out);
@@ -374,16 +302,16 @@ Test(uart_e2e, listing_uart_ports_works_without_hardware)
  * wrong contents. */
 Test(uart_e2e, byte_errors_never_give_false_success, .timeout = 600)
 {
-	const stp_chip *c = chip("0x413");
+	const stp_chip *c = e2e_chip("0x413");
 	size_t len = 16000, flen;
-	unsigned char *img = make_app(c, len, 17);
+	unsigned char *img = e2e_make_app(c, len, 17);
 	int ok = 0, failed = 0;
 
 	/* Eight whole sessions: run in the sanitizer build; the valgrind and
 	 * distcheck passes of tests/run-all.sh set STMPROG_TEST_QUICK. */
 	if (getenv("STMPROG_TEST_QUICK"))
 		cr_skip_test("STMPROG_TEST_QUICK is set");
-	spit(th_dir_path("app.bin"), img, len);
+	e2e_spit(th_dir_path("app.bin"), img, len);
 	for (int seed = 1; seed <= 8; seed++) {
 		char simopts[256], command[8192];
 		unsigned char *flash;
@@ -397,7 +325,7 @@ Test(uart_e2e, byte_errors_never_give_false_success, .timeout = 600)
 		         th_build_path("frontends/stmprog"), th_dir_path("app.bin"));
 		rc = sim("0x413", simopts, command);
 		if (rc == 0) {
-			flash = slurp(th_dir_path("flash.bin"), &flen);
+			flash = e2e_slurp(th_dir_path("flash.bin"), &flen);
 			cr_assert_eq(memcmp(flash, img, len), 0,
 			             "seed %d: success reported but the flash differs", seed);
 			free(flash);
@@ -423,14 +351,14 @@ static bool have_stm32flash(void)
 
 static void cross_check(const char *pid, size_t len)
 {
-	const stp_chip *c = chip(pid);
-	unsigned char *img = make_app(c, len, 21), *back;
+	const stp_chip *c = e2e_chip(pid);
+	unsigned char *img = e2e_make_app(c, len, 21), *back;
 	size_t blen;
 	char command[8192], args[4096];
 
 	if (!have_stm32flash())
 		cr_skip_test("stm32flash is not installed (Debian package stm32flash)");
-	spit(th_dir_path("app.bin"), img, len);
+	e2e_spit(th_dir_path("app.bin"), img, len);
 	snprintf(command, sizeof(command),
 	         "stm32flash -b 115200 -w '%s' -v -S 0x%08X {port}",
 	         th_dir_path("app.bin"), c->flash_base);
@@ -438,13 +366,13 @@ static void cross_check(const char *pid, size_t len)
 	snprintf(args, sizeof(args), "-u 0x%08X %zu '%s'", c->flash_base, len,
 	         th_dir_path("back.bin"));
 	cr_assert_eq(stmprog(pid, args), 0, "%s", out);
-	back = slurp(th_dir_path("back.bin"), &blen);
+	back = e2e_slurp(th_dir_path("back.bin"), &blen);
 	cr_assert_eq(memcmp(back, img, len), 0, "stmprog read back something else");
 	free(back);
 
 	free(img);
-	img = make_app(c, len, 22);
-	spit(th_dir_path("app2.bin"), img, len);
+	img = e2e_make_app(c, len, 22);
+	e2e_spit(th_dir_path("app2.bin"), img, len);
 	snprintf(args, sizeof(args), "-d '%s' 0x%08X -v", th_dir_path("app2.bin"),
 	         c->flash_base);
 	cr_assert_eq(stmprog(pid, args), 0, "%s", out);
@@ -453,7 +381,7 @@ static void cross_check(const char *pid, size_t len)
 	         "stm32flash -b 115200 -r '%s' -S 0x%08X:%zu {port}",
 	         th_dir_path("back.bin"), c->flash_base, len);
 	cr_assert_eq(sim(pid, "", command), 0, "stm32flash read: %s", out);
-	back = slurp(th_dir_path("back.bin"), &blen);
+	back = e2e_slurp(th_dir_path("back.bin"), &blen);
 	cr_assert_eq(blen, len);
 	cr_assert_eq(memcmp(back, img, len), 0, "stm32flash read back something else");
 	free(back);

@@ -1,0 +1,95 @@
+/* Shared helpers of the end-to-end tests; see test_e2e_util.h. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_e2e_util.h"
+
+unsigned char *e2e_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf;
+	long n;
+
+	cr_assert(f, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc(n > 0 ? (size_t)n + 1 : 1);
+	cr_assert(buf);
+	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+void e2e_spit(const char *path, const unsigned char *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	cr_assert(f, "cannot create %s", path);
+	cr_assert_eq(fwrite(buf, 1, len, f), len);
+	fclose(f);
+}
+
+unsigned char *e2e_make_app(const stp_chip *c, size_t len, unsigned seed)
+{
+	unsigned char *img = malloc(len);
+	uint32_t sp = c->ram_start + 0x400, pc = c->flash_base + 0x101;
+
+	cr_assert(img);
+	srand(seed);
+	for (size_t i = 0; i < len; i++)
+		img[i] = (unsigned char)(rand() % 254 + 1); /* never 0x00 or 0xFF */
+	for (int i = 0; i < 4; i++) {
+		img[i] = (unsigned char)(sp >> (8 * i));
+		img[4 + i] = (unsigned char)(pc >> (8 * i));
+	}
+	return img;
+}
+
+const stp_chip *e2e_chip(const char *pid)
+{
+	const stp_chip *c = stp_chip_find(pid, NULL);
+
+	cr_assert(c, "%s not in the chip database", pid);
+	return c;
+}
+
+bool e2e_all_equal(const unsigned char *p, size_t n, unsigned char v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+bool e2e_file_has(const char *path, const char *needle)
+{
+	size_t n;
+	unsigned char *buf = e2e_slurp(path, &n);
+	bool found;
+
+	buf[n] = '\0';
+	found = strstr((char *)buf, needle) != NULL;
+	free(buf);
+	return found;
+}
+
+unsigned e2e_count_lines(const char *path, const char *prefix)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	unsigned n = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, prefix, strlen(prefix)))
+			n++;
+	fclose(f);
+	return n;
+}
