@@ -47,7 +47,7 @@ mkdir -p "$out/plain"
 	# Criterion runs each test in a child process: follow children, but not
 	# the shells and independent tools the tests start.
 	vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-possibly-lost=no
-	    --trace-children=yes --trace-children-skip=*/sh,*/bash,*/dash,*/ldd,*/cmp,*/rm,*/srec_cat,*/srec_cmp,*/dfuse-pack,*/python3*,*/arm-none-eabi-*,*/head,*/test,*/env,*/stm32flash,*/sleep,*/cat"
+	    --trace-children=yes --trace-children-skip=*/sh,*/bash,*/dash,*/ldd,*/cmp,*/rm,*/srec_cat,*/srec_cmp,*/dfuse-pack,*/python3*,*/arm-none-eabi-*,*/head,*/test,*/env,*/stm32flash,*/dfu-util,*/sleep,*/cat"
 	for t in "${tests[@]}"; do
 		case "$t" in *.o | *.log | *.trs | *.c) continue ;; esac
 		[ -x "$t" ] || continue

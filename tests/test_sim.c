@@ -625,7 +625,7 @@ Test(sim, command_line)
 	         ts_sim_path());
 	cr_assert_eq(th_run(cmd, out, sizeof(out)), 2);
 	cr_assert(strstr(out, "ber=2"), "%s", out);
-	snprintf(cmd, sizeof(cmd), "%s --chip 0x410 --transport usb -- true",
+	snprintf(cmd, sizeof(cmd), "%s --chip 0x410 --transport slcan -- true",
 	         ts_sim_path());
 	cr_assert_eq(th_run(cmd, out, sizeof(out)), 2);
 	cr_assert(strstr(out, "not simulated yet"), "%s", out);

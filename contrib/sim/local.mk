@@ -13,5 +13,16 @@ contrib_sim_stmprog_sim_SOURCES = \
 	contrib/sim/sim_faults.c contrib/sim/sim_faults.h \
 	contrib/sim/sim_trace.c contrib/sim/sim_trace.h \
 	contrib/sim/sim_time.h
+contrib_sim_stmprog_sim_CFLAGS = $(AM_CFLAGS)
 contrib_sim_stmprog_sim_LDADD = core/libstmprog.la
+# The usb transport (DfuSe over a umockdev test bed) needs umockdev.
+if HAVE_UMOCKDEV
+contrib_sim_stmprog_sim_SOURCES += \
+	contrib/sim/sim_usb.c \
+	contrib/sim/sim_usb_desc.c contrib/sim/sim_usb_desc.h \
+	contrib/sim/sim_dfuse.c contrib/sim/sim_dfuse.h \
+	contrib/sim/sim_dfu_layout.c contrib/sim/sim_dfu_layout.h
+contrib_sim_stmprog_sim_CFLAGS += $(UMOCKDEV_CFLAGS) -pthread
+contrib_sim_stmprog_sim_LDADD += $(UMOCKDEV_LIBS) -lpthread
+endif
 EXTRA_DIST += docs/simulator.md

@@ -233,7 +233,9 @@ void sim_chip_read(const sim_chip *c, uint32_t addr, uint8_t *buf,
                    uint32_t len)
 {
 	uint32_t off;
-	uint32_t kib = c->chip->flash_size / 1024;
+	/* What the part has, which --flash-kb may make less than the PID's
+	 * largest. */
+	uint32_t kib = c->geo.flash_size / 1024;
 
 	for (uint32_t i = 0; i < len; i++) {
 		uint8_t v = 0;
@@ -555,8 +557,8 @@ static bool first_word_erased(const sim_chip *c)
 	return true;
 }
 
-int sim_chip_open(sim_chip *c, const stp_chip *chip, const char *path,
-                  uint64_t seed, char *err, size_t errlen)
+int sim_chip_open(sim_chip *c, const stp_chip *chip, uint32_t flash_size,
+                  const char *path, uint64_t seed, char *err, size_t errlen)
 {
 	stp_ctx *ctx = stp_ctx_new();
 	uint32_t ramsize = chip->ram_end > chip->ram_start ?
@@ -570,7 +572,7 @@ int sim_chip_open(sim_chip *c, const stp_chip *chip, const char *path,
 	c->chip = chip;
 	c->seed = seed;
 	c->obf = ob_family_of(chip);
-	if (!ctx || stp_chip_geometry(ctx, chip, 0, &c->geo) != STP_OK) {
+	if (!ctx || stp_chip_geometry(ctx, chip, flash_size, &c->geo) != STP_OK) {
 		snprintf(err, errlen, "chip 0x%03X: %s", (unsigned)chip->pid,
 		         ctx ? stp_last_detail(ctx) : "out of memory");
 		stp_ctx_free(ctx);
@@ -677,7 +679,7 @@ void sim_chip_close(sim_chip *c)
 
 /* ---- write ------------------------------------------------------------- */
 
-static bool unit_protected(const sim_chip *c, uint32_t addr)
+bool sim_chip_unit_protected(const sim_chip *c, uint32_t addr)
 {
 	const stp_erase_unit *u = stp_geometry_unit_at(&c->geo, addr);
 
@@ -711,7 +713,7 @@ static void program(sim_chip *c, uint8_t *mem, uint32_t base, bool is_flash,
 		               &c->ecc_written[off / pu] : NULL;
 
 		if (ustart < addr || off + pu > end ||
-		    (is_flash && unit_protected(c, ustart))) {
+		    (is_flash && sim_chip_unit_protected(c, ustart))) {
 			res->left++;
 			continue;
 		}

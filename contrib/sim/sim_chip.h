@@ -69,6 +69,10 @@ typedef struct sim_chip {
 	bool go_set;
 	uint32_t go_addr;
 	sim_app app;
+	/* The BOOT0 pin (--boot0).  High, the usual bench set-up, makes every
+	 * reset land in the bootloader; low lets a reset start a plausible
+	 * application.  Only the USB transport's resets look at it so far. */
+	bool boot0_low;
 	const sim_ob_family *obf;
 	uint64_t seed;
 	/* Persistence; all NULL / -1 without --flash. */
@@ -78,10 +82,14 @@ typedef struct sim_chip {
 } sim_chip;
 
 /* Builds the chip and loads (or creates) its files when path is not NULL.
+ * flash_size: the part's flash in bytes (0 = the largest the PID comes
+ * with); the geometry is cut to it and the flash-size register reads it.
  * This is a power-on: the empty check latches from the flash as loaded.
  * On failure returns -1 with a sentence in err. */
-int sim_chip_open(sim_chip *c, const stp_chip *chip, const char *path,
-                  uint64_t seed, char *err, size_t errlen);
+int sim_chip_open(sim_chip *c, const stp_chip *chip, uint32_t flash_size,
+                  const char *path, uint64_t seed, char *err, size_t errlen);
+/* Whether the unit holding addr is write-protected. */
+bool sim_chip_unit_protected(const sim_chip *c, uint32_t addr);
 /* Saves and frees everything. */
 void sim_chip_close(sim_chip *c);
 /* Writes the option bytes, OTP and state files (the flash is written as it

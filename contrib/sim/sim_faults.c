@@ -57,6 +57,48 @@ static int parse_uint(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* Which transport each kind belongs to. */
+static bool uart_only(const char *key)
+{
+	return !strcmp(key, "ber") || !strcmp(key, "drop") ||
+	       !strcmp(key, "flip") || !strcmp(key, "nack");
+}
+
+static bool usb_only(const char *key)
+{
+	return !strcmp(key, "status");
+}
+
+/* The usb kinds: stall=P, status=P, disconnect=N (control transfers). */
+static int parse_usb_item(sim_faults *f, const char *item, const char *val,
+                          char *err, size_t errlen)
+{
+	uint64_t n;
+
+	if (!strcmp(item, "stall") || !strcmp(item, "status")) {
+		double *p = !strcmp(item, "stall") ? &f->stall : &f->status;
+		if (parse_prob(val, p) == 0)
+			return 0;
+		snprintf(err, errlen, "--faults item '%s=%s': a probability "
+		         "between 0 and 1 is expected (usb has no stall time: a "
+		         "stalled request fails at once)", item, val);
+		return -1;
+	}
+	if (!strcmp(item, "disconnect")) {
+		if (parse_uint(val, UINT64_MAX, &n) != 0) {
+			snprintf(err, errlen, "--faults item 'disconnect=%s': a "
+			         "count of control transfers is expected", val);
+			return -1;
+		}
+		f->disconnect = true;
+		f->disconnect_after = n;
+		return 0;
+	}
+	snprintf(err, errlen, "--faults item '%s=%s': unknown fault (known for "
+	         "usb: stall, status, disconnect)", item, val);
+	return -1;
+}
+
 /* One "key=value" item; item is a writable copy. */
 static int parse_item(sim_faults *f, char *item, char *err, size_t errlen)
 {
@@ -68,6 +110,19 @@ static int parse_item(sim_faults *f, char *item, char *err, size_t errlen)
 		return -1;
 	}
 	*val++ = '\0';
+	if (f->usb && uart_only(item)) {
+		snprintf(err, errlen, "--faults item '%s=%s': %s is a uart fault; "
+		         "usb knows stall, status and disconnect", item, val, item);
+		return -1;
+	}
+	if (!f->usb && usb_only(item)) {
+		snprintf(err, errlen, "--faults item '%s=%s': %s is a usb fault; "
+		         "uart knows ber, drop, flip, nack, stall and disconnect",
+		         item, val, item);
+		return -1;
+	}
+	if (f->usb)
+		return parse_usb_item(f, item, val, err, errlen);
 	if (!strcmp(item, "ber") || !strcmp(item, "drop") ||
 	    !strcmp(item, "flip") || !strcmp(item, "nack")) {
 		double *p = !strcmp(item, "ber") ? &f->ber :
@@ -109,12 +164,13 @@ static int parse_item(sim_faults *f, char *item, char *err, size_t errlen)
 }
 
 int sim_faults_parse(sim_faults *f, const char *spec, uint64_t seed,
-                     char *err, size_t errlen)
+                     bool usb, char *err, size_t errlen)
 {
 	char *copy, *save = NULL, *item;
 	int rc = 0;
 
 	memset(f, 0, sizeof(*f));
+	f->usb = usb;
 	f->stall_ms = 2000;
 	/* Separate streams so the host's batching of bytes cannot shift one
 	 * direction's decisions onto the other's. */
@@ -191,4 +247,31 @@ unsigned sim_faults_stall(sim_faults *f)
 		return 0;
 	f->n_stall++;
 	return f->stall_ms;
+}
+
+/* usb draws: stalls from the reply stream, download results from the tx
+ * stream, so how often the host polls cannot shift which download fails. */
+bool sim_faults_usb_stall(sim_faults *f)
+{
+	if (f->stall <= 0)
+		return false;
+	if (sim_rng_unit(&f->reply) >= f->stall)
+		return false;
+	f->n_stall++;
+	return true;
+}
+
+bool sim_faults_usb_status(sim_faults *f, bool *verify)
+{
+	double u, kind;
+
+	if (f->status <= 0)
+		return false;
+	u = sim_rng_unit(&f->tx);
+	kind = sim_rng_unit(&f->tx);
+	if (u >= f->status)
+		return false;
+	*verify = kind >= 0.5;
+	f->n_status++;
+	return true;
 }

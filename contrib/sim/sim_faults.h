@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The kinds of fault per transport: uart works on bytes and replies,
+ * usb on control transfers.  A kind given for the other transport is an
+ * error, so a test never believes it injected what it did not. */
 /* splitmix64: tiny, fast, and good enough to decide coin flips. */
 typedef struct sim_rng {
 	uint64_t state;
@@ -28,23 +31,29 @@ typedef enum sim_byte_fault {
 } sim_byte_fault;
 
 typedef struct sim_faults {
-	double ber;             /* byte error rate: drop or flip */
+	bool usb;               /* parsed for the usb transport */
+	double ber;             /* uart: byte error rate: drop or flip */
 	double drop;
 	double flip;
-	double nack;            /* an ACK becomes a NACK */
-	double stall;           /* a reply is delayed stall_ms */
+	double nack;            /* uart: an ACK becomes a NACK */
+	double stall;           /* uart: a reply is delayed stall_ms;
+	                         * usb: a DFU request is stalled */
 	unsigned stall_ms;
-	bool disconnect;        /* vanish after disconnect_after bytes */
+	double status;          /* usb: a download's result is errPROG/errVERIFY */
+	bool disconnect;        /* vanish after disconnect_after bytes (uart)
+	                         * or control transfers (usb) */
 	uint64_t disconnect_after;
 	sim_rng rx, tx, reply;
 	/* What was injected, for the summary line at exit. */
-	unsigned long n_drop, n_flip, n_nack, n_stall;
+	unsigned long n_drop, n_flip, n_nack, n_stall, n_status;
 } sim_faults;
 
-/* Parses SPEC ("ber=0.01,stall=0.1:500,disconnect=300"); NULL or "" is
- * no faults.  On error returns -1 with a sentence naming the item in err. */
+/* Parses SPEC ("ber=0.01,stall=0.1:500,disconnect=300") for the uart
+ * transport, or for usb ("stall=0.05,status=0.1,disconnect=40") when usb
+ * is set; NULL or "" is no faults.  On error returns -1 with a sentence
+ * naming the item in err. */
 int sim_faults_parse(sim_faults *f, const char *spec, uint64_t seed,
-                     char *err, size_t errlen);
+                     bool usb, char *err, size_t errlen);
 
 /* Whether any byte-level fault (ber, drop, flip) is configured. */
 bool sim_faults_bytes(const sim_faults *f);
@@ -57,5 +66,12 @@ sim_byte_fault sim_faults_byte(sim_faults *f, bool to_host, uint8_t *byte,
 bool sim_faults_nack(sim_faults *f);
 /* Milliseconds this reply is held back, 0 for none. */
 unsigned sim_faults_stall(sim_faults *f);
+
+/* usb: whether this DFU class request is stalled. */
+bool sim_faults_usb_stall(sim_faults *f);
+/* usb: whether this download's result is a failure; *verify then says
+ * errVERIFY (programmed, one byte wrong) rather than errPROG (half of it
+ * programmed). */
+bool sim_faults_usb_status(sim_faults *f, bool *verify);
 
 #endif

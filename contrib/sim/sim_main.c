@@ -36,9 +36,11 @@
 #define CHILD_CHECK_NS (50 * SIM_NS_PER_MS)
 
 #define USAGE_LINE \
-	"usage: stmprog-sim --chip NAME|PID [--flash FILE] [--transport uart] " \
-	"[--timing none|real] [--baud N] [--latency-ms N] [--faults SPEC] " \
-	"[--seed N] [--trace FILE] -- COMMAND [ARG...]"
+	"usage: stmprog-sim --chip NAME|PID [--flash FILE] [--flash-kb N] " \
+	"[--transport uart|usb] [--timing none|real] [--baud N] " \
+	"[--latency-ms N] [--usb-start dfu|app|runtime] [--usb-stlink] " \
+	"[--boot0 high|low] " \
+	"[--faults SPEC] [--seed N] [--trace FILE] -- COMMAND [ARG...]"
 
 typedef struct options {
 	const char *chip;
@@ -46,6 +48,9 @@ typedef struct options {
 	const char *transport;
 	const char *faults;
 	const char *trace;
+	unsigned flash_kb;     /* --flash-kb, 0 = the PID's largest */
+	bool boot0_low;        /* --boot0 low */
+	bool usb_options;      /* a --usb-* option was given */
 	sim_config cfg;
 	char **command;
 } options;
@@ -56,19 +61,32 @@ static void print_help(void)
 	"Usage: stmprog-sim --chip NAME|PID [options] -- COMMAND [ARG...]\n"
 	"Simulates an STM32 ROM bootloader and runs COMMAND against it: every\n"
 	"{port} in COMMAND's arguments becomes the simulated port (for uart a\n"
-	"pseudo-terminal such as /dev/pts/5), also exported as STMPROG_SIM_PORT.\n"
+	"pseudo-terminal such as /dev/pts/5, for usb \"usb1\", the simulated bus),\n"
+	"also exported as STMPROG_SIM_PORT.\n"
 	"Exits with COMMAND's status (128+N if a signal N killed it).\n"
 	"\n"
 	"  --chip NAME|PID      the chip (\"0x413\", \"STM32F405\", \"f40\")\n"
 	"  --flash FILE         keep the flash in FILE (raw, created erased);\n"
 	"                       option bytes in FILE.ob, state in FILE.state\n"
-	"  --transport uart     the bootloader interface (only uart for now)\n"
+	"  --flash-kb N         the part has N KiB of flash (default: the most\n"
+	"                       its PID comes with)\n"
+	"  --transport uart|usb the bootloader interface: uart (AN3155 on a pty)\n"
+	"                       or usb (DfuSe through umockdev: COMMAND runs with\n"
+	"                       umockdev's preload library)\n"
 	"  --timing none|real   none (default): as fast as possible; real: wire,\n"
 	"                       latency, erase and programming times\n"
 	"  --baud N             pace at N baud; the host must be within 2.5%%\n"
 	"  --latency-ms N       adapter turnaround before each reply (real)\n"
-	"  --faults SPEC        ber=P,drop=P,flip=P,nack=P,stall=P[:MS],\n"
-	"                       disconnect=N (comma-separated)\n"
+	"  --usb-start WHAT     usb: dfu (default: the ROM's DFU device), app (an\n"
+	"                       application without USB), runtime (an\n"
+	"                       application with a DFU run-time interface)\n"
+	"  --usb-stlink         usb: an ST-LINK/V2-1 is on the bus too\n"
+	"  --boot0 high|low     usb: the BOOT0 pin, which decides where the\n"
+	"                       resets after option-byte writes and read\n"
+	"                       unprotect land (default high: the bootloader)\n"
+	"  --faults SPEC        uart: ber=P,drop=P,flip=P,nack=P,stall=P[:MS],\n"
+	"                       disconnect=N; usb: stall=P,status=P,disconnect=N\n"
+	"                       (comma-separated)\n"
 	"  --seed N             seed for faults and the unique ID (default 1)\n"
 	"  --trace FILE         append one line per bootloader command to FILE\n"
 	"  -h, --help           this text\n"
@@ -109,7 +127,8 @@ static int parse_number(const char *s, uint64_t max, uint64_t *out)
 static int parse_options(int argc, char **argv, options *o)
 {
 	enum { O_CHIP = 256, O_FLASH, O_TRANSPORT, O_TIMING, O_BAUD,
-	       O_LATENCY, O_FAULTS, O_SEED, O_TRACE };
+	       O_LATENCY, O_FAULTS, O_SEED, O_TRACE, O_FLASH_KB, O_USB_START,
+	       O_USB_STLINK, O_BOOT0 };
 	static const struct option longs[] = {
 		{"chip", required_argument, NULL, O_CHIP},
 		{"flash", required_argument, NULL, O_FLASH},
@@ -120,6 +139,10 @@ static int parse_options(int argc, char **argv, options *o)
 		{"faults", required_argument, NULL, O_FAULTS},
 		{"seed", required_argument, NULL, O_SEED},
 		{"trace", required_argument, NULL, O_TRACE},
+		{"flash-kb", required_argument, NULL, O_FLASH_KB},
+		{"usb-start", required_argument, NULL, O_USB_START},
+		{"usb-stlink", no_argument, NULL, O_USB_STLINK},
+		{"boot0", required_argument, NULL, O_BOOT0},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -156,6 +179,36 @@ static int parse_options(int argc, char **argv, options *o)
 				return usage_error("--latency-ms '%s': expected 0 to "
 				                   "60000", optarg);
 			o->cfg.latency_ms = (unsigned)v;
+			break;
+		case O_FLASH_KB:
+			if (parse_number(optarg, 65535, &v) || v == 0)
+				return usage_error("--flash-kb '%s': expected a size in "
+				                   "KiB from 1 to 65535", optarg);
+			o->flash_kb = (unsigned)v;
+			break;
+		case O_USB_START:
+			if (!strcmp(optarg, "dfu"))
+				o->cfg.usb_start = SIM_USB_START_DFU;
+			else if (!strcmp(optarg, "app"))
+				o->cfg.usb_start = SIM_USB_START_APP;
+			else if (!strcmp(optarg, "runtime"))
+				o->cfg.usb_start = SIM_USB_START_RUNTIME;
+			else
+				return usage_error("--usb-start '%s': expected dfu, app "
+				                   "or runtime", optarg);
+			o->usb_options = true;
+			break;
+		case O_USB_STLINK:
+			o->cfg.usb_stlink = true;
+			o->usb_options = true;
+			break;
+		case O_BOOT0:
+			if (!strcmp(optarg, "low"))
+				o->boot0_low = true;
+			else if (strcmp(optarg, "high"))
+				return usage_error("--boot0 '%s': expected high or low",
+				                   optarg);
+			o->usb_options = true;
 			break;
 		case O_SEED:
 			if (parse_number(optarg, UINT64_MAX, &v))
@@ -341,6 +394,12 @@ static int exit_code(int status)
 
 static void fault_summary(const sim_faults *f)
 {
+	if (f->usb) {
+		if (f->stall > 0 || f->status > 0)
+			sim_say("faults injected: %lu stalled requests, %lu failed "
+			        "downloads", f->n_stall, f->n_status);
+		return;
+	}
 	if (!sim_faults_bytes(f) && f->nack <= 0 && f->stall <= 0)
 		return;
 	sim_say("faults injected: %lu dropped, %lu flipped, %lu NACKs, %lu stalls",
@@ -367,28 +426,44 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	ops = sim_transport_find(o.transport);
+	if (!ops && sim_transport_needs_umockdev(o.transport))
+		return usage_error("--transport usb: this stmprog-sim was built "
+		                   "without umockdev (it was missing at build time; "
+		                   "install libumockdev-dev and rebuild)");
 	if (!ops)
 		return usage_error("--transport '%s': %s", o.transport,
 		                   sim_transport_planned(o.transport) ?
-		                   "not simulated yet; only uart is" :
-		                   "unknown; only uart is simulated");
+		                   "not simulated yet; uart and usb are" :
+		                   "unknown; uart and usb are simulated");
+	if (o.usb_options && strcmp(o.transport, "usb"))
+		return usage_error("--usb-start, --usb-stlink and --boot0 need "
+		                   "--transport usb");
 	chip = stp_chip_find(o.chip, &ambiguous);
 	if (!chip)
 		return usage_error("--chip '%s': %s", o.chip, ambiguous ?
 		                   "more than one chip matches; give the PID" :
 		                   "no such chip (stmprog --chips lists them)");
-	if (sim_faults_parse(&faults, o.faults, o.cfg.seed, err, sizeof(err)) != 0)
+	if (sim_faults_parse(&faults, o.faults, o.cfg.seed,
+	                     !strcmp(o.transport, "usb"), err, sizeof(err)) != 0)
 		return usage_error("%s", err);
 	if (o.trace && !(trace = sim_trace_open(o.trace))) {
 		fprintf(stderr, "stmprog-sim: cannot open the trace file %s: %s\n",
 		        o.trace, strerror(errno));
 		return EXIT_USAGE;
 	}
-	if (sim_chip_open(&sc, chip, o.flash, o.cfg.seed, err, sizeof(err)) != 0) {
+	if (o.flash_kb && (uint64_t)o.flash_kb * 1024 > chip->flash_size) {
+		sim_trace_close(trace);
+		return usage_error("--flash-kb %u: the %s comes with %u KiB at most",
+		                   o.flash_kb, chip->name,
+		                   (unsigned)(chip->flash_size / 1024));
+	}
+	if (sim_chip_open(&sc, chip, o.flash_kb * 1024u, o.flash, o.cfg.seed, err,
+	                  sizeof(err)) != 0) {
 		fprintf(stderr, "stmprog-sim: %s\n", err);
 		sim_trace_close(trace);
 		return EXIT_USAGE;
 	}
+	sc.boot0_low = o.boot0_low;
 	rc = 1;
 	if (setup_signals() != 0) {
 		sim_say("cannot set up signals: %s", strerror(errno));

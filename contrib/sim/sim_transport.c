@@ -8,10 +8,13 @@
 
 static const sim_transport_ops *const transports[] = {
 	&sim_uart_transport,
+#ifdef HAVE_UMOCKDEV
+	&sim_usb_transport,
+#endif
 };
 
 /* Named in messages so a user knows they are coming, not mistyped. */
-static const char *const planned[] = {"usb", "slcan"};
+static const char *const planned[] = {"slcan"};
 
 const sim_transport_ops *sim_transport_find(const char *name)
 {
@@ -27,4 +30,14 @@ bool sim_transport_planned(const char *name)
 		if (!strcmp(planned[i], name))
 			return true;
 	return false;
+}
+
+bool sim_transport_needs_umockdev(const char *name)
+{
+#ifdef HAVE_UMOCKDEV
+	(void)name;
+	return false;
+#else
+	return !strcmp(name, "usb");
+#endif
 }

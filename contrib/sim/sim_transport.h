@@ -1,7 +1,7 @@
 /* stmprog-sim: what a simulated transport looks like to the main loop.
  *
- * A transport attaches the chip's bootloader for one interface (UART
- * today; USB DFU and slcan later) to something a host program can open,
+ * A transport attaches the chip's bootloader for one interface (UART,
+ * USB DFU; slcan later) to something a host program can open,
  * names that thing for {port}, and is driven by the main loop through
  * poll(2): it says which descriptors to watch and when it next has work
  * (paced bytes, stalls), and does that work when woken.  It never blocks
@@ -18,12 +18,21 @@
 #include "sim_faults.h"
 #include "sim_trace.h"
 
+/* --usb-start: what the chip is doing when the simulation starts. */
+typedef enum sim_usb_start {
+	SIM_USB_START_DFU = 0,   /* in the ROM bootloader, DFU on the bus */
+	SIM_USB_START_APP,       /* running an application without USB */
+	SIM_USB_START_RUNTIME    /* running one with a DFU run-time interface */
+} sim_usb_start;
+
 /* The options every transport may care about. */
 typedef struct sim_config {
 	bool real_time;        /* --timing real */
 	unsigned baud;         /* --baud, 0 = not given */
 	unsigned latency_ms;   /* --latency-ms */
 	uint64_t seed;         /* --seed */
+	sim_usb_start usb_start; /* --usb-start */
+	bool usb_stlink;       /* --usb-stlink */
 } sim_config;
 
 typedef struct sim_transport sim_transport; /* each transport's own */
@@ -55,7 +64,12 @@ typedef struct sim_transport_ops {
 const sim_transport_ops *sim_transport_find(const char *name);
 /* Whether name is a transport planned but not simulated yet. */
 bool sim_transport_planned(const char *name);
+/* Whether name is usb in a build without umockdev. */
+bool sim_transport_needs_umockdev(const char *name);
 
 extern const sim_transport_ops sim_uart_transport;
+#ifdef HAVE_UMOCKDEV
+extern const sim_transport_ops sim_usb_transport;
+#endif
 
 #endif

@@ -1,0 +1,852 @@
+/* stmprog-sim: the usb transport, a simulated USB bus through umockdev.
+ *
+ * The simulator owns a UMockdevTestbed: the devices on the bus are sysfs
+ * records in it (bus 1, the target at port 1-1, an optional ST-LINK at
+ * 1-2), and their /dev/bus/usb nodes are served by our usbfs ioctl
+ * handler.  COMMAND runs with umockdev's preload library, so libusb in it
+ * takes its real Linux code path and ends up here.
+ *
+ * Two threads: umockdev calls the ioctl handler on its own worker
+ * thread, and everything the handler does (DFU requests, the chip model)
+ * happens there.  The main loop only changes what is on the bus (adds
+ * and removes devices, which must not happen inside a handler call) when
+ * the handler asks for it, and at the times it asks for.  A mutex guards
+ * what both look at; umockdev is never called with it held, since the
+ * testbed may wait for the worker thread.
+ *
+ * Control transfers are completed at submit time and handed back at
+ * reap time, no earlier than their wire time (--timing real) or a busy
+ * ROM allows. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/usbdevice_fs.h>
+#include <sys/ioctl.h>
+
+#include <umockdev.h>
+
+#include "sim_dfu_layout.h"
+#include "sim_dfuse.h"
+#include "sim_time.h"
+#include "sim_transport.h"
+#include "sim_usb_desc.h"
+
+/* What the bus looks like from COMMAND. */
+#define BUS_PORT "usb1"
+#define SYS_PARENT "/devices/pci0000:00/usb1"
+
+/* --timing real: from disconnect to the new device being enumerated.
+ * USB 2.0 gives the hub 100 ms of connect debounce and at least 10 ms of
+ * port reset; the ROM (or application) starting its USB stack and the
+ * host reading descriptors add the rest (a guess at the middle of what
+ * hosts show). */
+#define REENUMERATE_NS (250 * SIM_NS_PER_MS)
+
+/* Full speed: 12 Mbit/s. */
+#define BIT_NS_NUM 1000
+#define BIT_NS_DEN 12
+
+/* Standard requests the devices answer. */
+enum { REQ_GET_STATUS = 0, REQ_SET_ADDRESS = 5, REQ_GET_DESCRIPTOR = 6,
+       REQ_GET_CONFIGURATION = 8, REQ_SET_CONFIGURATION = 9,
+       REQ_GET_INTERFACE = 10, REQ_SET_INTERFACE = 11 };
+
+typedef enum personality {
+	P_NONE = 0,   /* not on the bus */
+	P_DFU,        /* the ROM's DfuSe bootloader */
+	P_RUNTIME,    /* the application with a DFU run-time interface */
+	P_STLINK
+} personality;
+
+static const char *const personality_names[] = {"none", "dfu", "runtime",
+                                                "stlink"};
+
+typedef struct usb_dev {
+	const char *sysname;       /* "1-1": kept across re-enumerations */
+	/* The handler's view: what answers on devnode (P_NONE: gone). */
+	personality now;
+	char devnode[64];
+	bool fresh;                /* just enumerated: restart its state */
+	/* Changes the handler asked for, done by the main loop: off the bus
+	 * at gone_at, back as next at next_at (P_NONE: stays away). */
+	bool change;
+	int64_t gone_at, next_at;
+	personality next;
+	/* The main loop's view: what the testbed holds. */
+	personality shown;
+	char syspath[256];
+	sim_usb_desc desc;
+	/* Run-time interface: DETACH seen, and when. */
+	bool detached;
+	int64_t detached_at;
+} usb_dev;
+
+/* A submitted URB waiting to be reaped. */
+typedef struct pending_urb {
+	UMockdevIoctlData *urb;    /* the struct usbdevfs_urb */
+	UMockdevIoctlData *buf;    /* its buffer */
+	char devnode[64];
+	int64_t ready_at;
+	int status;                /* 0 or -errno */
+	int actual;
+	uint8_t data[8 + 4096];    /* IN data stage after the setup bytes */
+	int in_len;
+	struct pending_urb *next;
+} pending_urb;
+
+struct sim_transport {
+	const sim_config *cfg;
+	sim_chip *chip;
+	sim_faults *faults;
+	sim_trace *trace;
+	UMockdevTestbed *testbed;
+	UMockdevIoctlBase *handler;
+	sim_dfu_layout layout;
+	sim_dfuse *dfuse;
+	char serial[13];
+	char stlink_serial[25];
+	pthread_mutex_t lock;
+	int wake[2];               /* handler -> main loop */
+	usb_dev target, stlink;
+	unsigned next_devnum;
+	pending_urb *urbs;
+	int64_t bus_free_at;       /* --timing real: the wire is busy until */
+	uint64_t ncontrol;         /* control transfers to the target */
+	bool unplugged;            /* disconnect=N struck: gone for good */
+	char port[16];
+};
+
+/* ---- the wire (--timing real) ---- */
+
+/* Bit times of one transaction carrying n data bytes: token (sync, PID,
+ * address, endpoint, CRC5, EOP), data packet (sync, PID, data with
+ * worst-case bit stuffing of one bit in six, CRC16, EOP), handshake
+ * (sync, PID, EOP), and a turnaround of 8 bit times before each packet. */
+static int64_t transaction_bits(unsigned n)
+{
+	int64_t data_bits = (int64_t)n * 8;
+
+	return (35 + 8) + (8 + 8 + data_bits + data_bits / 6 + 16 + 3 + 8) +
+	       (19 + 8);
+}
+
+/* A control transfer: setup stage (8 bytes), data stage in packets of 64,
+ * status stage (zero-length).  Start-of-frame packets and the 1 ms frame
+ * boundaries are not modelled (SOFs take 0.3 % of the bus). */
+static int64_t control_ns(unsigned data_len)
+{
+	int64_t bits = transaction_bits(8) + transaction_bits(0);
+
+	for (unsigned done = 0; done < data_len; done += 64)
+		bits += transaction_bits(data_len - done < 64 ? data_len - done : 64);
+	return bits * BIT_NS_NUM / BIT_NS_DEN;
+}
+
+/* ---- the bus, as the handler sees it ---- */
+
+static void wake_main(sim_transport *t)
+{
+	if (write(t->wake[1], "", 1) < 0) {
+		/* full: the main loop is awake anyway */
+	}
+}
+
+static int64_t reenumerate_ns(const sim_transport *t)
+{
+	return t->cfg->real_time ? REENUMERATE_NS : 0;
+}
+
+/* The device leaves the bus at `at` and comes back as next (P_NONE: it
+ * does not).  Caller holds the lock. */
+static void schedule(sim_transport *t, usb_dev *d, int64_t at, personality next)
+{
+	d->change = true;
+	d->gone_at = at;
+	d->next = next;
+	d->next_at = next == P_NONE ? 0 : at + reenumerate_ns(t);
+	if (at <= sim_now_ns())
+		d->now = P_NONE;
+	wake_main(t);
+}
+
+/* Whether the device answers now (lazily noticing a scheduled leave). */
+static bool present(usb_dev *d, int64_t now)
+{
+	if (d->change && d->gone_at && now >= d->gone_at)
+		d->now = P_NONE;
+	return d->now != P_NONE;
+}
+
+static usb_dev *dev_of(sim_transport *t, const char *devnode)
+{
+	if (!strcmp(devnode, t->target.devnode))
+		return &t->target;
+	if (!strcmp(devnode, t->stlink.devnode))
+		return &t->stlink;
+	return NULL;
+}
+
+/* Where the target goes when the chip leaves the ROM. */
+static personality app_personality(const sim_transport *t)
+{
+	return t->cfg->usb_start == SIM_USB_START_RUNTIME ? P_RUNTIME : P_NONE;
+}
+
+/* ---- control requests ---- */
+
+typedef struct control {
+	uint8_t type, request;
+	uint16_t value, index, length;
+	uint8_t *data;             /* wLength bytes: OUT data, or room for IN */
+} control;
+
+/* Standard requests: descriptors, configuration, interface. */
+static int standard_request(sim_transport *t, usb_dev *d, const control *c)
+{
+	if (c->request == REQ_GET_DESCRIPTOR && (c->type & 0x80))
+		return sim_usb_desc_get(&d->desc, (uint8_t)(c->value >> 8),
+		                        (uint8_t)c->value, c->data, c->length);
+	if (c->request == REQ_GET_STATUS && (c->type & 0x80)) {
+		memset(c->data, 0, c->length < 2 ? c->length : 2);
+		return c->length < 2 ? c->length : 2;
+	}
+	if (c->request == REQ_GET_CONFIGURATION && c->length) {
+		c->data[0] = 1;
+		return 1;
+	}
+	if (c->request == REQ_GET_INTERFACE && c->length) {
+		c->data[0] = 0;
+		return 1;
+	}
+	if (c->request == REQ_SET_CONFIGURATION && c->value <= 1)
+		return 0;
+	if (c->request == REQ_SET_INTERFACE && c->index == 0 && d->now == P_DFU) {
+		if (!sim_dfuse_set_alt(t->dfuse, c->value))
+			return -1;
+		sim_trace_line(t->trace, "ALT %u", (unsigned)c->value);
+		return 0;
+	}
+	return -1;
+}
+
+/* After a DFU reply: what the device does next. */
+static void apply_after(sim_transport *t, usb_dev *d, const sim_dfuse_reply *r,
+                        int64_t done)
+{
+	int64_t at = r->after_at > done ? r->after_at : done;
+
+	switch (r->after) {
+	case SIM_DFUSE_LEAVE:
+	case SIM_DFUSE_RESET:
+		schedule(t, d, at, r->app_runs ? app_personality(t) : P_DFU);
+		break;
+	case SIM_DFUSE_REENUMERATE:
+		schedule(t, d, at, P_DFU);
+		break;
+	case SIM_DFUSE_STAY:
+		break;
+	}
+}
+
+/* One control transfer to d; fills u's IN data, status and times. */
+static void control_transfer(sim_transport *t, usb_dev *d, const control *c,
+                             pending_urb *u, int64_t now)
+{
+	bool dfu_class = (c->type & 0x60) == 0x20 && (c->type & 0x1F) == 1;
+	int64_t start = now, done;
+	sim_dfuse_reply r;
+	int n;
+
+	memset(&r, 0, sizeof(r));
+	if (t->cfg->real_time) {
+		if (t->bus_free_at > start)
+			start = t->bus_free_at;
+		t->bus_free_at = start + control_ns(c->length);
+	}
+	done = t->cfg->real_time ? start + control_ns(c->length) : now;
+	if (!dfu_class) {
+		n = standard_request(t, d, c);
+	} else if (d->now == P_DFU && sim_faults_usb_stall(t->faults)) {
+		sim_trace_line(t->trace, "FAULT stall request %u", c->request);
+		sim_dfuse_fault_stall(t->dfuse);
+		n = -1;
+	} else if (d->now == P_DFU) {
+		sim_dfuse_request(t->dfuse, c->request, c->value, c->length, c->data,
+		                  done, &r);
+		n = r.len;
+	} else if (d->now == P_RUNTIME) {
+		sim_dfu_runtime_request(t->trace, &d->detached, c->request, c->length,
+		                        c->data, &r);
+		if (c->request == SIM_DFU_DETACH)
+			d->detached_at = done;
+		n = r.len;
+	} else {
+		n = -1;
+	}
+	if (r.ready_at > done)
+		done = r.ready_at;
+	u->ready_at = t->cfg->real_time ? done : 0;
+	if (n < 0) {
+		u->status = -EPIPE;
+		u->actual = 0;
+	} else {
+		u->status = 0;
+		/* OUT: the whole data stage was taken. */
+		u->actual = (c->type & 0x80) ? n : c->length;
+		u->in_len = (c->type & 0x80) ? n : 0;
+	}
+	apply_after(t, d, &r, done);
+}
+
+/* ---- the usbfs ioctls ---- */
+
+static void free_urb(pending_urb *u)
+{
+	if (u->buf)
+		umockdev_ioctl_data_unref(u->buf);
+	if (u->urb)
+		umockdev_ioctl_data_unref(u->urb);
+	free(u);
+}
+
+static void submit_urb(sim_transport *t, UMockdevIoctlClient *client,
+                       UMockdevIoctlData *arg, const char *devnode)
+{
+	UMockdevIoctlData *urb_data, *buf;
+	struct usbdevfs_urb *urb;
+	pending_urb *u, **tail;
+	usb_dev *d = dev_of(t, devnode);
+	int64_t now = sim_now_ns();
+	control c;
+
+	urb_data = umockdev_ioctl_data_resolve(arg, 0, sizeof(*urb), NULL);
+	if (!urb_data) {
+		umockdev_ioctl_client_complete(client, -1, EFAULT);
+		return;
+	}
+	urb = (struct usbdevfs_urb *)urb_data->data;
+	if (!d || t->unplugged || !present(d, now)) {
+		umockdev_ioctl_data_unref(urb_data);
+		umockdev_ioctl_client_complete(client, -1, ENODEV);
+		return;
+	}
+	/* Only control transfers: no device here has other endpoints that
+	 * the simulator serves. */
+	if (urb->type != USBDEVFS_URB_TYPE_CONTROL || urb->buffer_length < 8 ||
+	    urb->buffer_length > (int)sizeof(u->data)) {
+		umockdev_ioctl_data_unref(urb_data);
+		umockdev_ioctl_client_complete(client, -1, EINVAL);
+		return;
+	}
+	buf = umockdev_ioctl_data_resolve(urb_data,
+	                                  offsetof(struct usbdevfs_urb, buffer),
+	                                  (gsize)urb->buffer_length, NULL);
+	u = calloc(1, sizeof(*u));
+	if (!buf || !u) {
+		if (buf)
+			umockdev_ioctl_data_unref(buf);
+		umockdev_ioctl_data_unref(urb_data);
+		free(u);
+		umockdev_ioctl_client_complete(client, -1, ENOMEM);
+		return;
+	}
+	u->urb = urb_data;
+	u->buf = buf;
+	snprintf(u->devnode, sizeof(u->devnode), "%s", devnode);
+	memcpy(u->data, buf->data, (size_t)urb->buffer_length);
+	c.type = u->data[0];
+	c.request = u->data[1];
+	c.value = (uint16_t)(u->data[2] | u->data[3] << 8);
+	c.index = (uint16_t)(u->data[4] | u->data[5] << 8);
+	c.length = (uint16_t)(u->data[6] | u->data[7] << 8);
+	c.data = u->data + 8;
+	if (8 + (int)c.length > urb->buffer_length) {
+		free_urb(u);
+		umockdev_ioctl_client_complete(client, -1, EINVAL);
+		return;
+	}
+	if (d == &t->target) {
+		t->ncontrol++;
+		if (t->faults->disconnect && t->ncontrol > t->faults->disconnect_after) {
+			/* The cable comes out: this transfer never completes. */
+			sim_trace_line(t->trace, "FAULT disconnect after %llu control "
+			               "transfers", (unsigned long long)t->faults->disconnect_after);
+			t->unplugged = true;
+			schedule(t, d, now, P_NONE);
+			free_urb(u);
+			umockdev_ioctl_client_complete(client, -1, ENODEV);
+			return;
+		}
+	}
+	control_transfer(t, d, &c, u, now);
+	for (tail = &t->urbs; *tail; tail = &(*tail)->next)
+		;
+	*tail = u;
+	umockdev_ioctl_client_complete(client, 0, 0);
+}
+
+static void reap_urb(sim_transport *t, UMockdevIoctlClient *client,
+                     UMockdevIoctlData *arg, const char *devnode)
+{
+	int64_t now = sim_now_ns();
+	pending_urb **pp, *u;
+	UMockdevIoctlData *ptr;
+	struct usbdevfs_urb *urb;
+
+	for (pp = &t->urbs; *pp; pp = &(*pp)->next)
+		if (!strcmp((*pp)->devnode, devnode) && (*pp)->ready_at <= now)
+			break;
+	if (!*pp) {
+		umockdev_ioctl_client_complete(client, -1, EAGAIN);
+		return;
+	}
+	u = *pp;
+	*pp = u->next;
+	urb = (struct usbdevfs_urb *)u->urb->data;
+	urb->status = u->status;
+	urb->actual_length = u->actual;
+	if (u->in_len > 0)
+		memcpy(u->buf->data + 8, u->data + 8, (size_t)u->in_len);
+	ptr = umockdev_ioctl_data_resolve(arg, 0, sizeof(void *), NULL);
+	if (!ptr || !umockdev_ioctl_data_set_ptr(ptr, 0, u->urb)) {
+		if (ptr)
+			umockdev_ioctl_data_unref(ptr);
+		free_urb(u);
+		umockdev_ioctl_client_complete(client, -1, EFAULT);
+		return;
+	}
+	umockdev_ioctl_client_complete(client, 0, 0);
+	umockdev_ioctl_data_unref(ptr);
+	free_urb(u);
+}
+
+static void discard_urb(sim_transport *t, UMockdevIoctlClient *client,
+                        UMockdevIoctlData *arg)
+{
+	gulong addr;
+	pending_urb *u;
+
+	memcpy(&addr, arg->data, sizeof(addr));
+	for (u = t->urbs; u; u = u->next)
+		if (u->urb->client_addr == addr) {
+			/* The host gave up (a timeout): hand it back cancelled. */
+			u->status = -ENOENT;
+			u->actual = 0;
+			u->in_len = 0;
+			u->ready_at = 0;
+			umockdev_ioctl_client_complete(client, 0, 0);
+			return;
+		}
+	umockdev_ioctl_client_complete(client, -1, EINVAL);
+}
+
+/* USBDEVFS_RESET: a port reset. */
+static void port_reset(sim_transport *t, UMockdevIoctlClient *client, usb_dev *d)
+{
+	int64_t now = sim_now_ns();
+
+	sim_trace_line(t->trace, "USB RESET");
+	if (d->now == P_DFU) {
+		sim_dfuse_bus_reset(t->dfuse);
+	} else if (d->now == P_RUNTIME && d->detached) {
+		bool expired = t->cfg->real_time &&
+		               now - d->detached_at > 255 * SIM_NS_PER_MS;
+		d->detached = false;
+		if (!expired) {
+			/* The application jumps to the ROM: new descriptors, so
+			 * the kernel drops the device and the reset fails with
+			 * ENODEV, as it does after a real DFU detach. */
+			sim_chip_reset(t->chip);
+			schedule(t, d, now, P_DFU);
+			umockdev_ioctl_client_complete(client, -1, ENODEV);
+			return;
+		}
+	}
+	umockdev_ioctl_client_complete(client, 0, 0);
+}
+
+static gboolean on_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *client,
+                         gpointer user_data)
+{
+	sim_transport *t = user_data;
+	gulong request = umockdev_ioctl_client_get_request(client);
+	UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(client);
+	const char *devnode = umockdev_ioctl_client_get_devnode(client);
+	UMockdevIoctlData *v;
+	usb_dev *d;
+
+	(void)handler;
+	pthread_mutex_lock(&t->lock);
+	d = dev_of(t, devnode);
+	if (d == &t->target && d->fresh) {
+		/* First contact since it (re-)enumerated: the ROM starts afresh. */
+		sim_dfuse_restart(t->dfuse);
+		d->fresh = false;
+	}
+	switch (request) {
+	case USBDEVFS_SUBMITURB:
+		submit_urb(t, client, arg, devnode);
+		break;
+	case USBDEVFS_REAPURB:
+	case USBDEVFS_REAPURBNDELAY:
+		reap_urb(t, client, arg, devnode);
+		break;
+	case USBDEVFS_DISCARDURB:
+		discard_urb(t, client, arg);
+		break;
+	case USBDEVFS_GET_CAPABILITIES:
+		v = umockdev_ioctl_data_resolve(arg, 0, sizeof(guint32), NULL);
+		if (v) {
+			guint32 caps = USBDEVFS_CAP_ZERO_PACKET |
+			               USBDEVFS_CAP_NO_PACKET_SIZE_LIM |
+			               USBDEVFS_CAP_REAP_AFTER_DISCONNECT;
+			memcpy(v->data, &caps, sizeof(caps));
+			umockdev_ioctl_client_complete(client, 0, 0);
+			umockdev_ioctl_data_unref(v);
+		} else {
+			umockdev_ioctl_client_complete(client, -1, EFAULT);
+		}
+		break;
+	case USBDEVFS_SETINTERFACE:
+		v = umockdev_ioctl_data_resolve(arg, 0,
+		                                sizeof(struct usbdevfs_setinterface), NULL);
+		if (!v || !d || !present(d, sim_now_ns())) {
+			umockdev_ioctl_client_complete(client, -1, v ? ENODEV : EFAULT);
+		} else {
+			struct usbdevfs_setinterface si;
+			memcpy(&si, v->data, sizeof(si));
+			if (d->now == P_DFU && si.interface == 0 &&
+			    sim_dfuse_set_alt(t->dfuse, si.altsetting)) {
+				sim_trace_line(t->trace, "ALT %u", si.altsetting);
+				umockdev_ioctl_client_complete(client, 0, 0);
+			} else if (d->now != P_DFU && si.interface == 0 &&
+			           si.altsetting == 0) {
+				umockdev_ioctl_client_complete(client, 0, 0);
+			} else {
+				umockdev_ioctl_client_complete(client, -1, EINVAL);
+			}
+		}
+		if (v)
+			umockdev_ioctl_data_unref(v);
+		break;
+	case USBDEVFS_RESET:
+		if (!d || !present(d, sim_now_ns()))
+			umockdev_ioctl_client_complete(client, -1, ENODEV);
+		else
+			port_reset(t, client, d);
+		break;
+	case USBDEVFS_CLAIMINTERFACE:
+	case USBDEVFS_RELEASEINTERFACE:
+	case USBDEVFS_SETCONFIGURATION:
+	case USBDEVFS_CLEAR_HALT:
+	case USBDEVFS_RESETEP:
+		if (!d || !present(d, sim_now_ns()))
+			umockdev_ioctl_client_complete(client, -1, ENODEV);
+		else
+			umockdev_ioctl_client_complete(client, 0, 0);
+		break;
+	case USBDEVFS_GETDRIVER:
+		/* No kernel driver is bound to any of them. */
+		umockdev_ioctl_client_complete(client, -1, ENODATA);
+		break;
+	default:
+		umockdev_ioctl_client_complete(client, -1, ENOTTY);
+		break;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return TRUE;
+}
+
+/* ---- the bus, as the main loop changes it ---- */
+
+static void describe(sim_transport *t, usb_dev *d, personality p)
+{
+	switch (p) {
+	case P_DFU:
+		sim_usb_desc_dfu(&d->desc, &t->layout, t->serial);
+		break;
+	case P_RUNTIME:
+		sim_usb_desc_runtime(&d->desc, t->serial);
+		break;
+	case P_STLINK:
+		sim_usb_desc_stlink(&d->desc, t->stlink_serial);
+		break;
+	case P_NONE:
+		break;
+	}
+}
+
+/* Adds d as p with the next device number.  Called without the lock
+ * (umockdev may wait for its worker); d->desc is not read by the handler
+ * while d->now is P_NONE. */
+static int plug(sim_transport *t, usb_dev *d, personality p)
+{
+	char devnode[64], *record, *hex;
+	unsigned devnum = t->next_devnum++;
+	size_t hexlen = 2 * (18 + SIM_USB_CONFIG_MAX) + 1, reclen = hexlen + 2048;
+	GError *error = NULL;
+	int rc = -1;
+
+	describe(t, d, p);
+	snprintf(devnode, sizeof(devnode), "/dev/bus/usb/001/%03u", devnum);
+	hex = malloc(hexlen);
+	record = malloc(reclen);
+	if (!hex || !record)
+		goto out;
+	sim_usb_desc_hex(&d->desc, hex, hexlen);
+	/* The node must be served before the device shows, or a host that
+	 * sees the uevent could open it too early. */
+	if (!umockdev_testbed_attach_ioctl(t->testbed, devnode, t->handler, &error)) {
+		sim_say("cannot serve %s: %s", devnode, error ? error->message : "?");
+		goto out;
+	}
+	snprintf(record, reclen,
+	         "P: %s/%s\n"
+	         "N: bus/usb/001/%03u\n"
+	         "E: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
+	         "E: BUSNUM=001\nE: DEVNUM=%03u\nE: DEVNAME=%s\n"
+	         "E: ID_VENDOR_ID=%04x\nE: ID_MODEL_ID=%04x\n"
+	         "A: busnum=1\\n\nA: devnum=%u\\n\nA: speed=12\\n\n"
+	         "A: bConfigurationValue=1\\n\n"
+	         "A: idVendor=%04x\\n\nA: idProduct=%04x\\n\n"
+	         "A: manufacturer=%s\\n\nA: product=%s\\n\nA: serial=%s\\n\n"
+	         "H: descriptors=%s\n",
+	         SYS_PARENT, d->sysname, devnum, devnum, devnode,
+	         d->desc.vid, d->desc.pid, devnum, d->desc.vid, d->desc.pid,
+	         d->desc.strings[1], d->desc.strings[2], d->desc.strings[3], hex);
+	if (!umockdev_testbed_add_from_string(t->testbed, record, &error)) {
+		sim_say("cannot add %s: %s", d->sysname, error ? error->message : "?");
+		goto out;
+	}
+	snprintf(d->syspath, sizeof(d->syspath), "/sys%s/%s", SYS_PARENT, d->sysname);
+	pthread_mutex_lock(&t->lock);
+	snprintf(d->devnode, sizeof(d->devnode), "%s", devnode);
+	d->now = p;
+	d->shown = p;
+	d->fresh = true;
+	d->detached = false;
+	sim_trace_line(t->trace, "ENUMERATE %04x:%04x %s", d->desc.vid,
+	               d->desc.pid, personality_names[p]);
+	pthread_mutex_unlock(&t->lock);
+	rc = 0;
+out:
+	if (error)
+		g_error_free(error);
+	free(hex);
+	free(record);
+	return rc;
+}
+
+static void unplug(sim_transport *t, usb_dev *d)
+{
+	if (d->shown == P_NONE)
+		return;
+	/* This sends the "remove" uevent too. */
+	umockdev_testbed_remove_device(t->testbed, d->syspath);
+	pthread_mutex_lock(&t->lock);
+	d->shown = P_NONE;
+	sim_trace_line(t->trace, "REMOVE");
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* Does what is due of d's scheduled change; lowers *deadline to the
+ * rest. */
+static void bus_change(sim_transport *t, usb_dev *d, int64_t *deadline)
+{
+	int64_t now = sim_now_ns();
+	bool change, remove = false, add = false;
+	personality next;
+
+	pthread_mutex_lock(&t->lock);
+	change = d->change;
+	next = d->next;
+	if (change) {
+		if (now >= d->gone_at) {
+			d->now = P_NONE;
+			remove = d->shown != P_NONE;
+			add = next != P_NONE && now >= d->next_at;
+			if (!add && next != P_NONE && deadline && d->next_at < *deadline)
+				*deadline = d->next_at;
+			if (next == P_NONE || add)
+				d->change = false;
+		} else if (deadline && d->gone_at < *deadline) {
+			*deadline = d->gone_at;
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (!deadline) {
+		if (remove)
+			unplug(t, d);
+		if (add)
+			plug(t, d, next);
+	}
+}
+
+/* ---- the transport ---- */
+
+static void usb_close(sim_transport *t)
+{
+	pending_urb *u;
+
+	if (!t)
+		return;
+	if (t->testbed)
+		g_object_unref(t->testbed);
+	if (t->handler)
+		g_object_unref(t->handler);
+	while ((u = t->urbs)) {
+		t->urbs = u->next;
+		free_urb(u);
+	}
+	sim_dfuse_free(t->dfuse);
+	if (t->wake[0] >= 0) {
+		close(t->wake[0]);
+		close(t->wake[1]);
+	}
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+static sim_transport *usb_open(const sim_config *cfg, sim_chip *chip,
+                               sim_faults *faults, sim_trace *trace,
+                               char *err, size_t errlen)
+{
+	sim_transport *t = calloc(1, sizeof(*t));
+	sim_rng r;
+
+	if (!t) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	t->wake[0] = t->wake[1] = -1;
+	pthread_mutex_init(&t->lock, NULL);
+	t->cfg = cfg;
+	t->chip = chip;
+	t->faults = faults;
+	t->trace = trace;
+	t->target.sysname = "1-1";
+	t->stlink.sysname = "1-2";
+	t->next_devnum = 2;        /* 1 would be the root hub */
+	snprintf(t->port, sizeof(t->port), "%s", BUS_PORT);
+	if (!(chip->chip->interfaces & STP_IF_USB_DFU))
+		sim_say("the %s has no USB DFU bootloader (AN2606); simulating "
+		        "one anyway", chip->chip->name);
+	if (sim_dfu_layout_build(chip->chip, &t->layout, err, errlen) != 0)
+		goto fail;
+	sim_usb_serial_from_uid(chip->uid, t->serial);
+	sim_rng_seed(&r, cfg->seed ^ UINT64_C(0x53544C494E4B0000));
+	snprintf(t->stlink_serial, sizeof(t->stlink_serial), "%08X%08X%08X",
+	         (unsigned)(uint32_t)sim_rng_next(&r), (unsigned)(uint32_t)sim_rng_next(&r),
+	         (unsigned)(uint32_t)sim_rng_next(&r));
+	t->dfuse = sim_dfuse_new(chip, &t->layout, faults, trace, cfg->real_time);
+	if (!t->dfuse || pipe2(t->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	t->testbed = umockdev_testbed_new();
+	t->handler = umockdev_ioctl_base_new();
+	if (!t->testbed || !t->handler) {
+		snprintf(err, errlen, "cannot set up the umockdev test bed");
+		goto fail;
+	}
+	g_signal_connect(t->handler, "handle-ioctl", G_CALLBACK(on_ioctl), t);
+	if (chip->rdp == 2 || chip->app == SIM_APP_NONE) {
+		sim_say("RDP level 2: the bootloader is disabled; the target is not "
+		        "on the bus");
+	} else if (cfg->usb_start == SIM_USB_START_DFU) {
+		if (plug(t, &t->target, P_DFU) != 0)
+			goto plug_failed;
+	} else {
+		/* The application runs (the simulator takes --usb-start's word
+		 * for it). */
+		chip->app = SIM_APP_RUNNING;
+		sim_chip_save(chip);
+		if (cfg->usb_start == SIM_USB_START_RUNTIME &&
+		    plug(t, &t->target, P_RUNTIME) != 0)
+			goto plug_failed;
+	}
+	if (cfg->usb_stlink && plug(t, &t->stlink, P_STLINK) != 0)
+		goto plug_failed;
+	return t;
+plug_failed:
+	snprintf(err, errlen, "cannot add the simulated USB devices to umockdev");
+fail:
+	usb_close(t);
+	return NULL;
+}
+
+static const char *usb_port(const sim_transport *t)
+{
+	return t->port;
+}
+
+/* COMMAND gets umockdev's preload library first, so its libusb sees our
+ * bus; UMOCKDEV_DIR (set by the test bed) is inherited. */
+static void usb_child_exec(sim_transport *t, char **argv)
+{
+	const char *old = getenv("LD_PRELOAD"), *asan = getenv("ASAN_OPTIONS");
+	char *preload, *asan_opts;
+	size_t n;
+
+	(void)argv;
+	n = strlen(UMOCKDEV_PRELOAD) + (old ? strlen(old) + 1 : 0) + 1;
+	preload = malloc(n);
+	if (preload) {
+		snprintf(preload, n, "%s%s%s", UMOCKDEV_PRELOAD, old && *old ? ":" : "",
+		         old ? old : "");
+		setenv("LD_PRELOAD", preload, 1);
+	}
+	/* An ASan-built COMMAND would refuse to start with a library
+	 * preloaded before the ASan runtime. */
+	n = (asan ? strlen(asan) : 0) + 32;
+	asan_opts = malloc(n);
+	if (asan_opts) {
+		snprintf(asan_opts, n, "%s%sverify_asan_link_order=0",
+		         asan ? asan : "", asan && *asan ? ":" : "");
+		setenv("ASAN_OPTIONS", asan_opts, 1);
+	}
+	if (!getenv("UMOCKDEV_DIR")) {
+		gchar *root = umockdev_testbed_get_root_dir(t->testbed);
+		setenv("UMOCKDEV_DIR", root, 1);
+		g_free(root);
+	}
+	/* Both stay allocated: exec replaces the process right after. */
+}
+
+static int usb_poll_setup(sim_transport *t, struct pollfd *pfd, int64_t *deadline)
+{
+	bus_change(t, &t->target, deadline);
+	pfd[0].fd = t->wake[0];
+	pfd[0].events = POLLIN;
+	pfd[0].revents = 0;
+	return 1;
+}
+
+static void usb_service(sim_transport *t, const struct pollfd *pfd, int n)
+{
+	char drain[64];
+
+	if (n >= 1 && (pfd[0].revents & POLLIN))
+		while (read(t->wake[0], drain, sizeof(drain)) > 0)
+			;
+	bus_change(t, &t->target, NULL);
+}
+
+const sim_transport_ops sim_usb_transport = {
+	.name = "usb",
+	.open = usb_open,
+	.port = usb_port,
+	.child_exec = usb_child_exec,
+	.child_started = NULL,
+	.poll_setup = usb_poll_setup,
+	.service = usb_service,
+	.close = usb_close,
+};

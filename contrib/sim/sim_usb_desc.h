@@ -1,0 +1,56 @@
+/* stmprog-sim: USB descriptors of the devices the usb transport shows.
+ *
+ * Three personalities: the DfuSe ROM bootloader (0483:DF11, one
+ * alternate setting per memory), an application with a DFU run-time
+ * interface (0483:5740) and an ST-LINK/V2-1 (0483:374B).  Each is a
+ * device descriptor, one configuration descriptor with everything that
+ * follows it, and string descriptors; the same bytes go to sysfs (where
+ * libusb reads them) and to GET_DESCRIPTOR requests. */
+#ifndef STMPROG_SIM_USB_DESC_H
+#define STMPROG_SIM_USB_DESC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim_dfu_layout.h"
+
+#define SIM_USB_VID_ST 0x0483
+#define SIM_USB_PID_DFU 0xDF11
+#define SIM_USB_PID_VCP 0x5740
+#define SIM_USB_PID_STLINK_V21 0x374B
+
+#define SIM_USB_MAX_STRINGS 12
+#define SIM_USB_CONFIG_MAX 512
+
+typedef struct sim_usb_desc {
+	uint16_t vid, pid;
+	uint8_t device[18];
+	uint8_t config[SIM_USB_CONFIG_MAX];
+	size_t config_len;
+	/* strings[i] is string index i (0 unused: the language list). */
+	char strings[SIM_USB_MAX_STRINGS][SIM_DFU_NAME_MAX];
+	size_t nstrings;
+} sim_usb_desc;
+
+/* The ROM bootloader of a chip with this layout and serial string. */
+void sim_usb_desc_dfu(sim_usb_desc *d, const sim_dfu_layout *layout,
+                      const char *serial);
+/* An application with a DFU run-time interface. */
+void sim_usb_desc_runtime(sim_usb_desc *d, const char *serial);
+/* An ST-LINK/V2-1 probe. */
+void sim_usb_desc_stlink(sim_usb_desc *d, const char *serial);
+
+/* Answers GET_DESCRIPTOR (type in the high byte of wValue, index in the
+ * low byte): up to len bytes into buf, their number, or -1 to stall. */
+int sim_usb_desc_get(const sim_usb_desc *d, uint8_t type, uint8_t index,
+                     uint8_t *buf, uint16_t len);
+/* The device and configuration descriptors as sysfs "descriptors" holds
+ * them, in hex, into out (at least 2 * (18 + config_len) + 1 bytes). */
+void sim_usb_desc_hex(const sim_usb_desc *d, char *out, size_t outlen);
+
+/* The serial string ST's ROMs derive from the 96-bit unique ID: the sum
+ * of the first and third words, then the top half of the second, in
+ * upper-case hex (12 digits). */
+void sim_usb_serial_from_uid(const uint8_t uid[12], char out[13]);
+
+#endif
