@@ -459,6 +459,30 @@ Test(dfuse, errvendor_on_upload_says_readout_protection)
 	cr_expect(strstr(stp_last_hint(ctx), "-rdu"), "%s", stp_last_hint(ctx));
 }
 
+/* A stall the device does not explain (errSTALLEDPKT) is one bad moment:
+ * the read is sent again after recovery, and the data is the device's. */
+Test(dfuse, unexplained_stalled_upload_is_read_again)
+{
+	uint8_t buf[XFER];
+
+	set_address(0x08000000, 0);
+	add(DFU_OUT, DFU_ABORT, 0);
+	fail_next(DFU_IN, DFU_UPLOAD, 2, DFU_IO_STALL);
+	status(DFU_ERR_STALLEDPKT, 0, DFU_ERROR);
+	/* recovery: still in dfuERROR, CLRSTATUS, idle */
+	status(DFU_ERR_STALLEDPKT, 0, DFU_ERROR);
+	add(DFU_OUT, DFU_CLRSTATUS, 0);
+	status(DFU_OK, 0, DFU_IDLE);
+	set_address(0x08000000, 0);
+	add(DFU_OUT, DFU_ABORT, 0);
+	data_in(2, 0, XFER);
+	OK(dfuse_upload(&ds, 0x08000000, buf, XFER));
+	done();
+	cr_expect_eq(ds.retries, 1);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		cr_assert_eq(buf[i], pattern((uint32_t)i), "byte %zu", i);
+}
+
 Test(dfuse, errtarget_on_set_address)
 {
 	OUT(DFU_DNLOAD, 0, 0x21, 0x00, 0x00, 0x00, 0x30);

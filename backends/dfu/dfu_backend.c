@@ -734,7 +734,24 @@ static stp_status leave_by_ob_reload(dfu_session *s, uint32_t addr)
 	if ((st = d_ob_read(s, c->ob_start, ob, c->ob_size)) ||
 	    (st = write_ob(s, c->ob_start, ob, c->ob_size, &vanished)))
 		return st;
-	return watch_after_leave(s, addr, "the option-byte reload");
+	/* With BOOT0 low the reload's reset starts the application and the
+	 * device stays away.  With BOOT0 high the reset lands in the ROM
+	 * again, but the reload has cleared the latch, so the ROM's own
+	 * leave now reaches the application. */
+	if (!refind(s, LEAVE_WATCH_MS, "the option-byte reload")) {
+		stp_log(s->ctx, STP_LOG_INFO,
+		        "%s: back in DFU mode after the reload (BOOT0 high); the "
+		        "empty check is cleared, leaving with the ROM's jump",
+		        s->where);
+		s->flash_was_empty = false;
+		if ((st = select_alt(s, 0)) || (st = dfuse_leave(&s->ds, addr)))
+			return st;
+		return watch_after_leave(s, addr, "leaving DFU mode");
+	}
+	stp_clear_error(s->ctx);
+	snprintf(s->left, sizeof(s->left), "%s",
+	         "the option-byte reload started the application");
+	return STP_OK;
 }
 
 static stp_status d_go(void *p, uint32_t addr)

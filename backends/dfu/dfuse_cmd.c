@@ -92,16 +92,6 @@ static stp_status command(dfuse *s, uint8_t cmd, const uint32_t *addr,
 	return dfu_wait(s->d, what, at, deadline_ms, DFU_DNLOAD_IDLE, gone_ok);
 }
 
-stp_status dfuse_set_address(dfuse *s, uint32_t addr)
-{
-	stp_status st = command(s, DFUSE_CMD_SET_ADDRESS, &addr, "set address",
-	                        s->t.command_ms, false);
-
-	s->run = DFUSE_RUN_NONE;
-	if (!st)
-		s->set_addresses++;
-	return st;
-}
 
 /* Failures worth sending the same block or erase again: the flash or the
  * bus had a bad moment.  Protection, bad addresses and refused requests
@@ -114,20 +104,26 @@ static bool retryable(const dfuse *s, stp_status st)
 		return false;
 	if (st == STP_ERR_IO)
 		return true;
-	if (d->last.state != DFU_ERROR && d->last.status == DFU_OK)
-		return false;
 	switch (d->last.status) {
 	case DFU_ERR_VENDOR:
 	case DFU_ERR_TARGET:
 	case DFU_ERR_ADDRESS:
-	case DFU_ERR_STALLEDPKT:
 	case DFU_ERR_FILE:
 	case DFU_ERR_WRITE:  /* write protection */
 	case DFU_ERR_ERASE:
 		return false;
 	default:
-		return true;
+		break;
 	}
+	/* A request stalled on the wire that the device does not explain
+	 * otherwise: one it really does not take stalls every time and runs
+	 * out of tries; one stall among many accepted requests is the bus or
+	 * the firmware having a bad moment. */
+	if (d->io_rc == DFU_IO_STALL)
+		return true;
+	if (d->last.state != DFU_ERROR && d->last.status == DFU_OK)
+		return false;
+	return d->last.status != DFU_ERR_STALLEDPKT;
 }
 
 /* After a failed try: log it, bring the device back to dfuIDLE. */
@@ -140,6 +136,26 @@ static stp_status before_retry(dfuse *s, unsigned attempt, const char *what,
 	s->retries++;
 	s->run = DFUSE_RUN_NONE;
 	return dfu_recover(s->d);
+}
+
+stp_status dfuse_set_address(dfuse *s, uint32_t addr)
+{
+	stp_status st = STP_OK;
+
+	/* Setting the pointer twice does no harm: worth another try. */
+	for (unsigned i = 0; i < DFUSE_TRIES; i++) {
+		if (i && (st = before_retry(s, i, "set address", addr)))
+			break;
+		st = command(s, DFUSE_CMD_SET_ADDRESS, &addr, "set address",
+		             s->t.command_ms, false);
+		if (!st || !retryable(s, st))
+			break;
+	}
+
+	s->run = DFUSE_RUN_NONE;
+	if (!st)
+		s->set_addresses++;
+	return st;
 }
 
 stp_status dfuse_erase_unit(dfuse *s, uint32_t addr, uint32_t unit_size)
@@ -281,8 +297,8 @@ stp_status dfuse_download(dfuse *s, uint32_t addr, const uint8_t *data,
 	return STP_OK;
 }
 
-static stp_status read_block(dfuse *s, uint32_t addr, uint8_t *buf,
-                             uint16_t n)
+static stp_status read_block_once(dfuse *s, uint32_t addr, uint8_t *buf,
+                                  uint16_t n)
 {
 	uint16_t block, got = 0;
 	stp_status st;
@@ -308,6 +324,22 @@ static stp_status read_block(dfuse *s, uint32_t addr, uint8_t *buf,
 	}
 	after_block(s, DFUSE_RUN_UP, addr, n, block);
 	return STP_OK;
+}
+
+/* Reads change nothing on the device, so a failed one is simply sent
+ * again (after the state machine is brought back to dfuIDLE). */
+static stp_status read_block(dfuse *s, uint32_t addr, uint8_t *buf, uint16_t n)
+{
+	stp_status st = STP_OK;
+
+	for (unsigned i = 0; i < DFUSE_TRIES; i++) {
+		if (i && (st = before_retry(s, i, "read", addr)))
+			return st;
+		st = read_block_once(s, addr, buf, n);
+		if (!st || !retryable(s, st))
+			return st;
+	}
+	return st;
 }
 
 stp_status dfuse_upload(dfuse *s, uint32_t addr, uint8_t *buf, uint32_t len)
