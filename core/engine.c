@@ -155,19 +155,98 @@ static stp_status run_erase(stp_ctx *ctx, stp_target *t, const stp_plan *plan)
 	return STP_OK;
 }
 
-static stp_status run_writes(stp_ctx *ctx, stp_target *t, const stp_plan *plan)
+/* A unit the device failed to program (a write it reported as failed, or
+ * a verify that found other bytes) cannot be fixed by writing again:
+ * flash bits only go one way until the next erase.  The repair erases
+ * that unit once more and writes all of the plan's data in it again.
+ * Bounded, so a unit that really cannot hold the data (worn, protected)
+ * ends with its error instead of looping. */
+#define MAX_REPAIRS 4
+
+typedef struct repairs {
+	const stp_geometry *geo;
+	unsigned done;
+} repairs;
+
+/* Whether a failure is one the device reported about the flash (worth a
+ * repair), not the link, protection or the user: a write it refused as
+ * failed, or bytes that read back wrong. */
+static bool repairable(stp_status st, const repairs *rp, bool writing)
+{
+	return rp->done < MAX_REPAIRS &&
+	       (st == STP_ERR_VERIFY || (writing && st == STP_ERR_NACK));
+}
+
+/* Erases the units holding [addr, addr+len) and writes the plan's data in
+ * them again; *end gets the end of the last unit. */
+static stp_status repair(stp_ctx *ctx, stp_target *t, const stp_plan *plan,
+                         repairs *rp, uint32_t addr, uint32_t len,
+                         uint32_t *end)
+{
+	const stp_erase_unit *first = stp_geometry_unit_at(rp->geo, addr);
+	const stp_erase_unit *last = stp_geometry_unit_at(rp->geo, addr + len - 1);
+	stp_erase_req req = {.kind = STP_ERASE_UNITS};
+	uint32_t lo, hi;
+	stp_status st;
+
+	if (!first || !last)
+		return stp_last_status(ctx);
+	lo = first->addr;
+	hi = last->addr + last->size;
+	req.units = first;
+	req.nunits = (size_t)(last - first) + 1;
+	/* A repair whose own writes fail is repaired again, within the
+	 * same bound. */
+	do {
+		rp->done++;
+		stp_log(ctx, STP_LOG_WARN,
+		        "0x%08X..0x%08X did not program (%s); erasing and writing "
+		        "it again (repair %u of at most %u)",
+		        lo, hi - 1, stp_last_detail(ctx), rp->done, MAX_REPAIRS);
+		stp_clear_error(ctx);
+		if ((st = stp_target_erase(t, &req)))
+			return st;
+		for (size_t i = 0; i < plan->nwrites && !st; i++) {
+			const stp_block *b = &plan->writes[i];
+			uint32_t from = b->addr > lo ? b->addr : lo;
+			uint64_t to = (uint64_t)b->addr + b->len < hi
+			                      ? (uint64_t)b->addr + b->len : hi;
+			if (from < to)
+				st = stp_target_write(t, from, b->data + (from - b->addr),
+				                      (size_t)(to - from));
+		}
+	} while (st && repairable(st, rp, true));
+	*end = hi;
+	return st;
+}
+
+static stp_status run_writes(stp_ctx *ctx, stp_target *t, const stp_plan *plan,
+                             repairs *rp)
 {
 	uint64_t done = 0;
+	uint32_t repaired_lo = 0, repaired_hi = 0;
 
 	for (size_t i = 0; i < plan->nwrites; i++) {
 		const stp_block *b = &plan->writes[i];
 		for (uint32_t off = 0; off < b->len; off += SLICE) {
 			uint32_t n = b->len - off < SLICE ? b->len - off : SLICE;
+			uint32_t a = b->addr + off;
 			stp_status st;
 			stp_progress(ctx, STP_PHASE_WRITE, done, plan->write_bytes);
-			if ((st = stp_target_write(t, b->addr + off, b->data + off, n)))
-				return st;
 			done += n;
+			/* Already written again by a repair: a second write of
+			 * the same data is refused by ECC flash. */
+			if (a >= repaired_lo && a + n <= repaired_hi)
+				continue;
+			st = stp_target_write(t, a, b->data + off, n);
+			if (st && repairable(st, rp, true)) {
+				repaired_lo = stp_geometry_unit_at(rp->geo, a)
+				                      ? stp_geometry_unit_at(rp->geo, a)->addr
+				                      : a;
+				st = repair(ctx, t, plan, rp, a, n, &repaired_hi);
+			}
+			if (st)
+				return st;
 		}
 	}
 	stp_progress(ctx, STP_PHASE_WRITE, done, plan->write_bytes);
@@ -259,8 +338,30 @@ static stp_status readback_slice(stp_ctx *ctx, stp_target *t, uint32_t addr,
 	return STP_OK;
 }
 
+/* One slice: by the device's CRC when it has one (then read back to name
+ * the byte), else by reading it back. */
+static stp_status verify_slice(stp_ctx *ctx, stp_target *t, uint32_t addr,
+                               const uint8_t *want, uint32_t n, bool crc,
+                               uint8_t *scratch)
+{
+	uint32_t got;
+	stp_status st;
+
+	if (!crc)
+		return readback_slice(ctx, t, addr, want, n, scratch);
+	if ((st = stp_target_crc(t, addr, n, &got)) ||
+	    got == stp_crc32_stm32(0xFFFFFFFFu, want, n))
+		return st;
+	if ((st = readback_slice(ctx, t, addr, want, n, scratch)))
+		return st;
+	return stp_fail(ctx, STP_ERR_VERIFY, "run the command again",
+	                "verify failed: the device's CRC of 0x%08X..0x%08X "
+	                "differs from the image's",
+	                addr, addr + n - 1);
+}
+
 static stp_status run_verify(stp_ctx *ctx, stp_target *t, const stp_plan *plan,
-                             bool *by_crc)
+                             repairs *rp, bool *by_crc)
 {
 	bool crc = (stp_target_caps(t)->flags & STP_CAP_CRC) != 0;
 	uint8_t *scratch = malloc(SLICE);
@@ -270,28 +371,21 @@ static stp_status run_verify(stp_ctx *ctx, stp_target *t, const stp_plan *plan,
 	*by_crc = crc;
 	if (!scratch)
 		return stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory");
+restart:
 	for (size_t i = 0; i < plan->nverify && !st; i++) {
 		const stp_block *b = &plan->verify[i];
 		for (uint32_t off = 0; off < b->len && !st; off += SLICE) {
 			uint32_t n = b->len - off < SLICE ? b->len - off : SLICE;
+			uint32_t end;
 			stp_progress(ctx, STP_PHASE_VERIFY, done, plan->verify_bytes);
-			if (crc) {
-				uint32_t got;
-				st = stp_target_crc(t, b->addr + off, n, &got);
-				if (!st && got != stp_crc32_stm32(0xFFFFFFFFu, b->data + off, n)) {
-					/* Find the byte when the device lets us read it. */
-					st = readback_slice(ctx, t, b->addr + off, b->data + off,
-					                    n, scratch);
-					if (!st)
-						st = stp_fail(ctx, STP_ERR_VERIFY,
-						              "run the command again",
-						              "verify failed: the device's CRC of "
-						              "0x%08X..0x%08X differs from the image's",
-						              b->addr + off, b->addr + off + n - 1);
-				}
-			} else {
-				st = readback_slice(ctx, t, b->addr + off, b->data + off, n,
-				                    scratch);
+			st = verify_slice(ctx, t, b->addr + off, b->data + off, n, crc,
+			                  scratch);
+			/* Erase and write the unit again; everything is compared
+			 * again, since the repair rewrote slices already passed. */
+			if (st && repairable(st, rp, false) &&
+			    !(st = repair(ctx, t, plan, rp, b->addr + off, n, &end))) {
+				done = 0;
+				goto restart;
 			}
 			done += n;
 		}
@@ -308,6 +402,7 @@ stp_status stp_program(stp_ctx *ctx, stp_target *t, const stp_image *img,
 	stp_geometry geo;
 	stp_plan_opts po;
 	stp_plan *plan = NULL;
+	repairs rp = {.geo = &geo};
 	stp_status st;
 
 	memset(report, 0, sizeof(*report));
@@ -331,11 +426,12 @@ stp_status stp_program(stp_ctx *ctx, stp_target *t, const stp_image *img,
 	report->mass_erased = plan->mass_erase;
 	report->units_erased = plan->nerase;
 	report->units_skipped = plan->units_skipped;
-	if ((st = run_writes(ctx, t, plan)))
+	if ((st = run_writes(ctx, t, plan, &rp)))
 		goto out;
 	report->bytes_written = plan->write_bytes;
-	if ((st = run_verify(ctx, t, plan, &report->verified_by_crc)))
+	if ((st = run_verify(ctx, t, plan, &rp, &report->verified_by_crc)))
 		goto out;
+	report->units_repaired = rp.done;
 	report->bytes_verified = plan->verify_bytes;
 out:
 	stp_plan_free(plan);

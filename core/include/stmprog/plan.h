@@ -106,6 +106,7 @@ typedef struct stp_program_report {
 	uint64_t bytes_written;
 	uint64_t bytes_verified;
 	bool verified_by_crc;  /* device CRC instead of a read-back */
+	unsigned units_repaired; /* failed units erased and written again */
 } stp_program_report;
 
 /* The geometry of the connected part (its chip entry cut to its flash
