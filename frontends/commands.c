@@ -579,7 +579,7 @@ static stp_status cmd_ob(run *r, const cli_command *cmd)
 {
 	const stp_device_info *info = stp_target_info(r->target);
 	const stp_chip *chip = info->chip;
-	uint8_t buf[512], want[512];
+	uint8_t buf[512], want[512], back[512];
 	uint32_t len;
 	bool displ = cmd->nwords == 1 && !strcasecmp(cmd->words[0], "displ");
 	stp_status st;
@@ -611,10 +611,25 @@ static stp_status cmd_ob(run *r, const cli_command *cmd)
 	                   "load them)\n");
 	if ((st = stp_target_option_bytes_write(r->target, want, len)))
 		return st;
-	if ((st = stp_target_option_bytes_read(r->target, buf, len)))
+	if ((st = stp_target_option_bytes_read(r->target, back, len))) {
+		uint32_t before, after;
+		/* Raising readout protection makes the bootloader refuse the
+		 * read-back itself: that refusal is the proof it took. */
+		if (st == STP_ERR_PROTECTED &&
+		    !stp_ob_get(r->ctx, chip, buf, len, "RDP", &before) &&
+		    !stp_ob_get(r->ctx, chip, want, len, "RDP", &after) &&
+		    before != after) {
+			stp_clear_error(r->ctx);
+			output_say(r->out, "Option bytes written; readout protection "
+			                   "is now active (RDP=0x%02X), so the bootloader "
+			                   "refuses to read them back, which confirms it; "
+			                   "-rdu removes it and erases the flash\n", after);
+			return STP_OK;
+		}
 		return st;
-	if (memcmp(want, buf, len)) {
-		dump_ob(r, chip->ob_start, buf, len);
+	}
+	if (memcmp(want, back, len)) {
+		dump_ob(r, chip->ob_start, back, len);
 		return stp_fail(r->ctx, STP_ERR_VERIFY,
 		                "the part may not allow that value (see -ob displ "
 		                "and docs/option-bytes.md)",
@@ -622,7 +637,7 @@ static stp_status cmd_ob(run *r, const cli_command *cmd)
 		                "written");
 	}
 	output_say(r->out, "Option bytes written and read back:\n");
-	return stp_ob_format(r->ctx, chip, buf, len, say_line, r->out);
+	return stp_ob_format(r->ctx, chip, back, len, say_line, r->out);
 }
 
 typedef stp_status (*command_fn)(run *r, const cli_command *cmd);
