@@ -270,6 +270,36 @@ Test(dfu_e2e, stlink_only_bus_names_the_cable)
 	cr_assert(strstr(out, "connector"), "%s", out);
 }
 
+/* sn=, VID= and PID= narrow which device usb1 is; a filter nothing
+ * matches is "not found", never another device. */
+Test(dfu_e2e, serial_and_ids_select_the_device)
+{
+	char serial[64] = "", args[4096];
+	const char *p;
+
+	cr_assert_eq(stmprog("0x413", "-l usb"), 0, "%s", out);
+	p = strstr(out, "sn=");
+	cr_assert(p, "no serial listed: %s", out);
+	sscanf(p + 3, "%63[0-9A-F]", serial);
+	cr_assert_eq(strlen(serial), 12, "serial '%s'", serial);
+
+	snprintf(args, sizeof(args), "sn=%s VID=0x0483 PID=0xDF11 -u 0x08000000 16 '%s'",
+	         serial, th_dir_path("u.bin"));
+	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
+	snprintf(args, sizeof(args), "sn=000000000000 -u 0x08000000 16 '%s'",
+	         th_dir_path("u.bin"));
+	cr_assert_eq(stmprog("0x413", args), 3, "%s", out);
+	snprintf(args, sizeof(args), "PID=0x1234 -u 0x08000000 16 '%s'",
+	         th_dir_path("u.bin"));
+	cr_assert_eq(stmprog("0x413", args), 3, "%s", out);
+	/* One device on the bus: usb2 does not exist, and the error says
+	 * how many there are. */
+	snprintf(args, sizeof(args), "'%s' -c port=usb2 -u 0x08000000 16 '%s'",
+	         th_build_path("frontends/stmprog"), th_dir_path("u.bin"));
+	cr_assert_eq(sim("0x413", "", args), 3, "%s", out);
+	cr_assert(strstr(out, "usb2"), "%s", out);
+}
+
 Test(dfu_e2e, runtime_dfu_device_is_detached)
 {
 	const stp_chip *c = e2e_chip("0x413");

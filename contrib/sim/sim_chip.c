@@ -44,8 +44,12 @@ struct sim_ob_family {
 #define RDP_LEVEL2 0xCC
 
 static const sim_ob_family ob_families[] = {
-	/* F1 erases its option bytes and leaves RDP 0xFF = level 1. */
-	{"F0 F1 F3", OB_BYTE_PAIRS, 0, 0xA5, 0xFF, 0},
+	/* F1 erases its option bytes and leaves RDP 0xFF = level 1; level 0
+	 * is the key 0xA5 (PM0075). */
+	{"F1", OB_BYTE_PAIRS, 0, 0xA5, 0xFF, 0},
+	/* F0 and F3 use the later scheme: 0xAA level 0, 0xCC level 2
+	 * (RM0091, RM0316). */
+	{"F0 F3", OB_BYTE_PAIRS, 0, 0xAA, 0xBB, 0},
 	/* Byte 0 is the USER byte (BOR off, software watchdog, no reset in
 	 * stop/standby), byte 1 RDP; nWRP bits all 1 = nothing protected. */
 	{"F2 F4 F7", OB_PLAIN, 1, 0xAA, 0xBB, 0xEC},
