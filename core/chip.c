@@ -502,3 +502,30 @@ const char *stp_interfaces_str(uint32_t interfaces, char *buf, size_t len)
 		snprintf(buf, len, "none");
 	return buf;
 }
+
+/* Where DBGMCU_IDCODE sits, per family (the reference manuals' debug
+ * chapters): the PID in its low 12 bits, the revision in the high half.
+ * Kept by family rather than in every table row, since it never differs
+ * within one. */
+uint32_t stp_chip_idcode_addr(const stp_chip *chip)
+{
+	static const struct {
+		const char *families;
+		uint32_t addr;
+	} map[] = {
+		{" F0 G0 L0 C0 U0 ", 0x40015800u},
+		{" F1 F2 F3 F4 F7 L1 L4 L4+ G4 WB WL ", 0xE0042000u},
+		{" L5 U5 U3 WBA ", 0xE0044000u},
+		{" H7 ", 0x5C001000u},
+		{" H5 ", 0x44024000u},
+	};
+	char key[16];
+
+	if (!chip || !chip->family)
+		return 0;
+	snprintf(key, sizeof(key), " %s ", chip->family);
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strstr(map[i].families, key))
+			return map[i].addr;
+	return 0;
+}

@@ -45,6 +45,14 @@ static void on_progress(void *user, stp_phase phase, uint64_t done,
 
 	if (total == 0)
 		return;
+	if (done == total) {
+		if (o->finished_phase == (int)phase + 1 && o->finished_total == total)
+			return;
+		o->finished_phase = (int)phase + 1;
+		o->finished_total = total;
+	} else {
+		o->finished_phase = 0;
+	}
 	if (!isatty(STDERR_FILENO)) {
 		/* Logs and pipes get one line per finished phase, not a bar. */
 		if (done == total)

@@ -24,6 +24,11 @@ typedef struct output {
 	int verbosity;     /* 0 quiet, 1 normal, 2 info, 3 debug */
 	FILE *log;         /* -log FILE, or NULL */
 	int progress_shown;
+	/* The phase last reported finished: a backend that reports its own
+	 * steps (DfuSe erases unit by unit) and the core's summary after it
+	 * would otherwise print the same finished line twice. */
+	int finished_phase;
+	unsigned long long finished_total;
 } output;
 
 void output_attach(output *o, stp_ctx *ctx);

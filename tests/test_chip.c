@@ -482,3 +482,21 @@ Test(chip, interfaces_str)
 	cr_assert_lt(strlen(small), sizeof(small));
 	cr_assert_str_eq(small, "USART");
 }
+
+/* DBGMCU_IDCODE addresses from the reference manuals' debug chapters: the
+ * one fact that tells parts with the same memory map apart. */
+Test(chip, idcode_address_per_family)
+{
+	cr_assert_eq(stp_chip_idcode_addr(stp_chip_by_pid(0x413)), 0xE0042000u);
+	cr_assert_eq(stp_chip_idcode_addr(stp_chip_by_pid(0x411)), 0xE0042000u);
+	cr_assert_eq(stp_chip_idcode_addr(stp_chip_by_pid(0x447)), 0x40015800u);
+	cr_assert_eq(stp_chip_idcode_addr(stp_chip_by_pid(0x450)), 0x5C001000u);
+	cr_assert_eq(stp_chip_idcode_addr(stp_chip_by_pid(0x482)), 0xE0044000u);
+	cr_assert_eq(stp_chip_idcode_addr(NULL), 0);
+	/* Every family in the table has one. */
+	size_t n;
+	const stp_chip *t = stp_chip_table(&n);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_neq(stp_chip_idcode_addr(&t[i]), 0, "%s (%s)", t[i].name,
+		              t[i].family);
+}

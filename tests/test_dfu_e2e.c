@@ -152,6 +152,8 @@ Test(dfu_e2e, f4_program_read_erase_leave)
 	const stp_chip *c = e2e_chip("0x413");
 
 	program_cycle("0x413", 100000, "");
+	/* The layout fits F2 and F405 alike; DBGMCU_IDCODE names it. */
+	cr_assert(strstr(out, "PID 0x413"), "%s", out);
 	/* 100000 bytes touch sectors 0-4 (16+16+16+16+64 KiB) and only those. */
 	char args[4096];
 

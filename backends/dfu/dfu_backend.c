@@ -44,6 +44,9 @@ typedef struct dfu_session {
 	dfu_io io;
 	dfu_dev dfu;
 	dfuse ds;
+	/* The chips the layout strings fit, best first (identify). */
+	uint16_t cands[8];
+	size_t ncands;
 	dfuse_timing timing;
 	int cur_alt;             /* the alternate setting selected, -1 none */
 	stp_dfuse_layout lay[STP_MAX_ALTS];
@@ -307,6 +310,43 @@ static void say_guesses(dfu_session *s)
 	}
 }
 
+
+static stp_status read_at(dfu_session *s, uint32_t addr, uint8_t *buf,
+                          uint32_t len);
+
+/* Parts whose memories look the same (F2 and F405, F411 and F401xE) are
+ * told apart by DBGMCU_IDCODE when the ROM lets it be read; whether ST's
+ * ROMs allow that upload is not confirmed, so a refusal only means the
+ * layout's first match is used. */
+static uint16_t pid_from_idcode(dfu_session *s, const uint16_t *pids,
+                                size_t n)
+{
+	uint32_t addr = stp_chip_idcode_addr(stp_chip_by_pid(pids[0]));
+	uint8_t v[4];
+	uint16_t pid;
+
+	if (!addr)
+		return 0;
+	if (read_at(s, addr, v, sizeof(v))) {
+		stp_log(s->ctx, STP_LOG_DEBUG,
+		        "%s: DBGMCU_IDCODE at 0x%08X not readable (%s)", s->where,
+		        addr, stp_last_detail(s->ctx));
+		stp_clear_error(s->ctx);
+		dfu_recover(&s->dfu);
+		stp_clear_error(s->ctx);
+		return 0;
+	}
+	pid = (uint16_t)((v[0] | v[1] << 8) & 0xFFF);
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] == pid) {
+			stp_log(s->ctx, STP_LOG_INFO,
+			        "%s: DBGMCU_IDCODE at 0x%08X says PID 0x%03X", s->where,
+			        addr, pid);
+			return pid;
+		}
+	return 0;
+}
+
 static uint16_t match_pid(dfu_session *s)
 {
 	stp_dfuse_layout alts[STP_MAX_ALTS];
@@ -332,6 +372,8 @@ static uint16_t match_pid(dfu_session *s)
 		        s->where, names[0] ? names : "(no alternate settings)");
 		return 0;
 	}
+	s->ncands = found < 8 ? found : 8;
+	memcpy(s->cands, pids, s->ncands * sizeof(pids[0]));
 	if (found > 1) {
 		size_t len = 0;
 		for (size_t i = 1; i < found && i < 8 && len < sizeof(list); i++)
@@ -434,6 +476,16 @@ static stp_status d_identify(void *p, stp_device_info *info, stp_caps *caps)
 	say_guesses(s);
 	dfuse_timing_for(&s->timing, s->chip, s->dev.xfer, largest_unit(s));
 	s->ds.t = s->timing;
+	if (s->ncands > 1) {
+		uint16_t exact = pid_from_idcode(s, s->cands, s->ncands);
+		if (exact && exact != info->pid) {
+			info->pid = exact;
+			s->chip = stp_chip_by_pid(exact);
+			dfuse_timing_for(&s->timing, s->chip, s->dev.xfer,
+			                 largest_unit(s));
+			s->ds.t = s->timing;
+		}
+	}
 	if (s->chip)
 		for (unsigned i = 0; i < s->dev.nalts; i++)
 			if (s->lay_ok[i] && s->chip->ob_size &&

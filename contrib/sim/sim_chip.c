@@ -148,7 +148,7 @@ static void set_rdp(sim_chip *c, int level)
 /* ---- address map ------------------------------------------------------- */
 
 typedef enum region {
-	R_NONE = 0, R_FLASH, R_RAM, R_SYS, R_OB, R_OTP, R_UID, R_FSIZE
+	R_NONE = 0, R_FLASH, R_RAM, R_SYS, R_OB, R_OTP, R_UID, R_FSIZE, R_IDCODE
 } region;
 
 static bool in(uint32_t a, uint32_t start, uint32_t size)
@@ -169,6 +169,13 @@ static region region_of(const sim_chip *c, uint32_t a, uint32_t *off)
 	if (in(a, k->flash_size_reg, k->flash_size_reg ? 2 : 0)) {
 		*off = a - k->flash_size_reg;
 		return R_FSIZE;
+	}
+	/* DBGMCU_IDCODE: readable here so a host can tell parts with the
+	 * same memory map apart; whether ST's ROMs let their READ or UPLOAD
+	 * reach it is not confirmed (docs/simulator.md). */
+	if (in(a, stp_chip_idcode_addr(k), stp_chip_idcode_addr(k) ? 4 : 0)) {
+		*off = a - stp_chip_idcode_addr(k);
+		return R_IDCODE;
 	}
 	if (in(a, c->geo.flash_base, c->geo.flash_size)) {
 		*off = a - c->geo.flash_base;
@@ -250,6 +257,8 @@ void sim_chip_read(const sim_chip *c, uint32_t addr, uint8_t *buf,
 		case R_OTP: v = c->otp[off]; break;
 		case R_UID: v = c->uid[off]; break;
 		case R_FSIZE: v = (uint8_t)(kib >> (8 * off)); break;
+		/* PID in bits 11:0, revision 0x1000 ("A") in 31:16. */
+		case R_IDCODE: v = (uint8_t)((c->chip->pid | 0x10000000u) >> (8 * off)); break;
 		case R_SYS: v = sysmem_byte(c, addr + i); break;
 		case R_NONE: break;
 		}

@@ -119,6 +119,12 @@ void stp_geometry_release(stp_geometry *geo);
 const stp_erase_unit *stp_geometry_unit_at(const stp_geometry *geo,
                                            uint32_t addr);
 
+/* The address of the chip's DBGMCU_IDCODE register (PID in bits 11:0),
+ * 0 when unknown.  Bootloaders that let it be read name the part exactly
+ * where its memory map alone is ambiguous (a DfuSe layout fits F2 and
+ * F405 alike). */
+uint32_t stp_chip_idcode_addr(const stp_chip *chip);
+
 /* "USART, USB DFU, CAN" style list of STP_IF_* bits, into buf. */
 const char *stp_interfaces_str(uint32_t interfaces, char *buf, size_t len);
 
