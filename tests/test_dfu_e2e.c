@@ -24,15 +24,10 @@ TestSuite(dfu_e2e, .init = th_dir_setup, .fini = th_dir_teardown,
 /* Runs COMMAND under the simulator's USB transport; {port} is usb1. */
 static int sim(const char *chip, const char *simopts, const char *command)
 {
-	char cmd[16384];
+	char opts[1024];
 
-	snprintf(cmd, sizeof(cmd),
-	         "unset STMPROG_BACKEND_PATH; '%s' --chip %s --transport usb "
-	         "--flash '%s' --trace '%s' %s -- %s",
-	         th_build_path("contrib/sim/stmprog-sim"), chip,
-	         th_dir_path("flash.bin"), th_dir_path("trace.txt"),
-	         simopts ? simopts : "", command);
-	return th_run(cmd, out, sizeof(out));
+	snprintf(opts, sizeof(opts), "--transport usb %s", simopts ? simopts : "");
+	return e2e_sim(out, sizeof(out), chip, opts, command);
 }
 
 static int stmprog_with(const char *chip, const char *simopts, const char *args)

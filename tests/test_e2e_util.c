@@ -7,6 +7,21 @@
 #include <string.h>
 
 #include "test_e2e_util.h"
+#include "test_helpers.h"
+
+int e2e_sim(char *out, size_t outlen, const char *chip, const char *simopts,
+            const char *command)
+{
+	char cmd[16384];
+
+	snprintf(cmd, sizeof(cmd),
+	         "unset STMPROG_BACKEND_PATH; '%s' --chip %s --flash '%s' "
+	         "--trace '%s' %s -- %s",
+	         th_build_path("contrib/sim/stmprog-sim"), chip,
+	         th_dir_path("flash.bin"), th_dir_path("trace.txt"),
+	         simopts ? simopts : "", command);
+	return th_run(cmd, out, outlen);
+}
 
 unsigned char *e2e_slurp(const char *path, size_t *len)
 {

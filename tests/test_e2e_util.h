@@ -9,6 +9,12 @@
 
 #include "stmprog/chip.h"
 
+/* Runs COMMAND under stmprog-sim for chip (with simopts, e.g.
+ * "--transport usb"), keeping the flash in <th_dir>/flash.bin and the
+ * trace in <th_dir>/trace.txt; output and status as th_run gives them. */
+int e2e_sim(char *out, size_t outlen, const char *chip, const char *simopts,
+            const char *command);
+
 /* A whole file (the test fails when it cannot be read). */
 unsigned char *e2e_slurp(const char *path, size_t *len);
 void e2e_spit(const char *path, const unsigned char *buf, size_t len);

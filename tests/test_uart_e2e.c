@@ -25,15 +25,7 @@ TestSuite(uart_e2e, .init = th_dir_setup, .fini = th_dir_teardown,
 /* Runs COMMAND under the simulator; {port} is the pty. */
 static int sim(const char *chip, const char *simopts, const char *command)
 {
-	char cmd[16384];
-
-	snprintf(cmd, sizeof(cmd),
-	         "unset STMPROG_BACKEND_PATH; '%s' --chip %s --flash '%s' "
-	         "--trace '%s' %s -- %s",
-	         th_build_path("contrib/sim/stmprog-sim"), chip,
-	         th_dir_path("flash.bin"), th_dir_path("trace.txt"),
-	         simopts ? simopts : "", command);
-	return th_run(cmd, out, sizeof(out));
+	return e2e_sim(out, sizeof(out), chip, simopts, command);
 }
 
 /* stmprog against the simulated chip. */

@@ -144,6 +144,20 @@ static const char *op(char *buf, size_t len, const char *what, uint32_t addr)
 	return buf;
 }
 
+/* The failure a GETSTATUS answer explains, in the words every operation
+ * uses: what failed, where, the sentence, the status and state names. */
+static stp_status status_failure(dfu_dev *d, const dfu_status *s,
+                                 const char *what, uint32_t addr)
+{
+	char o[96];
+
+	return stp_fail(d->ctx, dfu_status_code(s->status),
+	                dfu_status_hint(s->status), "%s: %s failed: %s (%s, %s)",
+	                d->where, op(o, sizeof(o), what, addr),
+	                dfu_status_sentence(s->status), dfu_status_name(s->status),
+	                dfu_state_name(s->state));
+}
+
 static stp_status io_fail(dfu_dev *d, int rc, const char *request,
                           const char *what, uint32_t addr)
 {
@@ -299,13 +313,7 @@ stp_status dfu_upload(dfu_dev *d, uint16_t block, uint8_t *buf,
 			dfu_status s;
 			char o[96];
 			if (!dfu_get_status(d, &s, what, addr) && s.status != DFU_OK)
-				return stp_fail(d->ctx, dfu_status_code(s.status),
-				                dfu_status_hint(s.status),
-				                "%s: %s failed: %s (%s, %s)", d->where,
-				                op(o, sizeof(o), what, addr),
-				                dfu_status_sentence(s.status),
-				                dfu_status_name(s.status),
-				                dfu_state_name(s.state));
+				return status_failure(d, &s, what, addr);
 			stp_fail(d->ctx, st, dfu_status_hint(DFU_ERR_STALLEDPKT),
 			         "%s: %s: the device stalled UPLOAD", d->where,
 			         op(o, sizeof(o), what, addr));
@@ -358,13 +366,7 @@ stp_status dfu_wait(dfu_dev *d, const char *what, uint32_t addr,
 			return st;
 		}
 		if (s.status != DFU_OK || s.state == DFU_ERROR)
-			return stp_fail(d->ctx, dfu_status_code(s.status),
-			                dfu_status_hint(s.status),
-			                "%s: %s failed: %s (%s, %s)", d->where,
-			                op(o, sizeof(o), what, addr),
-			                dfu_status_sentence(s.status),
-			                dfu_status_name(s.status),
-			                dfu_state_name(s.state));
+			return status_failure(d, &s, what, addr);
 		if (reached(s.state, want))
 			return STP_OK;
 		if (!busy(s.state))
