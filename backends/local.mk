@@ -4,5 +4,6 @@ STP_MODULE_LINK = -module -avoid-version -no-undefined -shared \
 	-export-symbols-regex '^stp_backend_descriptor$$'
 EXTRA_DIST += backends/backends.m4
 
+include backends/serial/local.mk
 include backends/uart/local.mk
 include backends/dfu/local.mk

@@ -3,7 +3,8 @@
 # recording line driver and the FTDI latency timer against a fake sysfs.
 # They build the backend's sources in, so they need no serial port and
 # not even libserialport.
-UART_TEST_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/backends/uart
+UART_TEST_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/backends/uart \
+	-I$(top_srcdir)/backends/serial
 
 check_PROGRAMS += tests/test_uart_protocol tests/test_uart_lines
 TESTS += tests/test_uart_protocol tests/test_uart_lines
@@ -15,7 +16,7 @@ tests_test_uart_protocol_CFLAGS = $(UART_TEST_CFLAGS)
 tests_test_uart_protocol_LDADD = $(TEST_LIBS)
 
 tests_test_uart_lines_SOURCES = tests/test_uart_lines.c \
-	backends/uart/line_seq.c backends/uart/latency.c $(TEST_HELPERS)
+	backends/serial/line_seq.c backends/uart/latency.c $(TEST_HELPERS)
 tests_test_uart_lines_CFLAGS = $(UART_TEST_CFLAGS)
 tests_test_uart_lines_LDADD = $(TEST_LIBS)
 

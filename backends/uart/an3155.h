@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "byte_link.h"
 #include "stmprog/context.h"
 
 #define AN_ACK 0x79
@@ -45,22 +46,8 @@ enum {
 #define AN_ERASE_MAX 255u
 #define AN_EXT_ERASE_MAX 511u
 
-/* The byte link.  It owns time as well as bytes: a scripted test link
- * advances a virtual clock when a read times out or the protocol pauses,
- * so a 35 s re-sync deadline costs nothing in a test. */
-typedef struct an_link {
-	void *user;
-	/* Sends all of buf; 0, or -1 with error() saying why. */
-	int (*write)(void *user, const uint8_t *buf, size_t len);
-	/* Waits up to timeout_ms for len bytes; returns how many arrived
-	 * (fewer on timeout), or -1 with error() saying why. */
-	int (*read)(void *user, uint8_t *buf, size_t len, unsigned timeout_ms);
-	/* Drops bytes received and not read yet. */
-	void (*flush)(void *user);
-	uint64_t (*now_ms)(void *user);       /* monotonic */
-	void (*sleep_ms)(void *user, unsigned ms);
-	const char *(*error)(void *user);
-} an_link;
+/* The byte link the protocol runs over (backends/serial/byte_link.h). */
+typedef byte_link an_link;
 
 /* Timeouts in milliseconds; an_init sets defaults, the backend adjusts
  * them from the chip database once it knows the part. */

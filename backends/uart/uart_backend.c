@@ -207,7 +207,7 @@ static stp_status u_open(stp_ctx *ctx, const stp_portspec *spec, void **out)
 	if (u->usb.usb && u->usb.vid == SERIAL_VID_FTDI)
 		latency_lower(ctx, spec->port);
 
-	an_init(&u->dev, ctx, serial_an_link(u->sl), u->spec.port);
+	an_init(&u->dev, ctx, serial_byte_link(u->sl), u->spec.port);
 	set_timing(u);
 	if (u->have_seq && u->seq.entry.n) {
 		if (!u->cbus) {

@@ -1,7 +1,7 @@
 /* Inside serial_link: one implementation per way of opening a port
  * (libserialport, termios).  Not used outside serial_*.c. */
-#ifndef STMPROG_UART_SERIAL_IMPL_H
-#define STMPROG_UART_SERIAL_IMPL_H
+#ifndef STMPROG_SERIAL_IMPL_H
+#define STMPROG_SERIAL_IMPL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -9,7 +9,7 @@
 #include "serial_link.h"
 
 typedef struct serial_impl {
-	/* Both return what an_link's write and read return. */
+	/* Both return what byte_link's write and read return. */
 	int (*write)(serial_link *sl, const uint8_t *buf, size_t len,
 	             unsigned timeout_ms);
 	int (*read)(serial_link *sl, uint8_t *buf, size_t len, unsigned timeout_ms);
@@ -30,7 +30,7 @@ struct serial_link {
 	bool pty;
 	uint64_t tx_done_ms;     /* when the bytes written so far are out */
 	char err[256];
-	an_link link;
+	byte_link link;
 	ls_driver lines;
 };
 

@@ -17,8 +17,8 @@
  * is opened; the executor drives a small line-driver interface that a test
  * can record.
  */
-#ifndef STMPROG_UART_LINE_SEQ_H
-#define STMPROG_UART_LINE_SEQ_H
+#ifndef STMPROG_SERIAL_LINE_SEQ_H
+#define STMPROG_SERIAL_LINE_SEQ_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* The serial port under the protocol, behind the an_link and ls_driver
+/* The serial port under the protocol, behind the byte_link and ls_driver
  * interfaces.
  *
  * libserialport opens every port it knows.  libserialport 0.1.1 looks each
@@ -9,12 +9,12 @@
  * Opening configures baud, data bits, parity, stop bits and flow control
  * only: RTS and DTR are left to init= (on a pseudo-terminal setting them
  * fails, and on a board they may be wired to BOOT0 and NRST). */
-#ifndef STMPROG_UART_SERIAL_LINK_H
-#define STMPROG_UART_SERIAL_LINK_H
+#ifndef STMPROG_SERIAL_LINK_H
+#define STMPROG_SERIAL_LINK_H
 
 #include <stdbool.h>
 
-#include "an3155.h"
+#include "byte_link.h"
 #include "line_seq.h"
 #include "stmprog/portspec.h"
 
@@ -39,7 +39,7 @@ void serial_describe(const char *port, serial_usb *out);
 stp_status serial_open(stp_ctx *ctx, const stp_portspec *spec,
                        serial_link **out);
 void serial_close(serial_link *sl);
-const an_link *serial_an_link(serial_link *sl);
+const byte_link *serial_byte_link(serial_link *sl);
 /* Drives rts, dtr and brk; cbusN fails (those need ftdi_lines.c). */
 const ls_driver *serial_line_driver(serial_link *sl);
 /* False when the port has no modem control lines (a pseudo-terminal). */

@@ -1,5 +1,5 @@
 /* The serial link: picks libserialport or termios for a port and adapts
- * either to the an_link and ls_driver interfaces (serial_link.h). */
+ * either to the byte_link and ls_driver interfaces (serial_link.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -183,7 +183,7 @@ stp_status serial_open(stp_ctx *ctx, const stp_portspec *spec,
 		free(sl);
 		return st;
 	}
-	sl->link = (an_link){.user = sl, .write = l_write, .read = l_read,
+	sl->link = (byte_link){.user = sl, .write = l_write, .read = l_read,
 	                     .flush = l_flush, .now_ms = l_now,
 	                     .sleep_ms = l_sleep, .error = l_error};
 	sl->lines = (ls_driver){.user = sl, .set = l_set, .sleep_ms = l_sleep,
@@ -200,7 +200,7 @@ void serial_close(serial_link *sl)
 	free(sl);
 }
 
-const an_link *serial_an_link(serial_link *sl)
+const byte_link *serial_byte_link(serial_link *sl)
 {
 	return &sl->link;
 }
