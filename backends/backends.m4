@@ -10,3 +10,5 @@ STP_BACKEND([uart], [USART bootloader (AN3155)],
 	[test "x$have_SERIALPORT" = xyes], [libserialport])
 STP_BACKEND([dfu], [USB DFU / DfuSe bootloader (AN3156)],
 	[test "x$have_LIBUSB" = xyes], [libusb-1.0])
+STP_BACKEND([can], [CAN bootloader (AN3154, FDCAN AN5405) over SocketCAN and slcan],
+	[test "x$have_SERIALPORT" = xyes], [libserialport])

@@ -7,3 +7,4 @@ EXTRA_DIST += backends/backends.m4
 include backends/serial/local.mk
 include backends/uart/local.mk
 include backends/dfu/local.mk
+include backends/can/local.mk

@@ -76,4 +76,8 @@ include tests/sim_usb.mk
 include tests/dfu.mk
 include tests/dfu_e2e.mk
 include tests/option_bytes.mk
+include tests/can.mk
+include tests/can_e2e.mk
+include tests/sim_slcan.mk
+include tests/kernel.mk
 endif
