@@ -259,6 +259,22 @@ static bool v_dbr(stp_portspec *spec, const char *value, const char **why)
 	return true;
 }
 
+/* speed=: after connecting at br=, AN3154's SPEED command moves the
+ * bootloader (and an adapter that can follow) to a faster rate. */
+static bool v_speed(stp_portspec *spec, const char *value, const char **why)
+{
+	unsigned long v;
+
+	spec->given |= STP_GIVEN_SPEED;
+	if (!parse_uint(value, 1000, &v) ||
+	    (v != 125 && v != 250 && v != 500 && v != 1000)) {
+		*why = "125, 250, 500 or 1000 (kbit/s, the rates SPEED offers)";
+		return false;
+	}
+	spec->can_speed_kbps = (unsigned)v;
+	return true;
+}
+
 static bool v_fd(stp_portspec *spec, const char *value, const char **why)
 {
 	bool on;
@@ -316,6 +332,7 @@ static const struct key {
 	{"init", T_UART, v_init},
 	{"dbr", T_CAN, v_dbr},
 	{"fd", T_CAN, v_fd},
+	{"speed", T_CAN, v_speed},
 	{"mode", T_CAN, v_mode},
 	{"ide", T_CAN, v_ide},
 	{"rtr", T_CAN, v_rtr},
@@ -409,7 +426,7 @@ static stp_status apply_pair(stp_ctx *ctx, stp_portspec *spec, const char *word,
 	if (!k)
 		return stp_fail(ctx, STP_ERR_PORTSPEC,
 		                "USB keys: sn VID PID; UART keys: br P db sb fc "
-		                "noinit init; CAN keys: br dbr fd",
+		                "noinit init; CAN keys: br dbr fd speed",
 		                "unknown key '%.*s' in the port specification",
 		                (int)klen, word);
 	if (!(k->transports & (1u << spec->transport)))

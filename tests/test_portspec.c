@@ -118,6 +118,13 @@ Test(portspec, can_keys)
 	s = parse_ok("port=can0 br=125 mode=NORMAL ide=STANDARD rtr=DATA fifo=FIFO0 fm=MASK fs=32 fe=ENABLE fbn=2");
 	cr_assert_eq(s.can_kbps, 125);
 	parse_fails("port=can0 ide=HUGE", "ide=HUGE");
+	/* speed=: the rates AN3154's SPEED command has, CAN only */
+	s = parse_ok("port=slcan:/dev/ttyACM0 br=125 speed=500");
+	cr_assert_eq(s.can_speed_kbps, 500);
+	cr_assert(s.given & STP_GIVEN_SPEED);
+	cr_assert_eq(parse_ok("port=can0").can_speed_kbps, 0);
+	parse_fails("port=can0 speed=400", "speed=400");
+	parse_fails("port=/dev/ttyUSB0 speed=500", "speed");
 }
 
 Test(portspec, words_as_separate_arguments_in_any_order)

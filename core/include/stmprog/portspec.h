@@ -5,6 +5,7 @@
  *   port=/dev/ttyUSB0 init=-rts,dtr,-dtr:rts,dtr,-dtr   (our extension)
  *   port=COM3 br=57600
  *   port=can0 br=125
+ *   port=slcan:/dev/ttyACM0 br=125 speed=500  (SPEED after connecting)
  *   port=slcan:/dev/ttyACM0 br=125
  *
  * The words after -c arrive as separate argv entries or as one string;
@@ -71,6 +72,9 @@ typedef struct stp_portspec {
 	unsigned can_kbps;
 	unsigned can_data_kbps;
 	int can_fd;              /* -1 = from the chip database */
+	/* speed=: the rate AN3154's SPEED command switches to after the
+	 * connection at br= (0 = stay at br=). */
+	unsigned can_speed_kbps;
 
 	/* Bit set for every key the user gave, so defaults can be told apart. */
 	uint32_t given;
@@ -89,7 +93,8 @@ enum {
 	STP_GIVEN_NOINIT = 1u << 8,
 	STP_GIVEN_DBR = 1u << 9,
 	STP_GIVEN_FD = 1u << 10,
-	STP_GIVEN_INIT = 1u << 11
+	STP_GIVEN_INIT = 1u << 11,
+	STP_GIVEN_SPEED = 1u << 12
 };
 
 /* Which transport a port name belongs to, from its shape alone:

@@ -1,0 +1,151 @@
+/* AN3154, the classic CAN bootloader (F105/F107, F2, F4, F7, some L4):
+ * what differs from AN5405.  Frames carry 8 bytes at most, so WRITE sends
+ * its data in 8-byte frames each answered by an ACK, ERASE (0x43) lists
+ * one sector number per byte of one frame, and SPEED changes the bit rate
+ * in the middle of a session (can_proto.h for what both share). */
+#include "config.h"
+
+#include <string.h>
+
+#include "can_proto.h"
+
+#define L (d->link)
+
+uint8_t an3154_speed_code(unsigned kbps)
+{
+	switch (kbps) {
+	case 125: return 1;
+	case 250: return 2;
+	case 500: return 3;
+	case 1000: return 4;
+	default: return 0;
+	}
+}
+
+/* SPEED answers ACK at the old rate, then switches and answers ACK again
+ * at the new one: the adapter has to follow in between.  If that second
+ * ACK does not come, a sync at the new rate tells whether the ROM did
+ * switch; per ST's note a failed SPEED resets the chip, so the last
+ * resort is the start rate. */
+stp_status an3154_speed(cp_dev *d, unsigned kbps)
+{
+	uint8_t code = an3154_speed_code(kbps);
+	unsigned old = d->kbps;
+	cp_res r;
+
+	if (d->proto != CP_AN3154)
+		return stp_fail(d->ctx, STP_ERR_UNSUPPORTED, NULL,
+		                "the FDCAN bootloader on %s has no SPEED command; "
+		                "its rates are br= and dbr=",
+		                d->port);
+	if (!code)
+		return stp_fail(d->ctx, STP_ERR_PORTSPEC,
+		                "use 125, 250, 500 or 1000",
+		                "SPEED (0x03) on %s: the bootloader switches to 125, "
+		                "250, 500 or 1000 kbit/s, not %u",
+		                d->port, kbps);
+	if (!L->set_bitrate)
+		return stp_fail(d->ctx, STP_ERR_UNSUPPORTED,
+		                "set the interface's rate outside stmprog and give "
+		                "the same br=, or use an slcan adapter",
+		                "SPEED (0x03) on %s: this adapter's bit rate is set "
+		                "outside stmprog, so it cannot follow the bootloader "
+		                "to %u kbit/s",
+		                d->port, kbps);
+	if (kbps == d->kbps)
+		return STP_OK;
+	if ((r = cp_command(d, CP_CMD_SPEED, &code, 1)))
+		return stp_fail(d->ctx, cp_status(r),
+		                r == CP_NACK ? "this bootloader may not offer that "
+		                               "rate; leave the speed out"
+		                             : cp_hint(d, r),
+		                "SPEED (0x03) to %u kbit/s on %s failed: %s", kbps,
+		                d->port, d->why);
+	if (L->set_bitrate(L->user, kbps) < 0)
+		return stp_fail(d->ctx, STP_ERR_IO,
+		                "reset the chip: its bootloader now runs at another "
+		                "rate than the adapter",
+		                "SPEED (0x03): switching %s to %u kbit/s failed: %s",
+		                d->port, kbps, L->error(L->user));
+	d->kbps = kbps;
+	d->stage = CP_AT_END;
+	r = cp_ack(d, CP_CMD_SPEED, d->t.ack_ms, "ACK at the new rate");
+	if (r == CP_OK) {
+		stp_log(d->ctx, STP_LOG_INFO, "%s: SPEED (0x03): %u -> %u kbit/s",
+		        d->port, old, kbps);
+		return STP_OK;
+	}
+	stp_log(d->ctx, STP_LOG_WARN,
+	        "%s: SPEED (0x03) to %u kbit/s: %s; trying a sync at %u kbit/s",
+	        d->port, kbps, d->why, kbps);
+	cp_drain(d);
+	if (cp_sync(d, 2, d->t.sync_ms) == STP_OK)
+		return STP_OK;
+	stp_log(d->ctx, STP_LOG_WARN,
+	        "%s: no answer at %u kbit/s; back to %u kbit/s", d->port, kbps,
+	        old);
+	if (L->set_bitrate(L->user, old) < 0)
+		return stp_fail(d->ctx, STP_ERR_IO, NULL,
+		                "SPEED (0x03): switching %s back to %u kbit/s "
+		                "failed: %s",
+		                d->port, old, L->error(L->user));
+	d->kbps = old;
+	if (cp_sync(d, 2, d->t.sync_ms) == STP_OK) {
+		stp_log(d->ctx, STP_LOG_WARN,
+		        "%s: the bootloader stayed at %u kbit/s; continuing there",
+		        d->port, old);
+		return STP_OK;
+	}
+	return stp_fail(d->ctx, STP_ERR_TIMEOUT,
+	                "reset the chip into its bootloader and connect again, "
+	                "without the speed",
+	                "SPEED (0x03) to %u kbit/s on %s: the bootloader answers "
+	                "neither at %u nor at %u kbit/s",
+	                kbps, d->port, kbps, old);
+}
+
+cp_res an3154_write_once(cp_dev *d, uint32_t addr, const uint8_t *buf,
+                         uint32_t len)
+{
+	uint8_t p[5] = {(uint8_t)(addr >> 24), (uint8_t)(addr >> 16),
+	                (uint8_t)(addr >> 8), (uint8_t)addr,
+	                (uint8_t)(len - 1)};
+	cp_res r;
+
+	if ((r = cp_command(d, CP_CMD_WRITE, p, 5)))
+		return r;
+	d->stage = CP_AT_DATA;
+	for (uint32_t off = 0; off < len; off += 8) {
+		uint32_t n = len - off < 8 ? len - off : 8;
+		if ((r = cp_send(d, CP_WRITE_DATA_ID, buf + off, n)) ||
+		    (r = cp_ack(d, CP_CMD_WRITE, d->t.ack_ms,
+		                "ACK to a WRITE data frame")))
+			return r;
+	}
+	d->stage = CP_AT_END;
+	return cp_ack(d, CP_CMD_WRITE, d->t.write_ms,
+	              "ACK after programming");
+}
+
+cp_res an3154_erase_once(cp_dev *d, const uint16_t *units, size_t n,
+                         bool mass)
+{
+	uint8_t p[8];
+	unsigned ms;
+	cp_res r;
+
+	if (mass) {
+		p[0] = 0xFF;
+		n = 1;
+		ms = d->t.mass_erase_ms;
+	} else {
+		for (size_t i = 0; i < n && i < 8; i++)
+			p[i] = (uint8_t)units[i];
+		n = n < 8 ? n : 8;
+		ms = d->t.unit_erase_ms * (unsigned)n + d->t.ack_ms;
+	}
+	if ((r = cp_command(d, CP_CMD_ERASE, p, n)))
+		return r;
+	d->stage = CP_AT_END;
+	return cp_ack(d, CP_CMD_ERASE, ms, "ACK after the erase");
+}
