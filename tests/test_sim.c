@@ -628,7 +628,7 @@ Test(sim, command_line)
 	snprintf(cmd, sizeof(cmd), "%s --chip 0x410 --transport slcan -- true",
 	         ts_sim_path());
 	cr_assert_eq(th_run(cmd, out, sizeof(out)), 2);
-	cr_assert(strstr(out, "not simulated yet"), "%s", out);
+	cr_assert(strstr(out, "no CAN bootloader"), "%s", out);
 	snprintf(cmd, sizeof(cmd), "%s --chip 0x410 --timing fast -- true",
 	         ts_sim_path());
 	cr_assert_eq(th_run(cmd, out, sizeof(out)), 2);

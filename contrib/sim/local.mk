@@ -9,6 +9,8 @@ contrib_sim_stmprog_sim_SOURCES = \
 	contrib/sim/sim_transport.c contrib/sim/sim_transport.h \
 	contrib/sim/sim_uart.c contrib/sim/sim_uart.h \
 	contrib/sim/sim_link.c contrib/sim/sim_link.h \
+	contrib/sim/sim_slcan.c contrib/sim/sim_slcan.h \
+	contrib/sim/sim_canboot.c contrib/sim/sim_canboot.h \
 	contrib/sim/sim_ttywatch.c contrib/sim/sim_ttywatch.h \
 	contrib/sim/sim_faults.c contrib/sim/sim_faults.h \
 	contrib/sim/sim_trace.c contrib/sim/sim_trace.h \

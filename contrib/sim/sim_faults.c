@@ -57,16 +57,31 @@ static int parse_uint(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-/* Which transport each kind belongs to. */
-static bool uart_only(const char *key)
+/* Which kinds each transport knows. */
+static const struct {
+	const char *transport;
+	const char *kinds[7];
+	const char *list;        /* for messages */
+} known[] = {
+	{"uart", {"ber", "drop", "flip", "nack", "stall", "disconnect", NULL},
+	 "ber, drop, flip, nack, stall and disconnect"},
+	{"usb", {"stall", "status", "disconnect", NULL},
+	 "stall, status and disconnect"},
+	{"slcan", {"lost", "errframe", "disconnect", NULL},
+	 "lost, errframe and disconnect"},
+};
+
+static bool knows(size_t t, const char *key)
 {
-	return !strcmp(key, "ber") || !strcmp(key, "drop") ||
-	       !strcmp(key, "flip") || !strcmp(key, "nack");
+	for (size_t i = 0; known[t].kinds[i]; i++)
+		if (!strcmp(known[t].kinds[i], key))
+			return true;
+	return false;
 }
 
-static bool usb_only(const char *key)
+static size_t transport_index(const sim_faults *f)
 {
-	return !strcmp(key, "status");
+	return f->usb ? 1 : f->slcan ? 2 : 0;
 }
 
 /* The usb kinds: stall=P, status=P, disconnect=N (control transfers). */
@@ -84,25 +99,45 @@ static int parse_usb_item(sim_faults *f, const char *item, const char *val,
 		         "stalled request fails at once)", item, val);
 		return -1;
 	}
-	if (!strcmp(item, "disconnect")) {
-		if (parse_uint(val, UINT64_MAX, &n) != 0) {
-			snprintf(err, errlen, "--faults item 'disconnect=%s': a "
-			         "count of control transfers is expected", val);
-			return -1;
-		}
-		f->disconnect = true;
-		f->disconnect_after = n;
-		return 0;
+	if (parse_uint(val, UINT64_MAX, &n) != 0) {
+		snprintf(err, errlen, "--faults item 'disconnect=%s': a "
+		         "count of control transfers is expected", val);
+		return -1;
 	}
-	snprintf(err, errlen, "--faults item '%s=%s': unknown fault (known for "
-	         "usb: stall, status, disconnect)", item, val);
-	return -1;
+	f->disconnect = true;
+	f->disconnect_after = n;
+	return 0;
+}
+
+/* The slcan kinds: lost=P, errframe=P, disconnect=N (frames). */
+static int parse_slcan_item(sim_faults *f, const char *item, const char *val,
+                            char *err, size_t errlen)
+{
+	uint64_t n;
+
+	if (!strcmp(item, "lost") || !strcmp(item, "errframe")) {
+		double *p = !strcmp(item, "lost") ? &f->lost : &f->errframe;
+		if (parse_prob(val, p) == 0)
+			return 0;
+		snprintf(err, errlen, "--faults item '%s=%s': a probability "
+		         "between 0 and 1 is expected", item, val);
+		return -1;
+	}
+	if (parse_uint(val, UINT64_MAX, &n) != 0) {
+		snprintf(err, errlen, "--faults item 'disconnect=%s': a count "
+		         "of CAN frames is expected", val);
+		return -1;
+	}
+	f->disconnect = true;
+	f->disconnect_after = n;
+	return 0;
 }
 
 /* One "key=value" item; item is a writable copy. */
 static int parse_item(sim_faults *f, char *item, char *err, size_t errlen)
 {
 	char *val = strchr(item, '=');
+	size_t t = transport_index(f);
 	uint64_t n;
 
 	if (!val) {
@@ -110,19 +145,24 @@ static int parse_item(sim_faults *f, char *item, char *err, size_t errlen)
 		return -1;
 	}
 	*val++ = '\0';
-	if (f->usb && uart_only(item)) {
-		snprintf(err, errlen, "--faults item '%s=%s': %s is a uart fault; "
-		         "usb knows stall, status and disconnect", item, val, item);
-		return -1;
-	}
-	if (!f->usb && usb_only(item)) {
-		snprintf(err, errlen, "--faults item '%s=%s': %s is a usb fault; "
-		         "uart knows ber, drop, flip, nack, stall and disconnect",
-		         item, val, item);
+	if (!knows(t, item)) {
+		for (size_t o = 0; o < sizeof(known) / sizeof(known[0]); o++)
+			if (o != t && knows(o, item)) {
+				snprintf(err, errlen, "--faults item '%s=%s': %s is a "
+				         "%s fault; %s knows %s", item, val, item,
+				         known[o].transport, known[t].transport,
+				         known[t].list);
+				return -1;
+			}
+		snprintf(err, errlen, "--faults item '%s=%s': unknown fault "
+		         "(known for %s: %s)", item, val, known[t].transport,
+		         known[t].list);
 		return -1;
 	}
 	if (f->usb)
 		return parse_usb_item(f, item, val, err, errlen);
+	if (f->slcan)
+		return parse_slcan_item(f, item, val, err, errlen);
 	if (!strcmp(item, "ber") || !strcmp(item, "drop") ||
 	    !strcmp(item, "flip") || !strcmp(item, "nack")) {
 		double *p = !strcmp(item, "ber") ? &f->ber :
@@ -148,29 +188,25 @@ static int parse_item(sim_faults *f, char *item, char *err, size_t errlen)
 		f->stall_ms = ms ? (unsigned)n : 2000;
 		return 0;
 	}
-	if (!strcmp(item, "disconnect")) {
-		if (parse_uint(val, UINT64_MAX, &n) != 0) {
-			snprintf(err, errlen, "--faults item 'disconnect=%s': a "
-			         "byte count is expected", val);
-			return -1;
-		}
-		f->disconnect = true;
-		f->disconnect_after = n;
-		return 0;
+	if (parse_uint(val, UINT64_MAX, &n) != 0) {
+		snprintf(err, errlen, "--faults item 'disconnect=%s': a "
+		         "byte count is expected", val);
+		return -1;
 	}
-	snprintf(err, errlen, "--faults item '%s=%s': unknown fault (known: "
-	         "ber, drop, flip, nack, stall, disconnect)", item, val);
-	return -1;
+	f->disconnect = true;
+	f->disconnect_after = n;
+	return 0;
 }
 
 int sim_faults_parse(sim_faults *f, const char *spec, uint64_t seed,
-                     bool usb, char *err, size_t errlen)
+                     const char *transport, char *err, size_t errlen)
 {
 	char *copy, *save = NULL, *item;
 	int rc = 0;
 
 	memset(f, 0, sizeof(*f));
-	f->usb = usb;
+	f->usb = !strcmp(transport, "usb");
+	f->slcan = !strcmp(transport, "slcan");
 	f->stall_ms = 2000;
 	/* Separate streams so the host's batching of bytes cannot shift one
 	 * direction's decisions onto the other's. */
@@ -274,4 +310,26 @@ bool sim_faults_usb_status(sim_faults *f, bool *verify)
 	*verify = kind >= 0.5;
 	f->n_status++;
 	return true;
+}
+
+sim_frame_fault sim_faults_frame(sim_faults *f, bool to_host)
+{
+	sim_rng *r = to_host ? &f->tx : &f->rx;
+	double u_lost, u_err;
+
+	if (f->lost <= 0 && f->errframe <= 0)
+		return SIM_FRAME_OK;
+	/* Two draws a frame whatever they decide: a frame's fate depends on
+	 * its position in its direction's stream only. */
+	u_lost = sim_rng_unit(r);
+	u_err = sim_rng_unit(r);
+	if (u_lost < f->lost) {
+		f->n_lost++;
+		return SIM_FRAME_LOST;
+	}
+	if (u_err < f->errframe) {
+		f->n_errframe++;
+		return SIM_FRAME_ERROR;
+	}
+	return SIM_FRAME_OK;
 }

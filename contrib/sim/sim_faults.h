@@ -12,8 +12,9 @@
 #include <stdint.h>
 
 /* The kinds of fault per transport: uart works on bytes and replies,
- * usb on control transfers.  A kind given for the other transport is an
- * error, so a test never believes it injected what it did not. */
+ * usb on control transfers, slcan on CAN frames.  A kind given for
+ * another transport is an error, so a test never believes it injected
+ * what it did not. */
 /* splitmix64: tiny, fast, and good enough to decide coin flips. */
 typedef struct sim_rng {
 	uint64_t state;
@@ -30,8 +31,17 @@ typedef enum sim_byte_fault {
 	SIM_BYTE_FLIP
 } sim_byte_fault;
 
+typedef enum sim_frame_fault {
+	SIM_FRAME_OK = 0,
+	SIM_FRAME_LOST,         /* the receiver never gets it */
+	SIM_FRAME_ERROR         /* destroyed by an error frame */
+} sim_frame_fault;
+
 typedef struct sim_faults {
 	bool usb;               /* parsed for the usb transport */
+	bool slcan;             /* parsed for the slcan transport */
+	double lost;            /* slcan: a frame is lost on the bus */
+	double errframe;        /* slcan: a frame ends in an error frame */
 	double ber;             /* uart: byte error rate: drop or flip */
 	double drop;
 	double flip;
@@ -40,20 +50,22 @@ typedef struct sim_faults {
 	                         * usb: a DFU request is stalled */
 	unsigned stall_ms;
 	double status;          /* usb: a download's result is errPROG/errVERIFY */
-	bool disconnect;        /* vanish after disconnect_after bytes (uart)
-	                         * or control transfers (usb) */
+	bool disconnect;        /* vanish after disconnect_after bytes (uart),
+	                         * control transfers (usb) or frames (slcan) */
 	uint64_t disconnect_after;
 	sim_rng rx, tx, reply;
 	/* What was injected, for the summary line at exit. */
 	unsigned long n_drop, n_flip, n_nack, n_stall, n_status;
+	unsigned long n_lost, n_errframe;
 } sim_faults;
 
-/* Parses SPEC ("ber=0.01,stall=0.1:500,disconnect=300") for the uart
- * transport, or for usb ("stall=0.05,status=0.1,disconnect=40") when usb
- * is set; NULL or "" is no faults.  On error returns -1 with a sentence
- * naming the item in err. */
+/* Parses SPEC for the named transport: "uart"
+ * ("ber=0.01,stall=0.1:500,disconnect=300"), "usb"
+ * ("stall=0.05,status=0.1,disconnect=40") or "slcan"
+ * ("lost=0.01,errframe=0.01,disconnect=50"); NULL or "" is no faults.  On
+ * error returns -1 with a sentence naming the item in err. */
 int sim_faults_parse(sim_faults *f, const char *spec, uint64_t seed,
-                     bool usb, char *err, size_t errlen);
+                     const char *transport, char *err, size_t errlen);
 
 /* Whether any byte-level fault (ber, drop, flip) is configured. */
 bool sim_faults_bytes(const sim_faults *f);
@@ -73,5 +85,9 @@ bool sim_faults_usb_stall(sim_faults *f);
  * errVERIFY (programmed, one byte wrong) rather than errPROG (half of it
  * programmed). */
 bool sim_faults_usb_status(sim_faults *f, bool *verify);
+
+/* slcan: the fate of one CAN frame, from the host (to_host false) or
+ * to it.  Draws the same amount for every frame. */
+sim_frame_fault sim_faults_frame(sim_faults *f, bool to_host);
 
 #endif

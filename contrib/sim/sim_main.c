@@ -4,7 +4,7 @@
  *   stmprog-sim --chip NAME|PID [options] -- COMMAND [ARG...]
  *
  * starts a simulated chip, attaches its bootloader to a transport (a pty
- * for uart), runs COMMAND with {port} replaced by the port's name (and
+ * for uart and slcan, a umockdev test bed for usb), runs COMMAND with {port} replaced by the port's name (and
  * STMPROG_SIM_PORT set), and exits with COMMAND's status.  This file is
  * the options, the child and the event loop; the chip, the transports and
  * the faults live in their own files. */
@@ -37,9 +37,9 @@
 
 #define USAGE_LINE \
 	"usage: stmprog-sim --chip NAME|PID [--flash FILE] [--flash-kb N] " \
-	"[--transport uart|usb] [--timing none|real] [--baud N] " \
+	"[--transport uart|usb|slcan] [--timing none|real] [--baud N] " \
 	"[--latency-ms N] [--usb-start dfu|app|runtime] [--usb-stlink] " \
-	"[--boot0 high|low] " \
+	"[--boot0 high|low] [--can-bitrate KBIT] [--can-data-bitrate KBIT] " \
 	"[--faults SPEC] [--seed N] [--trace FILE] -- COMMAND [ARG...]"
 
 typedef struct options {
@@ -51,6 +51,7 @@ typedef struct options {
 	unsigned flash_kb;     /* --flash-kb, 0 = the PID's largest */
 	bool boot0_low;        /* --boot0 low */
 	bool usb_options;      /* a --usb-* option was given */
+	bool can_options;      /* a --can-* option was given */
 	sim_config cfg;
 	char **command;
 } options;
@@ -61,8 +62,9 @@ static void print_help(void)
 	"Usage: stmprog-sim --chip NAME|PID [options] -- COMMAND [ARG...]\n"
 	"Simulates an STM32 ROM bootloader and runs COMMAND against it: every\n"
 	"{port} in COMMAND's arguments becomes the simulated port (for uart a\n"
-	"pseudo-terminal such as /dev/pts/5, for usb \"usb1\", the simulated bus),\n"
-	"also exported as STMPROG_SIM_PORT.\n"
+	"pseudo-terminal such as /dev/pts/5, for usb \"usb1\", the simulated bus,\n"
+	"for slcan \"slcan:/dev/pts/5\"), also exported as STMPROG_SIM_PORT;\n"
+	"the bare terminal (uart, slcan) is exported as STMPROG_SIM_TTY.\n"
 	"Exits with COMMAND's status (128+N if a signal N killed it).\n"
 	"\n"
 	"  --chip NAME|PID      the chip (\"0x413\", \"STM32F405\", \"f40\")\n"
@@ -70,9 +72,12 @@ static void print_help(void)
 	"                       option bytes in FILE.ob, state in FILE.state\n"
 	"  --flash-kb N         the part has N KiB of flash (default: the most\n"
 	"                       its PID comes with)\n"
-	"  --transport uart|usb the bootloader interface: uart (AN3155 on a pty)\n"
-	"                       or usb (DfuSe through umockdev: COMMAND runs with\n"
-	"                       umockdev's preload library)\n"
+	"  --transport uart|usb|slcan\n"
+	"                       the bootloader interface: uart (AN3155 on a pty),\n"
+	"                       usb (DfuSe through umockdev: COMMAND runs with\n"
+	"                       umockdev's preload library) or slcan (a Lawicel\n"
+	"                       serial CAN adapter on a pty, the chip's AN3154\n"
+	"                       or AN5405 bootloader behind it on the bus)\n"
 	"  --timing none|real   none (default): as fast as possible; real: wire,\n"
 	"                       latency, erase and programming times\n"
 	"  --baud N             pace at N baud; the host must be within 2.5%%\n"
@@ -84,8 +89,13 @@ static void print_help(void)
 	"  --boot0 high|low     usb: the BOOT0 pin, which decides where the\n"
 	"                       resets after option-byte writes and read\n"
 	"                       unprotect land (default high: the bootloader)\n"
+	"  --can-bitrate KBIT   slcan: the bootloader's nominal rate at start\n"
+	"                       (default 125 for AN3154, 500 for AN5405)\n"
+	"  --can-data-bitrate KBIT\n"
+	"                       slcan: AN5405's data-phase rate (default 2000)\n"
 	"  --faults SPEC        uart: ber=P,drop=P,flip=P,nack=P,stall=P[:MS],\n"
-	"                       disconnect=N; usb: stall=P,status=P,disconnect=N\n"
+	"                       disconnect=N; usb: stall=P,status=P,disconnect=N;\n"
+	"                       slcan: lost=P,errframe=P,disconnect=N\n"
 	"                       (comma-separated)\n"
 	"  --seed N             seed for faults and the unique ID (default 1)\n"
 	"  --trace FILE         append one line per bootloader command to FILE\n"
@@ -123,12 +133,27 @@ static int parse_number(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+static bool can_nominal_ok(unsigned k)
+{
+	static const unsigned ok[] = {10, 20, 50, 100, 125, 250, 500, 800, 1000};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (ok[i] == k)
+			return true;
+	return false;
+}
+
+static bool can_data_ok(unsigned k)
+{
+	return k == 1000 || k == 2000 || k == 4000 || k == 5000 || k == 8000;
+}
+
 /* Returns -1 to go on, else an exit status. */
 static int parse_options(int argc, char **argv, options *o)
 {
 	enum { O_CHIP = 256, O_FLASH, O_TRANSPORT, O_TIMING, O_BAUD,
 	       O_LATENCY, O_FAULTS, O_SEED, O_TRACE, O_FLASH_KB, O_USB_START,
-	       O_USB_STLINK, O_BOOT0 };
+	       O_USB_STLINK, O_BOOT0, O_CAN_BITRATE, O_CAN_DATA_BITRATE };
 	static const struct option longs[] = {
 		{"chip", required_argument, NULL, O_CHIP},
 		{"flash", required_argument, NULL, O_FLASH},
@@ -143,6 +168,8 @@ static int parse_options(int argc, char **argv, options *o)
 		{"usb-start", required_argument, NULL, O_USB_START},
 		{"usb-stlink", no_argument, NULL, O_USB_STLINK},
 		{"boot0", required_argument, NULL, O_BOOT0},
+		{"can-bitrate", required_argument, NULL, O_CAN_BITRATE},
+		{"can-data-bitrate", required_argument, NULL, O_CAN_DATA_BITRATE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -209,6 +236,23 @@ static int parse_options(int argc, char **argv, options *o)
 				return usage_error("--boot0 '%s': expected high or low",
 				                   optarg);
 			o->usb_options = true;
+			break;
+		case O_CAN_BITRATE:
+			/* Only rates an slcan adapter's S command can reach. */
+			if (parse_number(optarg, 1000, &v) || !can_nominal_ok((unsigned)v))
+				return usage_error("--can-bitrate '%s': expected one of "
+				                   "10, 20, 50, 100, 125, 250, 500, 800, "
+				                   "1000 (kbit/s)", optarg);
+			o->cfg.can_kbps = (unsigned)v;
+			o->can_options = true;
+			break;
+		case O_CAN_DATA_BITRATE:
+			if (parse_number(optarg, 8000, &v) || !can_data_ok((unsigned)v))
+				return usage_error("--can-data-bitrate '%s': expected one "
+				                   "of 1000, 2000, 4000, 5000, 8000 "
+				                   "(kbit/s)", optarg);
+			o->cfg.can_data_kbps = (unsigned)v;
+			o->can_options = true;
 			break;
 		case O_SEED:
 			if (parse_number(optarg, UINT64_MAX, &v))
@@ -394,6 +438,12 @@ static int exit_code(int status)
 
 static void fault_summary(const sim_faults *f)
 {
+	if (f->slcan) {
+		if (f->lost > 0 || f->errframe > 0)
+			sim_say("faults injected: %lu frames lost, %lu error frames",
+			        f->n_lost, f->n_errframe);
+		return;
+	}
 	if (f->usb) {
 		if (f->stall > 0 || f->status > 0)
 			sim_say("faults injected: %lu stalled requests, %lu failed "
@@ -433,18 +483,31 @@ int main(int argc, char **argv)
 	if (!ops)
 		return usage_error("--transport '%s': %s", o.transport,
 		                   sim_transport_planned(o.transport) ?
-		                   "not simulated yet; uart and usb are" :
-		                   "unknown; uart and usb are simulated");
+		                   "not simulated yet; uart, usb and slcan are" :
+		                   "unknown; uart, usb and slcan are simulated");
 	if (o.usb_options && strcmp(o.transport, "usb"))
 		return usage_error("--usb-start, --usb-stlink and --boot0 need "
 		                   "--transport usb");
+	if (o.can_options && strcmp(o.transport, "slcan"))
+		return usage_error("--can-bitrate and --can-data-bitrate need "
+		                   "--transport slcan");
 	chip = stp_chip_find(o.chip, &ambiguous);
 	if (!chip)
 		return usage_error("--chip '%s': %s", o.chip, ambiguous ?
 		                   "more than one chip matches; give the PID" :
 		                   "no such chip (stmprog --chips lists them)");
-	if (sim_faults_parse(&faults, o.faults, o.cfg.seed,
-	                     !strcmp(o.transport, "usb"), err, sizeof(err)) != 0)
+	if (!strcmp(o.transport, "slcan") &&
+	    !(chip->interfaces & (STP_IF_CAN | STP_IF_FDCAN)))
+		return usage_error("--transport slcan: the %s has no CAN "
+		                   "bootloader (AN2606: CAN on F105/F107, F2, F4, "
+		                   "F7 and some L4; FDCAN on G0, G4, H5, H7, L5, "
+		                   "U5)", chip->name);
+	if (o.cfg.can_data_kbps && !(chip->interfaces & STP_IF_FDCAN))
+		return usage_error("--can-data-bitrate: the %s's CAN bootloader "
+		                   "is classic CAN (AN3154), without a data phase",
+		                   chip->name);
+	if (sim_faults_parse(&faults, o.faults, o.cfg.seed, o.transport, err,
+	                     sizeof(err)) != 0)
 		return usage_error("%s", err);
 	if (o.trace && !(trace = sim_trace_open(o.trace))) {
 		fprintf(stderr, "stmprog-sim: cannot open the trace file %s: %s\n",
@@ -475,7 +538,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	cargv = child_argv(o.command, ops->port(t));
-	if (!cargv || setenv("STMPROG_SIM_PORT", ops->port(t), 1) != 0) {
+	if (!cargv || setenv("STMPROG_SIM_PORT", ops->port(t), 1) != 0 ||
+	    (ops->tty && setenv("STMPROG_SIM_TTY", ops->tty(t), 1) != 0)) {
 		sim_say("out of memory");
 		goto out;
 	}

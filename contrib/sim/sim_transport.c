@@ -8,13 +8,15 @@
 
 static const sim_transport_ops *const transports[] = {
 	&sim_uart_transport,
+	&sim_slcan_transport,
 #ifdef HAVE_UMOCKDEV
 	&sim_usb_transport,
 #endif
 };
 
-/* Named in messages so a user knows they are coming, not mistyped. */
-static const char *const planned[] = {"slcan"};
+/* Named in messages so a user knows they are coming, not mistyped
+ * (none at the moment). */
+static const char *const planned[] = {NULL};
 
 const sim_transport_ops *sim_transport_find(const char *name)
 {
@@ -27,7 +29,7 @@ const sim_transport_ops *sim_transport_find(const char *name)
 bool sim_transport_planned(const char *name)
 {
 	for (size_t i = 0; i < sizeof(planned) / sizeof(planned[0]); i++)
-		if (!strcmp(planned[i], name))
+		if (planned[i] && !strcmp(planned[i], name))
 			return true;
 	return false;
 }

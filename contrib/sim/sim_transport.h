@@ -1,7 +1,8 @@
 /* stmprog-sim: what a simulated transport looks like to the main loop.
  *
  * A transport attaches the chip's bootloader for one interface (UART,
- * USB DFU; slcan later) to something a host program can open,
+ * USB DFU, CAN behind an slcan adapter) to something a host program can
+ * open,
  * names that thing for {port}, and is driven by the main loop through
  * poll(2): it says which descriptors to watch and when it next has work
  * (paced bytes, stalls), and does that work when woken.  It never blocks
@@ -33,6 +34,8 @@ typedef struct sim_config {
 	uint64_t seed;         /* --seed */
 	sim_usb_start usb_start; /* --usb-start */
 	bool usb_stlink;       /* --usb-stlink */
+	unsigned can_kbps;     /* --can-bitrate, 0 = the bootloader's default */
+	unsigned can_data_kbps;/* --can-data-bitrate, 0 = the default */
 } sim_config;
 
 typedef struct sim_transport sim_transport; /* each transport's own */
@@ -47,6 +50,9 @@ typedef struct sim_transport_ops {
 	                       char *err, size_t errlen);
 	/* What replaces {port}: a device path, an interface name... */
 	const char *(*port)(const sim_transport *t);
+	/* The bare terminal behind the port (STMPROG_SIM_TTY), or NULL when
+	 * there is none. */
+	const char *(*tty)(const sim_transport *t);
 	/* In the child after fork: runs COMMAND (execvp), arranging what the
 	 * transport must see of it; returns only on failure.  NULL: plain
 	 * execvp.  In the parent right after fork: child_started. */
@@ -68,6 +74,7 @@ bool sim_transport_planned(const char *name);
 bool sim_transport_needs_umockdev(const char *name);
 
 extern const sim_transport_ops sim_uart_transport;
+extern const sim_transport_ops sim_slcan_transport;
 #ifdef HAVE_UMOCKDEV
 extern const sim_transport_ops sim_usb_transport;
 #endif

@@ -862,6 +862,7 @@ const sim_transport_ops sim_uart_transport = {
 	.name = "uart",
 	.open = uart_open,
 	.port = uart_port,
+	.tty = uart_port,
 	.child_exec = uart_child_exec,
 	.child_started = uart_child_started,
 	.poll_setup = uart_poll_setup,
