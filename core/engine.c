@@ -168,13 +168,15 @@ typedef struct repairs {
 	unsigned done;
 } repairs;
 
-/* Whether a failure is one the device reported about the flash (worth a
- * repair), not the link, protection or the user: a write it refused as
- * failed, or bytes that read back wrong. */
+/* Whether a failure may have left the flash half-programmed (worth a
+ * repair), not protection or the user: a write the device refused as
+ * failed or that stopped half-way (a timeout: the ROM may have taken part
+ * of the data), or bytes that read back wrong. */
 static bool repairable(stp_status st, const repairs *rp, bool writing)
 {
 	return rp->done < MAX_REPAIRS &&
-	       (st == STP_ERR_VERIFY || (writing && st == STP_ERR_NACK));
+	       (st == STP_ERR_VERIFY ||
+	        (writing && (st == STP_ERR_NACK || st == STP_ERR_TIMEOUT)));
 }
 
 /* Erases the units holding [addr, addr+len) and writes the plan's data in

@@ -418,6 +418,38 @@ Test(an3154, write_final_nack_is_retried)
 	done();
 }
 
+/* The ACK to a data frame is lost: the ROM still counts data frames, and
+ * would take a sync frame as data.  Fillers until the ROM answers one on
+ * the filler's own ID (NACK to "command 0x04"), then the re-sync and the
+ * whole block again. */
+Test(an3154, lost_data_ack_is_finished_with_fillers_then_resynced)
+{
+	const uint8_t data[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+
+	H(0x31, 0x08, 0x00, 0x40, 0x00, 11);
+	ACK(0x31);
+	H(0x04, 1, 2, 3, 4, 5, 6, 7, 8);
+	/* its ACK is lost: the host times out */
+	H(0x04, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF);
+	ACK(0x31);             /* the ROM took it as the second data frame */
+	ACK(0x31);             /* ... and has programmed */
+	/* nothing more within the quiet time: the next filler */
+	H(0x04, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF);
+	NACK(0x04);            /* back at its command loop */
+	H0(0x79);
+	NACK(0x79);            /* synced already: fine */
+	H(0x31, 0x08, 0x00, 0x40, 0x00, 11);
+	ACK(0x31);
+	H(0x04, 1, 2, 3, 4, 5, 6, 7, 8);
+	ACK(0x31);
+	H(0x04, 9, 10, 11, 12);
+	ACK(0x31);
+	ACK(0x31);
+	OK(cp_write(&dev, 0x08004000, data, 12));
+	cr_assert_eq(dev.retries, 1);
+	done();
+}
+
 Test(an3154, write_refused_is_not_retried)
 {
 	const uint8_t data[4] = {0};

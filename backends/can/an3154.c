@@ -5,6 +5,7 @@
  * in the middle of a session (can_proto.h for what both share). */
 #include "config.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "can_proto.h"
@@ -104,6 +105,53 @@ stp_status an3154_speed(cp_dev *d, unsigned kbps)
 	                kbps, d->port, kbps, old);
 }
 
+/* A WRITE whose ACK never came leaves the ROM inside the command,
+ * counting data frames: it takes any frame as data, a sync frame too, so
+ * no re-sync can reach it.  Filler frames (0xFF, which leaves erased flash
+ * as it is) are sent until the ROM answers one on the filler's own ID: a
+ * NACK to "command 0x04", proof it has its count and is back at its
+ * command loop.  Replies on the WRITE ID mean it is still counting; a
+ * missing reply is another lost frame.  Bounded by the frames still due
+ * and a few more.  The block may now hold shifted bytes: the try that
+ * follows finds it not erased, and the engine erases and writes that unit
+ * again. */
+#define FILLER_QUIET_MS 20
+
+static void finish_interrupted_write(cp_dev *d, uint32_t frames_left)
+{
+	static const uint8_t filler[8] = {0xFF, 0xFF, 0xFF, 0xFF,
+	                                  0xFF, 0xFF, 0xFF, 0xFF};
+	char why[sizeof(d->why)];
+	bool out = false;
+
+	memcpy(why, d->why, sizeof(why));
+	for (uint32_t i = 0; i < frames_left + 4 && !out; i++) {
+		uint64_t end;
+		if (cp_send(d, CP_WRITE_DATA_ID, filler, sizeof(filler)))
+			break;
+		/* The last frame's answer comes after programming. */
+		end = L->now_ms(L->user) + d->t.write_ms;
+		for (;;) {
+			uint64_t now = L->now_ms(L->user);
+			cl_frame f;
+			if (now >= end ||
+			    L->recv(L->user, &f, (unsigned)(end - now)) <= 0)
+				break;
+			if ((f.id & 0xFF) == CP_WRITE_DATA_ID) {
+				out = true;
+				break;
+			}
+			/* Still counting, or its final answer: listen a moment
+			 * longer before the next filler, so a ROM that just
+			 * finished is not handed one more frame as data. */
+			if ((f.id & 0xFF) == CP_CMD_WRITE)
+				end = L->now_ms(L->user) + FILLER_QUIET_MS;
+		}
+	}
+	cp_drain(d);
+	memcpy(d->why, why, sizeof(why));
+}
+
 cp_res an3154_write_once(cp_dev *d, uint32_t addr, const uint8_t *buf,
                          uint32_t len)
 {
@@ -112,14 +160,22 @@ cp_res an3154_write_once(cp_dev *d, uint32_t addr, const uint8_t *buf,
 	                (uint8_t)(len - 1)};
 	cp_res r;
 
-	if ((r = cp_command(d, CP_CMD_WRITE, p, 5)))
+	/* The command's ACK may be what was lost: the ROM then waits for
+	 * all of the data. */
+	if ((r = cp_command(d, CP_CMD_WRITE, p, 5))) {
+		if (r == CP_TIMEOUT)
+			finish_interrupted_write(d, (len + 7) / 8);
 		return r;
+	}
 	d->stage = CP_AT_DATA;
 	for (uint32_t off = 0; off < len; off += 8) {
 		uint32_t n = len - off < 8 ? len - off : 8;
-		if ((r = cp_send(d, CP_WRITE_DATA_ID, buf + off, n)) ||
-		    (r = cp_ack(d, CP_CMD_WRITE, d->t.ack_ms,
-		                "ACK to a WRITE data frame")))
+		if ((r = cp_send(d, CP_WRITE_DATA_ID, buf + off, n)))
+			return r;
+		r = cp_ack(d, CP_CMD_WRITE, d->t.ack_ms, "ACK to a WRITE data frame");
+		if (r == CP_TIMEOUT)
+			finish_interrupted_write(d, (len - off - n + 7) / 8);
+		if (r)
 			return r;
 	}
 	d->stage = CP_AT_END;
