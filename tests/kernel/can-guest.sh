@@ -88,6 +88,11 @@ e2e_inner() {
 	}
 	# A subshell, so that "exit" ends the steps and not the script.
 	(
+		# 0. -l can lists the SocketCAN interfaces: can0 (up) and vcan0.
+		"$stmprog" -l can >"$work/list.txt" 2>&1 ||
+			{ echo "stmprog -l can failed: $(tr '\n' '|' <"$work/list.txt")" >&2; exit 1; }
+		grep -q '^can0 .*SocketCAN interface, up' "$work/list.txt" ||
+			{ echo "-l can does not list can0 as up: $(tr '\n' '|' <"$work/list.txt")" >&2; exit 1; }
 		# 1. Program with verify and read back, in one connection.
 		run -d "$work/app.bin" 0x08000000 -v -u 0x08000000 "$app_len" "$work/back.bin" ||
 			{ echo "program + verify + read back failed (exit $?)" >&2; exit 1; }
@@ -253,7 +258,7 @@ else
 	fi
 	if [ "$rc" = 0 ]; then
 		e2e_ok=1
-		pass "e2e (stmprog -c port=can0 br=125 over slcan: program+verify, read back, second session, erase all, RDP, -rdu)"
+		pass "e2e (stmprog -l can, then -c port=can0 br=125 over slcan: program+verify, read back, second session, erase all, RDP, -rdu)"
 	else
 		fail "e2e" "exit $rc"
 		for f in sim.log can0.txt stmprog.log trace.txt; do
