@@ -23,12 +23,10 @@ TestSuite(can_e2e, .init = th_dir_setup, .fini = th_dir_teardown,
 
 static int stmprog_with(const char *chip, const char *simopts, const char *args)
 {
-	char command[8192], opts[1024];
+	char opts[1024];
 
 	snprintf(opts, sizeof(opts), "--transport slcan %s", simopts ? simopts : "");
-	snprintf(command, sizeof(command), "'%s' -c port={port} %s",
-	         th_build_path("frontends/stmprog"), args);
-	return e2e_sim(out, sizeof(out), chip, opts, command);
+	return e2e_stmprog(out, sizeof(out), chip, opts, args);
 }
 
 static int stmprog(const char *chip, const char *args)
@@ -36,53 +34,22 @@ static int stmprog(const char *chip, const char *args)
 	return stmprog_with(chip, "", args);
 }
 
-static const char *trace(void)
-{
-	return th_dir_path("trace.txt");
-}
-
-static const char *app_path(void)
-{
-	return th_dir_path("app.bin");
-}
-
-static unsigned char *app(const stp_chip *c, size_t len, unsigned seed)
-{
-	unsigned char *img = e2e_make_app(c, len, seed);
-
-	e2e_spit(app_path(), img, len);
-	return img;
-}
-
-/* The flash holds img at its base and the erased value after it. */
-static void assert_flash(const stp_chip *c, const unsigned char *img, size_t len)
-{
-	size_t flen;
-	unsigned char *flash = e2e_slurp(th_dir_path("flash.bin"), &flen);
-
-	cr_assert_geq(flen, len);
-	cr_assert_eq(memcmp(flash, img, len), 0, "flash differs from the image");
-	cr_assert(e2e_all_equal(flash + len, flen - len, c->erased_value),
-	          "bytes after the image are not erased");
-	free(flash);
-}
-
 /* Program with verify and start, read back, erase all, option bytes. */
 static void program_cycle(const char *pid, const char *port_keys, size_t len)
 {
 	const stp_chip *c = e2e_chip(pid);
-	unsigned char *img = app(c, len, 7), *back;
+	unsigned char *img = e2e_app(c, len, 7), *back;
 	size_t blen;
 	char args[4096];
 
 	snprintf(args, sizeof(args), "%s -d '%s' 0x%08X -v -g", port_keys,
-	         app_path(), c->flash_base);
+	         e2e_app_path(), c->flash_base);
 	cr_assert_eq(stmprog(pid, args), 0, "%s", out);
 	cr_assert(strstr(out, "bytes verified by read-back"), "%s", out);
 	cr_assert(strstr(out, "Started the application"), "%s", out);
 	cr_assert(e2e_file_has(th_dir_path("flash.bin.state"), "app=running"),
 	          "the application is not running: %s", out);
-	assert_flash(c, img, len);
+	e2e_assert_flash(c, img, 0, len, 0);
 
 	snprintf(args, sizeof(args), "%s -u 0x%08X %zu '%s'", port_keys,
 	         c->flash_base, len, th_dir_path("back.bin"));
@@ -92,10 +59,10 @@ static void program_cycle(const char *pid, const char *port_keys, size_t len)
 	cr_assert_eq(memcmp(back, img, len), 0, "read-back differs");
 	free(back);
 
-	remove(trace());
+	remove(e2e_trace());
 	snprintf(args, sizeof(args), "%s -e all", port_keys);
 	cr_assert_eq(stmprog(pid, args), 0, "%s", out);
-	cr_assert(e2e_file_has(trace(), "ERASE"), "no erase in the trace");
+	cr_assert(e2e_file_has(e2e_trace(), "ERASE"), "no erase in the trace");
 	back = e2e_slurp(th_dir_path("flash.bin"), &blen);
 	cr_assert(e2e_all_equal(back, blen, c->erased_value), "-e all left data");
 	free(back);
@@ -105,7 +72,7 @@ static void program_cycle(const char *pid, const char *port_keys, size_t len)
 Test(can_e2e, f4_classic_program_read_erase)
 {
 	program_cycle("0x413", "br=125", 20000);
-	cr_assert(e2e_file_has(trace(), "SYNC"), "no AN3154 sync");
+	cr_assert(e2e_file_has(e2e_trace(), "SYNC"), "no AN3154 sync");
 	cr_assert_eq(stmprog("0x413", "br=125 -ob displ"), 0, "%s", out);
 	cr_assert(strstr(out, "Option bytes at 0x1FFFC000"), "%s", out);
 }
@@ -114,14 +81,14 @@ Test(can_e2e, f4_classic_program_read_erase)
 Test(can_e2e, f4_speed_switch)
 {
 	const stp_chip *c = e2e_chip("0x413");
-	unsigned char *img = app(c, 9000, 3);
+	unsigned char *img = e2e_app(c, 9000, 3);
 	char args[4096];
 
 	snprintf(args, sizeof(args), "br=125 speed=500 -d '%s' 0x08000000 -v",
-	         app_path());
+	         e2e_app_path());
 	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
-	cr_assert(e2e_file_has(trace(), "SPEED 500"), "no SPEED in the trace");
-	assert_flash(c, img, 9000);
+	cr_assert(e2e_file_has(e2e_trace(), "SPEED 500"), "no SPEED in the trace");
+	e2e_assert_flash(c, img, 0, 9000, 0);
 	free(img);
 }
 
@@ -130,13 +97,13 @@ Test(can_e2e, f4_speed_switch)
 Test(can_e2e, f4_readout_protection_and_resync)
 {
 	const stp_chip *c = e2e_chip("0x413");
-	unsigned char *img = app(c, 4000, 5), *back;
+	unsigned char *img = e2e_app(c, 4000, 5), *back;
 	char args[4096];
 
 	snprintf(args, sizeof(args), "-d '%s' 0x08000000 --readout-protect",
-	         app_path());
+	         e2e_app_path());
 	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
-	cr_assert(e2e_file_has(trace(), "RDP"), "no READOUT PROTECT");
+	cr_assert(e2e_file_has(e2e_trace(), "RDP"), "no READOUT PROTECT");
 	cr_assert(e2e_file_has(th_dir_path("flash.bin.state"), "rdp=1"));
 	snprintf(args, sizeof(args), "-u 0x08000000 64 '%s'", th_dir_path("x.bin"));
 	cr_assert_neq(stmprog("0x413", args), 0, "%s", out);
@@ -144,8 +111,8 @@ Test(can_e2e, f4_readout_protection_and_resync)
 	snprintf(args, sizeof(args), "-rdu -u 0x08000000 64 '%s'",
 	         th_dir_path("back.bin"));
 	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
-	cr_assert(e2e_file_has(trace(), "RDU"), "no READOUT UNPROTECT");
-	cr_assert_geq(e2e_count_lines(trace(), "SYNC"), 2,
+	cr_assert(e2e_file_has(e2e_trace(), "RDU"), "no READOUT UNPROTECT");
+	cr_assert_geq(e2e_count_lines(e2e_trace(), "SYNC"), 2,
 	              "no re-sync after the reset");
 	back = e2e_slurp(th_dir_path("back.bin"), &(size_t){0});
 	cr_assert(e2e_all_equal(back, 64, c->erased_value), "-rdu did not erase");
@@ -156,50 +123,50 @@ Test(can_e2e, f4_readout_protection_and_resync)
 Test(can_e2e, f4_write_protection_then_unprotect)
 {
 	const stp_chip *c = e2e_chip("0x413");
-	unsigned char *img = app(c, 40000, 9);
+	unsigned char *img = e2e_app(c, 40000, 9);
 	char args[4096];
 
 	/* 40000 bytes reach sector 2 (0x08008000). */
 	cr_assert_eq(stmprog("0x413", "--write-protect 2"), 0, "%s", out);
-	cr_assert(e2e_file_has(trace(), "WP"), "no WRITE PROTECT");
-	snprintf(args, sizeof(args), "-d '%s' 0x08000000", app_path());
+	cr_assert(e2e_file_has(e2e_trace(), "WP"), "no WRITE PROTECT");
+	snprintf(args, sizeof(args), "-d '%s' 0x08000000", e2e_app_path());
 	cr_assert_neq(stmprog("0x413", args), 0, "%s", out);
 	cr_assert(strstr(out, "0x0800"), "no address in the error: %s", out);
 	cr_assert_eq(stmprog("0x413", "--write-unprotect"), 0, "%s", out);
 	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
-	assert_flash(c, img, 40000);
+	e2e_assert_flash(c, img, 0, 40000, 0);
 	free(img);
 }
 
 Test(can_e2e, g4_fdcan_program_read_erase)
 {
 	program_cycle("0x468", "fd=1", 9000);
-	cr_assert(e2e_file_has(trace(), "START"), "no AN5405 start frame");
-	cr_assert(!e2e_file_has(trace(), "SYNC"), "a classic sync reached the FDCAN ROM");
+	cr_assert(e2e_file_has(e2e_trace(), "START"), "no AN5405 start frame");
+	cr_assert(!e2e_file_has(e2e_trace(), "SYNC"), "a classic sync reached the FDCAN ROM");
 }
 
 /* Without fd=, the chip database says FDCAN and stmprog gets there. */
 Test(can_e2e, g4_fdcan_found_without_fd_key)
 {
 	const stp_chip *c = e2e_chip("0x468");
-	unsigned char *img = app(c, 3000, 2);
+	unsigned char *img = e2e_app(c, 3000, 2);
 	char args[4096];
 
-	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -v", app_path());
+	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -v", e2e_app_path());
 	cr_assert_eq(stmprog("0x468", args), 0, "%s", out);
-	assert_flash(c, img, 3000);
+	e2e_assert_flash(c, img, 0, 3000, 0);
 	free(img);
 }
 
 Test(can_e2e, h7_fdcan_image_not_a_multiple_of_32)
 {
 	const stp_chip *c = e2e_chip("0x450");
-	unsigned char *img = app(c, 4099, 11);
+	unsigned char *img = e2e_app(c, 4099, 11);
 	size_t flen;
 	unsigned char *flash;
 	char args[4096];
 
-	snprintf(args, sizeof(args), "fd=1 -d '%s' 0x08000000 -v", app_path());
+	snprintf(args, sizeof(args), "fd=1 -d '%s' 0x08000000 -v", e2e_app_path());
 	cr_assert_eq(stmprog("0x450", args), 0, "%s", out);
 	flash = e2e_slurp(th_dir_path("flash.bin"), &flen);
 	cr_assert_eq(memcmp(flash, img, 4099), 0);
@@ -231,25 +198,28 @@ Test(can_e2e, bad_input_touches_nothing)
 	snprintf(args, sizeof(args), "-e all -d '%s'", th_dir_path("bad.hex"));
 	cr_assert_neq(stmprog("0x413", args), 0, "%s", out);
 	cr_assert(strstr(out, "line 2"), "%s", out);
-	cr_assert(!e2e_file_has(trace(), "ERASE"), "erased before the file was checked");
+	cr_assert(!e2e_file_has(e2e_trace(), "ERASE"), "erased before the file was checked");
 }
 
 /* Lost frames on the bus: every run ends verified-identical or with an
  * error, never with success over wrong contents. */
 Test(can_e2e, lost_frames_never_give_false_success, .timeout = 300)
 {
+	if (getenv("STMPROG_TEST_QUICK")) /* whole sessions: the ASan pass runs them */
+		cr_skip_test("STMPROG_TEST_QUICK is set");
+
 	const stp_chip *c = e2e_chip("0x413");
-	unsigned char *img = app(c, 12000, 13);
+	unsigned char *img = e2e_app(c, 12000, 13);
 	char args[4096], opts[128];
 	int ok = 0, failed = 0;
 
-	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -v", app_path());
+	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -v", e2e_app_path());
 	for (int seed = 1; seed <= 4; seed++) {
 		remove(th_dir_path("flash.bin"));
 		snprintf(opts, sizeof(opts), "--faults lost=0.002 --seed %d", seed);
 		if (stmprog_with("0x413", opts, args) == 0) {
 			cr_assert(strstr(out, "bytes verified"), "seed %d: %s", seed, out);
-			assert_flash(c, img, 12000);
+			e2e_assert_flash(c, img, 0, 12000, 0);
 			ok++;
 		} else {
 			cr_assert(strstr(out, "stmprog: error:"),

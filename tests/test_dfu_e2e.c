@@ -32,11 +32,10 @@ static int sim(const char *chip, const char *simopts, const char *command)
 
 static int stmprog_with(const char *chip, const char *simopts, const char *args)
 {
-	char command[8192];
+	char opts[1024];
 
-	snprintf(command, sizeof(command), "'%s' -c port={port} %s",
-	         th_build_path("frontends/stmprog"), args);
-	return sim(chip, simopts, command);
+	snprintf(opts, sizeof(opts), "--transport usb %s", simopts ? simopts : "");
+	return e2e_stmprog(out, sizeof(out), chip, opts, args);
 }
 
 static int stmprog(const char *chip, const char *args)
@@ -44,47 +43,10 @@ static int stmprog(const char *chip, const char *args)
 	return stmprog_with(chip, "", args);
 }
 
-static const char *trace(void)
-{
-	return th_dir_path("trace.txt");
-}
-
-static const char *app_path(void)
-{
-	return th_dir_path("app.bin");
-}
-
-/* Writes an application image of len bytes to app.bin and returns it. */
-static unsigned char *app(const stp_chip *c, size_t len, unsigned seed)
-{
-	unsigned char *img = e2e_make_app(c, len, seed);
-
-	e2e_spit(app_path(), img, len);
-	return img;
-}
-
-/* The flash file holds img at offset off, and the erased value (the
- * padding to the program unit, and nothing else) after it up to end (0:
- * the end of the flash). */
-static void assert_flash(const stp_chip *c, const unsigned char *img,
-                         size_t off, size_t len, size_t end)
-{
-	size_t flen;
-	unsigned char *flash = e2e_slurp(th_dir_path("flash.bin"), &flen);
-
-	if (!end)
-		end = flen;
-	cr_assert_geq(flen, end);
-	cr_assert_eq(memcmp(flash + off, img, len), 0, "flash differs from the image");
-	cr_assert(e2e_all_equal(flash + off + len, end - off - len, c->erased_value),
-	          "bytes after the image are not erased");
-	free(flash);
-}
-
 /* How many WRITE lines of the trace come right after a SETADDR. */
 static unsigned writes_after_setaddr(void)
 {
-	FILE *f = fopen(trace(), "r");
+	FILE *f = fopen(e2e_trace(), "r");
 	char line[512];
 	bool setaddr = false;
 	unsigned n = 0;
@@ -103,22 +65,22 @@ static unsigned writes_after_setaddr(void)
 static void program_cycle(const char *pid, size_t len, const char *go)
 {
 	const stp_chip *c = e2e_chip(pid);
-	unsigned char *img = app(c, len, 7), *back;
+	unsigned char *img = e2e_app(c, len, 7), *back;
 	size_t blen;
 	char args[4096];
 
-	snprintf(args, sizeof(args), "-d '%s' 0x%08X -v %s", app_path(),
+	snprintf(args, sizeof(args), "-d '%s' 0x%08X -v %s", e2e_app_path(),
 	         c->flash_base, go);
 	cr_assert_eq(stmprog(pid, args), 0, "%s", out);
 	cr_assert(strstr(out, "bytes verified by read-back"), "%s", out);
 	cr_assert(strstr(out, "Verified"), "%s", out);
-	assert_flash(c, img, 0, len, 0);
+	e2e_assert_flash(c, img, 0, len, 0);
 	/* One contiguous image: a set-address before its first block and one
 	 * before the short last block, never one per block as dfu-util does. */
 	cr_assert_leq(writes_after_setaddr(), 2, "set-address before %u writes",
 	              writes_after_setaddr());
-	cr_assert_gt(e2e_count_lines(trace(), "WRITE"), 0);
-	cr_assert_eq(e2e_count_lines(trace(), "POLL EARLY"), 0,
+	cr_assert_gt(e2e_count_lines(e2e_trace(), "WRITE"), 0);
+	cr_assert_eq(e2e_count_lines(e2e_trace(), "POLL EARLY"), 0,
 	             "GETSTATUS came before bwPollTimeout");
 
 	snprintf(args, sizeof(args), "-u 0x%08X %zu '%s'", c->flash_base, len,
@@ -129,9 +91,9 @@ static void program_cycle(const char *pid, size_t len, const char *go)
 	cr_assert_eq(memcmp(back, img, len), 0, "read-back differs");
 	free(back);
 
-	remove(trace());
+	remove(e2e_trace());
 	cr_assert_eq(stmprog(pid, "-e all"), 0, "%s", out);
-	cr_assert(e2e_file_has(trace(), "ERASE"), "no erase in the trace");
+	cr_assert(e2e_file_has(e2e_trace(), "ERASE"), "no erase in the trace");
 	back = e2e_slurp(th_dir_path("flash.bin"), &blen);
 	cr_assert(e2e_all_equal(back, blen, c->erased_value), "-e all left data");
 	free(back);
@@ -152,15 +114,15 @@ Test(dfu_e2e, f4_program_read_erase_leave)
 	/* 100000 bytes touch sectors 0-4 (16+16+16+16+64 KiB) and only those. */
 	char args[4096];
 
-	free(app(c, 100000, 7));
-	remove(trace());
-	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -g", app_path());
+	free(e2e_app(c, 100000, 7));
+	remove(e2e_trace());
+	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -g", e2e_app_path());
 	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
-	cr_assert_eq(e2e_count_lines(trace(), "ERASE PAGE"), 5, "%s",
+	cr_assert_eq(e2e_count_lines(e2e_trace(), "ERASE PAGE"), 5, "%s",
 	             "not exactly the five touched sectors were erased");
-	cr_assert(e2e_file_has(trace(), "ERASE PAGE 0x08010000"));
-	cr_assert(!e2e_file_has(trace(), "ERASE PAGE 0x08020000"));
-	cr_assert(e2e_file_has(trace(), "LEAVE 0x08000000 app"), "no leave in the trace");
+	cr_assert(e2e_file_has(e2e_trace(), "ERASE PAGE 0x08010000"));
+	cr_assert(!e2e_file_has(e2e_trace(), "ERASE PAGE 0x08020000"));
+	cr_assert(e2e_file_has(e2e_trace(), "LEAVE 0x08000000 app"), "no leave in the trace");
 	cr_assert(e2e_file_has(th_dir_path("flash.bin.state"), "app=running"),
 	          "the application is not running: %s", out);
 }
@@ -177,36 +139,36 @@ Test(dfu_e2e, l0_wrong_rom_layout_string_still_writes)
 Test(dfu_e2e, l0_128k_part_behind_the_192k_string)
 {
 	const stp_chip *c = e2e_chip("0x447");
-	unsigned char *img = app(c, 2048, 3);
+	unsigned char *img = e2e_app(c, 2048, 3);
 	char args[4096];
 
 	/* An L072xB: 128 KiB, but its ROM claims 192 KiB.  The database and
 	 * the flash-size register win, loudly. */
-	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -v", app_path());
+	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -v", e2e_app_path());
 	cr_assert_eq(stmprog_with("0x447", "--flash-kb 128", args), 0, "%s", out);
 	cr_assert(strstr(out, "disagrees"), "%s", out);
 	cr_assert(strstr(out, "128 KiB"), "%s", out);
 
 	/* Data above 128 KiB fits the ROM's string but not the part: refused
 	 * before anything is erased. */
-	remove(trace());
-	snprintf(args, sizeof(args), "-d '%s' 0x08020000", app_path());
+	remove(e2e_trace());
+	snprintf(args, sizeof(args), "-d '%s' 0x08020000", e2e_app_path());
 	cr_assert_neq(stmprog_with("0x447", "--flash-kb 128", args), 0, "%s", out);
 	cr_assert(strstr(out, "0x08020000"), "%s", out);
-	cr_assert(!e2e_file_has(trace(), "ERASE"), "something was erased");
-	cr_assert(!e2e_file_has(trace(), "WRITE"), "something was written");
+	cr_assert(!e2e_file_has(e2e_trace(), "ERASE"), "something was erased");
+	cr_assert(!e2e_file_has(e2e_trace(), "WRITE"), "something was written");
 	free(img);
 }
 
 Test(dfu_e2e, h7_image_not_a_multiple_of_32_ends_verified)
 {
 	const stp_chip *c = e2e_chip("0x450");
-	unsigned char *img = app(c, 4099, 11);
+	unsigned char *img = e2e_app(c, 4099, 11);
 	char args[4096];
 
-	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -v", app_path());
+	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -v", e2e_app_path());
 	cr_assert_eq(stmprog("0x450", args), 0, "%s", out);
-	assert_flash(c, img, 0, 4099, 8192);
+	e2e_assert_flash(c, img, 0, 4099, 8192);
 	free(img);
 }
 
@@ -218,42 +180,42 @@ Test(dfu_e2e, h7_image_not_a_multiple_of_32_ends_verified)
 static void l4_first_download(const char *simopts)
 {
 	const stp_chip *c = e2e_chip("0x435");
-	unsigned char *img = app(c, 6000, 5);
+	unsigned char *img = e2e_app(c, 6000, 5);
 	char args[4096];
 
-	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -v -g", app_path());
+	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -v -g", e2e_app_path());
 	cr_assert_eq(stmprog_with("0x435", simopts, args), 0, "%s", out);
 	cr_assert(strstr(out, "option bytes"), "the reload was not reported: %s", out);
-	cr_assert(e2e_file_has(trace(), "OB WRITE"), "no option-byte reload");
+	cr_assert(e2e_file_has(e2e_trace(), "OB WRITE"), "no option-byte reload");
 	cr_assert(e2e_file_has(th_dir_path("flash.bin.state"), "app=running"),
 	          "the application is not running: %s", out);
-	assert_flash(c, img, 0, 6000, 8192);
+	e2e_assert_flash(c, img, 0, 6000, 8192);
 	free(img);
 }
 
 Test(dfu_e2e, l4_first_download_and_leave_with_boot0_low)
 {
 	l4_first_download("--boot0 low");
-	cr_assert(!e2e_file_has(trace(), "LEAVE"), "the ROM's leave was used");
+	cr_assert(!e2e_file_has(e2e_trace(), "LEAVE"), "the ROM's leave was used");
 }
 
 Test(dfu_e2e, l4_first_download_and_leave_with_boot0_high)
 {
 	l4_first_download("--boot0 high");
-	cr_assert(e2e_file_has(trace(), "LEAVE 0x08000000 app"),
+	cr_assert(e2e_file_has(e2e_trace(), "LEAVE 0x08000000 app"),
 	          "no leave into the application after the reload");
 }
 
 Test(dfu_e2e, leave_into_garbage_is_not_success)
 {
 	const stp_chip *c = e2e_chip("0x413");
-	unsigned char *img = app(c, 4096, 9);
+	unsigned char *img = e2e_app(c, 4096, 9);
 	char args[4096];
 
 	/* A vector table that points nowhere: the ROM comes back. */
 	memset(img, 0xA5, 8);
-	e2e_spit(app_path(), img, 4096);
-	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -g", app_path());
+	e2e_spit(e2e_app_path(), img, 4096);
+	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -g", e2e_app_path());
 	cr_assert_neq(stmprog("0x413", args), 0, "%s", out);
 	cr_assert(strstr(out, "bootloader"), "%s", out);
 	free(img);
@@ -300,33 +262,33 @@ Test(dfu_e2e, serial_and_ids_select_the_device)
 Test(dfu_e2e, runtime_dfu_device_is_detached)
 {
 	const stp_chip *c = e2e_chip("0x413");
-	unsigned char *img = app(c, 3000, 4);
+	unsigned char *img = e2e_app(c, 3000, 4);
 	char args[4096];
 
 	cr_assert_eq(stmprog_with("0x413", "--usb-start runtime", "-l usb"), 0, "%s", out);
 	cr_assert(strstr(out, "run-time"), "%s", out);
-	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -v", app_path());
+	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -v", e2e_app_path());
 	cr_assert_eq(stmprog_with("0x413", "--usb-start runtime", args), 0, "%s", out);
-	cr_assert(e2e_file_has(trace(), "DETACH"), "no DFU_DETACH");
-	cr_assert(e2e_file_has(trace(), "ENUMERATE 0483:df11 dfu"),
+	cr_assert(e2e_file_has(e2e_trace(), "DETACH"), "no DFU_DETACH");
+	cr_assert(e2e_file_has(e2e_trace(), "ENUMERATE 0483:df11 dfu"),
 	          "the DFU-mode device never appeared");
-	assert_flash(c, img, 0, 3000, 16384);
+	e2e_assert_flash(c, img, 0, 3000, 16384);
 	free(img);
 }
 
 Test(dfu_e2e, second_download_of_the_same_image_writes_nothing)
 {
 	const stp_chip *c = e2e_chip("0x413");
-	unsigned char *img = app(c, 20000, 8);
+	unsigned char *img = e2e_app(c, 20000, 8);
 	char args[4096];
 
-	snprintf(args, sizeof(args), "-d '%s' 0x08000000", app_path());
+	snprintf(args, sizeof(args), "-d '%s' 0x08000000", e2e_app_path());
 	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
-	remove(trace());
+	remove(e2e_trace());
 	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
 	cr_assert(strstr(out, "already holds this image"), "%s", out);
-	cr_assert(!e2e_file_has(trace(), "WRITE"), "something was written");
-	cr_assert(!e2e_file_has(trace(), "ERASE"), "something was erased");
+	cr_assert(!e2e_file_has(e2e_trace(), "WRITE"), "something was written");
+	cr_assert(!e2e_file_has(e2e_trace(), "ERASE"), "something was erased");
 	free(img);
 }
 
@@ -342,16 +304,16 @@ Test(dfu_e2e, bad_input_touches_nothing)
 	cr_assert_neq(stmprog("0x413", args), 0, "%s", out);
 	cr_assert(strstr(out, "bad.hex"), "%s", out);
 	cr_assert(strstr(out, "line 2"), "%s", out);
-	cr_assert(!e2e_file_has(trace(), "ERASE"), "erased before the file was checked");
+	cr_assert(!e2e_file_has(e2e_trace(), "ERASE"), "erased before the file was checked");
 }
 
 Test(dfu_e2e, readout_protection_needs_rdu)
 {
 	const stp_chip *c = e2e_chip("0x413");
-	unsigned char *img = app(c, 5000, 2);
+	unsigned char *img = e2e_app(c, 5000, 2);
 	char args[4096];
 
-	snprintf(args, sizeof(args), "-d '%s' 0x08000000", app_path());
+	snprintf(args, sizeof(args), "-d '%s' 0x08000000", e2e_app_path());
 	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
 	cr_assert_eq(stmprog("0x413", "-ob RDP=0xBB"), 0, "%s", out);
 	cr_assert(e2e_file_has(th_dir_path("flash.bin.state"), "rdp=1"),
@@ -361,7 +323,7 @@ Test(dfu_e2e, readout_protection_needs_rdu)
 	cr_assert(strstr(out, "-rdu"), "the way out is not named: %s", out);
 	snprintf(args, sizeof(args), "-rdu -u 0x08000000 64 '%s'", th_dir_path("back.bin"));
 	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
-	cr_assert(e2e_file_has(trace(), "RDU"), "no read unprotect");
+	cr_assert(e2e_file_has(e2e_trace(), "RDU"), "no read unprotect");
 	free(img);
 	img = e2e_slurp(th_dir_path("back.bin"), &(size_t){0});
 	cr_assert(e2e_all_equal(img, 64, c->erased_value), "-rdu did not erase");
@@ -375,7 +337,7 @@ Test(dfu_e2e, option_bytes_by_name_through_the_option_byte_alt)
 
 	cr_assert_eq(stmprog("0x413", "-ob BOR_LEV=2"), 0, "%s", out);
 	cr_assert(strstr(out, "written and read back"), "%s", out);
-	cr_assert(e2e_file_has(trace(), "OB WRITE 0x1FFFC000"), "not through the OB alt");
+	cr_assert(e2e_file_has(e2e_trace(), "OB WRITE 0x1FFFC000"), "not through the OB alt");
 	ob = e2e_slurp(th_dir_path("flash.bin.ob"), &n);
 	/* F4 USER byte 0xEC with BOR_LEV (bits 3:2) = 10: 0xE8. */
 	cr_assert_eq(ob[0], 0xE8, "USER byte 0x%02X", ob[0]);
@@ -385,7 +347,7 @@ Test(dfu_e2e, option_bytes_by_name_through_the_option_byte_alt)
 Test(dfu_e2e, dfu_file_targets_and_suffix_ids)
 {
 	const stp_chip *c = e2e_chip("0x413");
-	unsigned char *img = app(c, 7000, 6);
+	unsigned char *img = e2e_app(c, 7000, 6);
 	unsigned char ob[16] = {0xE8, 0xAA, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
 	                        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
 	char cmd[8192];
@@ -404,7 +366,7 @@ Test(dfu_e2e, dfu_file_targets_and_suffix_ids)
 	cr_assert(strstr(out, "1234:5678"), "%s", out);
 	cr_assert(strstr(out, "0483:df11"), "%s", out);
 	cr_assert(strstr(out, "option bytes written and verified"), "%s", out);
-	assert_flash(c, img, 0, 7000, 16384);
+	e2e_assert_flash(c, img, 0, 7000, 16384);
 	free(img);
 	img = e2e_slurp(th_dir_path("flash.bin.ob"), &(size_t){0});
 	cr_assert_eq(img[0], 0xE8);
@@ -415,11 +377,11 @@ Test(dfu_e2e, dfu_file_targets_and_suffix_ids)
 	         "cd '%s' && dfuse-pack -b 0x08000000:app.bin -b 0x1FFF7800@2:ob.bin "
 	         "otp.dfu", th_dir);
 	cr_assert_eq(th_run(cmd, out, sizeof(out)), 0, "%s", out);
-	remove(trace());
+	remove(e2e_trace());
 	snprintf(cmd, sizeof(cmd), "-d '%s'", th_dir_path("otp.dfu"));
 	cr_assert_neq(stmprog("0x413", cmd), 0, "%s", out);
 	cr_assert(strstr(out, "alternate setting 2"), "%s", out);
-	cr_assert(!e2e_file_has(trace(), "ERASE"), "erased before refusing");
+	cr_assert(!e2e_file_has(e2e_trace(), "ERASE"), "erased before refusing");
 }
 
 /* The independent client: what dfu-util writes, stmprog reads back, and
@@ -427,13 +389,13 @@ Test(dfu_e2e, dfu_file_targets_and_suffix_ids)
 Test(dfu_e2e, dfu_util_and_stmprog_agree)
 {
 	const stp_chip *c = e2e_chip("0x413");
-	unsigned char *img = app(c, 40000, 21), *back;
+	unsigned char *img = e2e_app(c, 40000, 21), *back;
 	size_t blen;
 	char cmd[8192], args[4096];
 
 	if (th_run("command -v dfu-util", out, sizeof(out)))
 		cr_skip_test("dfu-util is not installed (Debian package dfu-util)");
-	snprintf(cmd, sizeof(cmd), "dfu-util -a 0 -s 0x08000000 -D '%s'", app_path());
+	snprintf(cmd, sizeof(cmd), "dfu-util -a 0 -s 0x08000000 -D '%s'", e2e_app_path());
 	cr_assert_eq(sim("0x413", "", cmd), 0, "dfu-util write: %s", out);
 	snprintf(args, sizeof(args), "-u 0x08000000 40000 '%s'", th_dir_path("back.bin"));
 	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
@@ -442,8 +404,8 @@ Test(dfu_e2e, dfu_util_and_stmprog_agree)
 	free(back);
 	free(img);
 
-	img = app(c, 40000, 22);
-	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -v", app_path());
+	img = e2e_app(c, 40000, 22);
+	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -v", e2e_app_path());
 	cr_assert_eq(stmprog("0x413", args), 0, "%s", out);
 	remove(th_dir_path("back.bin"));
 	snprintf(cmd, sizeof(cmd), "dfu-util -a 0 -s 0x08000000:40000 -U '%s'",
@@ -460,19 +422,22 @@ Test(dfu_e2e, dfu_util_and_stmprog_agree)
  * or with an error, never with success over wrong contents. */
 Test(dfu_e2e, faults_never_give_false_success, .timeout = 300)
 {
+	if (getenv("STMPROG_TEST_QUICK")) /* whole sessions: the ASan pass runs them */
+		cr_skip_test("STMPROG_TEST_QUICK is set");
+
 	const stp_chip *c = e2e_chip("0x413");
-	unsigned char *img = app(c, 30000, 13);
+	unsigned char *img = e2e_app(c, 30000, 13);
 	char args[4096], opts[128];
 	int ok = 0, failed = 0, repaired = 0;
 
-	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -v", app_path());
+	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -v", e2e_app_path());
 	for (int seed = 1; seed <= 6; seed++) {
 		remove(th_dir_path("flash.bin"));
 		snprintf(opts, sizeof(opts), "--faults status=0.05,stall=0.02 --seed %d", seed);
 		if (stmprog_with("0x413", opts, args) == 0) {
 			cr_assert(strstr(out, "bytes verified"), "seed %d: %s", seed, out);
 			repaired += strstr(out, "erasing and writing it again") != NULL;
-			assert_flash(c, img, 0, 30000, 30000);
+			e2e_assert_flash(c, img, 0, 30000, 30000);
 			ok++;
 		} else {
 			cr_assert(strstr(out, "stmprog: error:"),
@@ -498,14 +463,14 @@ Test(dfu_e2e, faults_never_give_false_success, .timeout = 300)
 Test(dfu_e2e, real_timing_waits_exactly_the_poll_timeouts, .timeout = 120)
 {
 	const stp_chip *c = e2e_chip("0x413");
-	unsigned char *img = app(c, 8192, 14);
+	unsigned char *img = e2e_app(c, 8192, 14);
 	char args[4096];
 
-	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -v", app_path());
+	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -v", e2e_app_path());
 	cr_assert_eq(stmprog_with("0x413", "--timing real", args), 0, "%s", out);
-	cr_assert_eq(e2e_count_lines(trace(), "POLL EARLY"), 0,
+	cr_assert_eq(e2e_count_lines(e2e_trace(), "POLL EARLY"), 0,
 	             "a GETSTATUS came before bwPollTimeout had passed");
-	assert_flash(c, img, 0, 8192, 16384);
+	e2e_assert_flash(c, img, 0, 8192, 16384);
 	free(img);
 }
 

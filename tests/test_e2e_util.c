@@ -23,6 +23,49 @@ int e2e_sim(char *out, size_t outlen, const char *chip, const char *simopts,
 	return th_run(cmd, out, outlen);
 }
 
+int e2e_stmprog(char *out, size_t outlen, const char *chip,
+                const char *simopts, const char *args)
+{
+	char command[8192];
+
+	snprintf(command, sizeof(command), "'%s' -c port={port} %s",
+	         th_build_path("frontends/stmprog"), args);
+	return e2e_sim(out, outlen, chip, simopts, command);
+}
+
+const char *e2e_trace(void)
+{
+	return th_dir_path("trace.txt");
+}
+
+const char *e2e_app_path(void)
+{
+	return th_dir_path("app.bin");
+}
+
+unsigned char *e2e_app(const stp_chip *c, size_t len, unsigned seed)
+{
+	unsigned char *img = e2e_make_app(c, len, seed);
+
+	e2e_spit(e2e_app_path(), img, len);
+	return img;
+}
+
+void e2e_assert_flash(const stp_chip *c, const unsigned char *img, size_t off,
+                      size_t len, size_t end)
+{
+	size_t flen;
+	unsigned char *flash = e2e_slurp(th_dir_path("flash.bin"), &flen);
+
+	if (!end)
+		end = flen;
+	cr_assert_geq(flen, end);
+	cr_assert_eq(memcmp(flash + off, img, len), 0, "flash differs from the image");
+	cr_assert(e2e_all_equal(flash + off + len, end - off - len, c->erased_value),
+	          "bytes after the image are not erased");
+	free(flash);
+}
+
 unsigned char *e2e_slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");

@@ -15,6 +15,20 @@
 int e2e_sim(char *out, size_t outlen, const char *chip, const char *simopts,
             const char *command);
 
+/* stmprog with "-c port={port} args" under the simulator (e2e_sim). */
+int e2e_stmprog(char *out, size_t outlen, const char *chip,
+                const char *simopts, const char *args);
+/* <th_dir>/trace.txt and <th_dir>/app.bin. */
+const char *e2e_trace(void);
+const char *e2e_app_path(void);
+/* An application image (e2e_make_app) written to app.bin, and returned. */
+unsigned char *e2e_app(const stp_chip *c, size_t len, unsigned seed);
+/* The simulator's flash file holds img at offset off, and the erased
+ * value (the padding to the program unit, and nothing else) after it up
+ * to end (0: the end of the flash). */
+void e2e_assert_flash(const stp_chip *c, const unsigned char *img, size_t off,
+                      size_t len, size_t end);
+
 /* A whole file (the test fails when it cannot be read). */
 unsigned char *e2e_slurp(const char *path, size_t *len);
 void e2e_spit(const char *path, const unsigned char *buf, size_t len);

@@ -192,18 +192,6 @@ static const char *list_str(const uint16_t *v, size_t n, char *buf, size_t len)
 	return buf;
 }
 
-static const char *mem_why(sim_mem m)
-{
-	switch (m) {
-	case SIM_MEM_PROTECTED: return "write-protected";
-	case SIM_MEM_BAD_INDEX: return "no such unit";
-	case SIM_MEM_UNSUPPORTED: return "not supported by this chip";
-	case SIM_MEM_UNMAPPED: return "not mapped";
-	case SIM_MEM_OK: break;
-	}
-	return "ok";
-}
-
 /* ---- commands ---- */
 
 static void do_get(sim_canboot *b)
@@ -412,7 +400,7 @@ static void erase_units(sim_canboot *b, uint8_t cmd, const uint16_t *idx,
 	sim_mem m = sim_chip_erase(b->chip, idx, n, &bad, &ns);
 
 	if (m != SIM_MEM_OK) {
-		refuse(b, cmd, "ERASE %u: %s", (unsigned)bad, mem_why(m));
+		refuse(b, cmd, "ERASE %u: %s", (unsigned)bad, sim_mem_why(m));
 		return;
 	}
 	work(b, ns);
@@ -431,7 +419,7 @@ static void erase_mass(sim_canboot *b, uint8_t cmd, int bank)
 		snprintf(what, sizeof(what), "BANK %d", bank);
 	m = sim_chip_mass_erase(b->chip, bank, &ns);
 	if (m != SIM_MEM_OK) {
-		refuse(b, cmd, "ERASE %s: %s", what, mem_why(m));
+		refuse(b, cmd, "ERASE %s: %s", what, sim_mem_why(m));
 		return;
 	}
 	work(b, ns);

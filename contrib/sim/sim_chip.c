@@ -955,3 +955,15 @@ sim_go sim_chip_go(sim_chip *c, uint32_t addr, uint32_t *sp, uint32_t *pc)
 	sim_chip_save(c);
 	return ok ? SIM_GO_APP : SIM_GO_BAD_VECTOR;
 }
+
+const char *sim_mem_why(sim_mem m)
+{
+	switch (m) {
+	case SIM_MEM_PROTECTED: return "write-protected";
+	case SIM_MEM_BAD_INDEX: return "no such unit";
+	case SIM_MEM_UNSUPPORTED: return "not supported by this chip";
+	case SIM_MEM_UNMAPPED: return "not mapped";
+	case SIM_MEM_OK: break;
+	}
+	return "ok";
+}

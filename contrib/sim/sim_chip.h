@@ -142,6 +142,9 @@ void sim_chip_reset(sim_chip *c);
 /* GO addr: records it and decides what the core does. */
 sim_go sim_chip_go(sim_chip *c, uint32_t addr, uint32_t *sp, uint32_t *pc);
 
+/* Why an operation failed, in a few words for trace lines. */
+const char *sim_mem_why(sim_mem m);
+
 /* "0,1,2" of the write-protected unit indexes, into buf. */
 const char *sim_chip_wrp_str(const sim_chip *c, char *buf, size_t len);
 

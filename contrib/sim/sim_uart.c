@@ -485,18 +485,6 @@ static void on_write_data(sim_transport *u)
 	to_command_mode(u);
 }
 
-static const char *mem_why(sim_mem m)
-{
-	switch (m) {
-	case SIM_MEM_PROTECTED: return "write-protected";
-	case SIM_MEM_BAD_INDEX: return "no such unit";
-	case SIM_MEM_UNSUPPORTED: return "not supported by this chip";
-	case SIM_MEM_UNMAPPED: return "not mapped";
-	case SIM_MEM_OK: break;
-	}
-	return "ok";
-}
-
 static void erase_units(sim_transport *u, size_t n)
 {
 	char list[512];
@@ -508,7 +496,7 @@ static void erase_units(sim_transport *u, size_t n)
 		return;
 	m = sim_chip_erase(u->chip, u->pages, n, &bad, &ns);
 	if (m != SIM_MEM_OK) {
-		refuse(u, "ERASE %u: %s", (unsigned)bad, mem_why(m));
+		refuse(u, "ERASE %u: %s", (unsigned)bad, sim_mem_why(m));
 		return;
 	}
 	sim_link_work(u->link, ns);
@@ -529,7 +517,7 @@ static void erase_mass(sim_transport *u, int bank)
 		return;
 	m = sim_chip_mass_erase(u->chip, bank, &ns);
 	if (m != SIM_MEM_OK) {
-		refuse(u, "ERASE %s: %s", what, mem_why(m));
+		refuse(u, "ERASE %s: %s", what, sim_mem_why(m));
 		return;
 	}
 	sim_link_work(u->link, ns);
