@@ -14,7 +14,7 @@ tests_test_can_protocol_SOURCES = tests/test_can_protocol.c \
 tests_test_can_protocol_CFLAGS = $(CAN_TEST_CFLAGS)
 tests_test_can_protocol_LDADD = $(TEST_LIBS)
 
-tests_test_can_slcan_SOURCES = tests/test_can_slcan.c \
+tests_test_can_slcan_SOURCES = tests/test_can_slcan.c $(TEST_SCRIPT_LINK) \
 	backends/can/can_slcan.c
 tests_test_can_slcan_CFLAGS = $(CAN_TEST_CFLAGS)
 tests_test_can_slcan_LDADD = $(TEST_LIBS)

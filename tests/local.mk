@@ -28,10 +28,14 @@ tests_modules_bad_no_symbol_la_SOURCES = tests/modules/no_symbol.c
 tests_modules_bad_no_symbol_la_LDFLAGS = $(TESTMODULE_FLAGS)
 
 EXTRA_DIST += tests/lsan.supp
-noinst_HEADERS = tests/test_helpers.h tests/test_e2e_util.h
+noinst_HEADERS = tests/test_helpers.h tests/test_e2e_util.h \
+	tests/test_script_link.h
 TEST_HELPERS = tests/test_helpers.c
 # The end-to-end tests' files, images and trace questions.
 TEST_E2E_UTIL = tests/test_e2e_util.c
+# The scripted byte link the protocol tests replay (needs backends/serial
+# on the include path).
+TEST_SCRIPT_LINK = tests/test_script_link.c
 
 if HAVE_CRITERION
 check_PROGRAMS += tests/test_portspec tests/test_loader tests/test_cli \

@@ -10,120 +10,27 @@
 #include <string.h>
 
 #include "can_slcan.h"
+#include "test_script_link.h"
 
-#define MAX_STEPS 64
-
-typedef struct step {
-	char who;              /* 'H' host writes, 'D' adapter sends */
-	char text[300];
-	size_t n;
-} step;
-
-typedef struct fake {
-	step steps[MAX_STEPS];
-	size_t nsteps, at, pos;
-	uint64_t clock;
-	char err[300];
-} fake;
-
-static fake *F;
-static byte_link bl;
+static script_link *F;
 static stp_ctx *ctx;
 static slcan *s;
 
-static void add(char who, const char *text)
-{
-	cr_assert_lt(F->nsteps, MAX_STEPS);
-	step *st = &F->steps[F->nsteps++];
-	st->who = who;
-	st->n = strlen(text);
-	memcpy(st->text, text, st->n + 1);
-}
-
-#define H(t) add('H', t)
-#define D(t) add('D', t)
-
-static int f_write(void *user, const uint8_t *buf, size_t len)
-{
-	(void)user;
-	for (size_t i = 0; i < len; i++) {
-		step *st = F->at < F->nsteps ? &F->steps[F->at] : NULL;
-		if (!st || st->who != 'H') {
-			snprintf(F->err, sizeof(F->err),
-			         "host wrote '%c' (0x%02X) at step %zu, where the script "
-			         "%s", buf[i] >= 32 ? buf[i] : '.', buf[i], F->at,
-			         st ? "has the adapter send" : "has ended");
-			return -1;
-		}
-		if ((uint8_t)st->text[F->pos] != buf[i]) {
-			snprintf(F->err, sizeof(F->err),
-			         "step %zu (\"%s\") byte %zu: host wrote 0x%02X", F->at,
-			         st->text, F->pos, buf[i]);
-			return -1;
-		}
-		if (++F->pos == st->n) {
-			F->at++;
-			F->pos = 0;
-		}
-	}
-	return 0;
-}
-
-static int f_read(void *user, uint8_t *buf, size_t len, unsigned ms)
-{
-	size_t got = 0;
-
-	(void)user;
-	while (got < len && F->at < F->nsteps && F->steps[F->at].who == 'D') {
-		step *st = &F->steps[F->at];
-		buf[got++] = (uint8_t)st->text[F->pos];
-		if (++F->pos == st->n) {
-			F->at++;
-			F->pos = 0;
-		}
-	}
-	if (got < len)
-		F->clock += ms;
-	return (int)got;
-}
-
-static void f_flush(void *user)
-{
-	(void)user;
-}
-
-static uint64_t f_now(void *user)
-{
-	(void)user;
-	return F->clock;
-}
-
-static void f_sleep(void *user, unsigned ms)
-{
-	(void)user;
-	F->clock += ms;
-}
-
-static const char *f_error(void *user)
-{
-	(void)user;
-	return F->err;
-}
+#define H(t) sl_text(F, 'H', t)
+#define D(t) sl_text(F, 'D', t)
 
 static void setup(void)
 {
-	F = calloc(1, sizeof(*F));
+	F = sl_new();
 	ctx = stp_ctx_new();
-	bl = (byte_link){.write = f_write, .read = f_read, .flush = f_flush,
-	                 .now_ms = f_now, .sleep_ms = f_sleep, .error = f_error};
-	s = slcan_new(ctx, &bl, "slcan:/dev/ttyACM0");
+	s = slcan_new(ctx, &F->link, "slcan:/dev/ttyACM0");
 }
 
 static void teardown(void)
 {
 	slcan_free(s);
 	stp_ctx_free(ctx);
-	free(F);
+	sl_free(F);
 }
 
 static void done(void)

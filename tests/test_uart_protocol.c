@@ -12,50 +12,25 @@
 #include <string.h>
 
 #include "an3155.h"
+#include "test_script_link.h"
 
-/* ---- the scripted link ------------------------------------------------ */
+/* ---- the scripted link (tests/test_script_link.c) ------------------- */
 
-#define MAX_STEPS 64
-#define MAX_BYTES 1200
-
-typedef struct step {
-	char who;                /* 'H' the host sends, 'D' the device sends */
-	size_t n;
-	uint8_t b[MAX_BYTES];
-} step;
-
-typedef struct fake {
-	step steps[MAX_STEPS];
-	size_t nsteps, at, pos;
-	uint64_t clock;
-	uint64_t slept;
-	size_t flushed;
-	char err[256];
-} fake;
-
-static fake *F;
-static an_link link_;
+static script_link *F;
 static an_dev dev;
 static stp_ctx *ctx;
 
-static step *add(char who)
-{
-	cr_assert_lt(F->nsteps, MAX_STEPS);
-	step *s = &F->steps[F->nsteps++];
-	s->who = who;
-	s->n = 0;
-	return s;
-}
-
 static void bytes(char who, size_t n, ...)
 {
-	step *s = add(who);
+	uint8_t b[SL_MAX_BYTES];
 	va_list ap;
 
+	cr_assert_leq(n, SL_MAX_BYTES);
 	va_start(ap, n);
 	for (size_t i = 0; i < n; i++)
-		s->b[s->n++] = (uint8_t)va_arg(ap, int);
+		b[i] = (uint8_t)va_arg(ap, int);
 	va_end(ap);
+	sl_bytes(F, who, b, n);
 }
 
 #define NARGS(...) (sizeof((int[]){__VA_ARGS__}) / sizeof(int))
@@ -64,92 +39,20 @@ static void bytes(char who, size_t n, ...)
 
 static void buf_step(char who, const uint8_t *b, size_t n)
 {
-	step *s = add(who);
-	cr_assert_leq(n, MAX_BYTES);
-	memcpy(s->b, b, n);
-	s->n = n;
-}
-
-static int f_write(void *user, const uint8_t *buf, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		step *s = F->at < F->nsteps ? &F->steps[F->at] : NULL;
-		if (!s || s->who != 'H') {
-			snprintf(F->err, sizeof(F->err),
-			         "host sent 0x%02X at step %zu, where the script %s",
-			         buf[i], F->at, s ? "has the device send" : "has ended");
-			return -1;
-		}
-		if (s->b[F->pos] != buf[i]) {
-			snprintf(F->err, sizeof(F->err),
-			         "step %zu byte %zu: expected 0x%02X, host sent 0x%02X",
-			         F->at, F->pos, s->b[F->pos], buf[i]);
-			return -1;
-		}
-		if (++F->pos == s->n) {
-			F->at++;
-			F->pos = 0;
-		}
-	}
-	return 0;
-}
-
-static int f_read(void *user, uint8_t *buf, size_t len, unsigned ms)
-{
-	size_t got = 0;
-
-	while (got < len && F->at < F->nsteps && F->steps[F->at].who == 'D') {
-		step *s = &F->steps[F->at];
-		buf[got++] = s->b[F->pos];
-		if (++F->pos == s->n) {
-			F->at++;
-			F->pos = 0;
-		}
-	}
-	if (got < len)
-		F->clock += ms;
-	return (int)got;
-}
-
-static void f_flush(void *user)
-{
-	while (F->at < F->nsteps && F->steps[F->at].who == 'D') {
-		F->flushed += F->steps[F->at].n - F->pos;
-		F->at++;
-		F->pos = 0;
-	}
-}
-
-static uint64_t f_now(void *user)
-{
-	return F->clock;
-}
-
-static void f_sleep(void *user, unsigned ms)
-{
-	F->clock += ms;
-	F->slept += ms;
-}
-
-static const char *f_error(void *user)
-{
-	return F->err;
+	sl_bytes(F, who, b, n);
 }
 
 static void setup(void)
 {
-	F = calloc(1, sizeof(*F));
-	cr_assert_not_null(F);
+	F = sl_new();
 	ctx = stp_ctx_new();
-	link_ = (an_link){.write = f_write, .read = f_read, .flush = f_flush,
-	                  .now_ms = f_now, .sleep_ms = f_sleep, .error = f_error};
-	an_init(&dev, ctx, &link_, "/dev/fake");
+	an_init(&dev, ctx, &F->link, "/dev/fake");
 }
 
 static void teardown(void)
 {
 	stp_ctx_free(ctx);
-	free(F);
+	sl_free(F);
 }
 
 /* The whole script was played and nothing differed. */

@@ -9,7 +9,7 @@ UART_TEST_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/backends/uart \
 check_PROGRAMS += tests/test_uart_protocol tests/test_uart_lines
 TESTS += tests/test_uart_protocol tests/test_uart_lines
 
-tests_test_uart_protocol_SOURCES = tests/test_uart_protocol.c \
+tests_test_uart_protocol_SOURCES = tests/test_uart_protocol.c $(TEST_SCRIPT_LINK) \
 	backends/uart/an3155.c backends/uart/an3155_mem.c \
 	backends/uart/an3155_reset.c
 tests_test_uart_protocol_CFLAGS = $(UART_TEST_CFLAGS)
