@@ -180,18 +180,6 @@ static uint32_t be32(const uint8_t *p)
 	       (uint32_t)p[2] << 8 | p[3];
 }
 
-/* "3,4,5" for the trace, into buf. */
-static const char *list_str(const uint16_t *v, size_t n, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < n && used + 8 < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%u",
-		                         i ? "," : "", (unsigned)v[i]);
-	return buf;
-}
-
 /* ---- commands ---- */
 
 static void do_get(sim_canboot *b)
@@ -404,7 +392,7 @@ static void erase_units(sim_canboot *b, uint8_t cmd, const uint16_t *idx,
 		return;
 	}
 	work(b, ns);
-	sim_trace_line(b->trace, "ERASE %s", list_str(idx, n, list, sizeof(list)));
+	sim_trace_line(b->trace, "ERASE %s", sim_unit_list(idx, n, list, sizeof(list)));
 	send1(b, cmd, ACK);
 	to_command_mode(b);
 }
@@ -513,7 +501,7 @@ static void do_wp(sim_canboot *b, const sim_can_frame *f)
 		idx[i] = list[i];
 	send1(b, CMD_WP, ACK);
 	sim_chip_write_protect(b->chip, idx, n);
-	sim_trace_line(b->trace, "WP %s", list_str(idx, n, s, sizeof(s)));
+	sim_trace_line(b->trace, "WP %s", sim_unit_list(idx, n, s, sizeof(s)));
 	send1(b, CMD_WP, ACK);
 	snprintf(what, sizeof(what), "write protection now on units %s",
 	         sim_chip_wrp_str(b->chip, wrp, sizeof(wrp))[0] ? wrp : "(none)");

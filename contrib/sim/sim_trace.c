@@ -59,3 +59,14 @@ void sim_say(const char *fmt, ...)
 	fprintf(stderr, "stmprog-sim: %s\n", line);
 	fflush(stderr);
 }
+
+const char *sim_unit_list(const uint16_t *v, size_t n, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used + 8 < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%u",
+		                         i ? "," : "", (unsigned)v[i]);
+	return buf;
+}

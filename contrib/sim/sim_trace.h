@@ -9,6 +9,9 @@
 #ifndef STMPROG_SIM_TRACE_H
 #define STMPROG_SIM_TRACE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 typedef struct sim_trace sim_trace;
 
 /* Appends to path; returns NULL (errno set) when it cannot be opened. */
@@ -18,6 +21,10 @@ void sim_trace_close(sim_trace *t);
 /* One trace line; t may be NULL (no --trace), then nothing happens. */
 void sim_trace_line(sim_trace *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* "3,4,5": the unit numbers of an ERASE or WRITE PROTECT as trace lines
+ * spell them, into buf (cut short rather than overflow). */
+const char *sim_unit_list(const uint16_t *v, size_t n, char *buf, size_t len);
 
 /* One "stmprog-sim: ..." line on stderr. */
 void sim_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -156,18 +156,6 @@ static bool listed(const sim_transport *u, uint8_t code)
 	return memchr(u->cmds, code, u->ncmds) != NULL;
 }
 
-/* "3,4,5" for the trace, into buf. */
-static const char *list_str(const uint16_t *v, size_t n, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < n && used + 8 < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%u",
-		                         i ? "," : "", (unsigned)v[i]);
-	return buf;
-}
-
 /* ---- the line ---- */
 
 /* What the host's termios means on a real wire: anything but 8 data
@@ -500,7 +488,7 @@ static void erase_units(sim_transport *u, size_t n)
 		return;
 	}
 	sim_link_work(u->link, ns);
-	sim_trace_line(u->trace, "ERASE %s", list_str(u->pages, n, list, sizeof(list)));
+	sim_trace_line(u->trace, "ERASE %s", sim_unit_list(u->pages, n, list, sizeof(list)));
 	send1(u, ACK);
 	to_command_mode(u);
 }
@@ -589,7 +577,7 @@ static void on_wp_list(sim_transport *u)
 	for (size_t i = 0; i < n; i++)
 		u->pages[i] = u->buf[i];
 	sim_chip_write_protect(u->chip, u->pages, n);
-	sim_trace_line(u->trace, "WP %s", list_str(u->pages, n, list, sizeof(list)));
+	sim_trace_line(u->trace, "WP %s", sim_unit_list(u->pages, n, list, sizeof(list)));
 	send1(u, ACK);
 	snprintf(what, sizeof(what), "write protection now on units %s",
 	         sim_chip_wrp_str(u->chip, wrp, sizeof(wrp))[0] ? wrp : "(none)");
