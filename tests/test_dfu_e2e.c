@@ -352,8 +352,7 @@ Test(dfu_e2e, dfu_file_targets_and_suffix_ids)
 	                        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
 	char cmd[8192];
 
-	if (th_run("command -v dfuse-pack", out, sizeof(out)))
-		cr_skip_test("dfuse-pack is not installed (Debian package dfu-util)");
+	th_need("dfuse-pack", "dfu-util");
 	e2e_spit(th_dir_path("ob.bin"), ob, sizeof(ob));
 	/* Flash on alt 0 and the option bytes on alt 1, for another board's
 	 * USB IDs: both land, with a warning naming both IDs. */
@@ -393,8 +392,7 @@ Test(dfu_e2e, dfu_util_and_stmprog_agree)
 	size_t blen;
 	char cmd[8192], args[4096];
 
-	if (th_run("command -v dfu-util", out, sizeof(out)))
-		cr_skip_test("dfu-util is not installed (Debian package dfu-util)");
+	th_need("dfu-util", "dfu-util");
 	snprintf(cmd, sizeof(cmd), "dfu-util -a 0 -s 0x08000000 -D '%s'", e2e_app_path());
 	cr_assert_eq(sim("0x413", "", cmd), 0, "dfu-util write: %s", out);
 	snprintf(args, sizeof(args), "-u 0x08000000 40000 '%s'", th_dir_path("back.bin"));
@@ -479,8 +477,7 @@ Test(dfu_e2e, firmware_snippet_compiles)
 {
 	char cmd[8192];
 
-	if (th_run("command -v arm-none-eabi-gcc", out, sizeof(out)))
-		cr_skip_test("arm-none-eabi-gcc is not installed (gcc-arm-none-eabi)");
+	th_need("arm-none-eabi-gcc", "gcc-arm-none-eabi");
 	snprintf(cmd, sizeof(cmd),
 	         "arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -Os -Wall -Wextra -Werror "
 	         "-c '%s/contrib/firmware/stm32_enter_bootloader.c' -o '%s'",

@@ -96,3 +96,13 @@ const char *th_dir_path(const char *name)
 	snprintf(b, sizeof(bufs[0]), "%s/%s", th_dir, name);
 	return b;
 }
+
+void th_need(const char *cmd, const char *package)
+{
+	char line[512], out[256];
+
+	snprintf(line, sizeof(line), "command -v '%s'", cmd);
+	if (th_run(line, out, sizeof(out)) != 0)
+		cr_skip_test("%s is not installed (Debian package %s); CI installs it",
+		             cmd, package);
+}

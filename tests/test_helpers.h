@@ -14,6 +14,9 @@ const char *th_build_path(const char *rel);
 /* Runs cmd with sh -c, stdout and stderr together into out; returns the
  * exit status (or -1 if it did not exit normally). */
 int th_run(const char *cmd, char *out, size_t outlen);
+/* Skips the current test unless cmd is on PATH, naming the Debian package
+ * that brings it (CI installs them all). */
+void th_need(const char *cmd, const char *package);
 /* A fresh temporary directory for one test, removed by th_rmtree. */
 char *th_tempdir(void);
 void th_rmtree(const char *dir);

@@ -18,12 +18,8 @@
 
 static void need_stm32flash(void)
 {
-	char out[256];
-
 	th_dir_setup();
-	if (th_run("command -v stm32flash", out, sizeof(out)) != 0)
-		cr_skip_test("stm32flash is not installed (Debian: apt-get install "
-		             "stm32flash); CI installs it");
+	th_need("stm32flash", "stm32flash");
 }
 
 TestSuite(stm32flash, .init = need_stm32flash, .fini = th_dir_teardown,

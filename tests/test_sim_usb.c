@@ -22,12 +22,8 @@
 
 static void need_dfu_util(void)
 {
-	char out[256];
-
 	th_dir_setup();
-	if (th_run("command -v dfu-util", out, sizeof(out)) != 0)
-		cr_skip_test("dfu-util is not installed (Debian: apt-get install "
-		             "dfu-util); CI installs it");
+	th_need("dfu-util", "dfu-util");
 }
 
 TestSuite(sim_usb, .init = need_dfu_util, .fini = th_dir_teardown,
