@@ -189,16 +189,7 @@ Test(can_e2e, h7_silent_protected_read_is_explained)
 
 Test(can_e2e, bad_input_touches_nothing)
 {
-	FILE *f = fopen(th_dir_path("bad.hex"), "w");
-	char args[4096];
-
-	cr_assert(f);
-	fputs(":020000040800F2\n:10000000000102030405060708090A0B0C0D0E0FFF\n", f);
-	fclose(f);
-	snprintf(args, sizeof(args), "-e all -d '%s'", th_dir_path("bad.hex"));
-	cr_assert_neq(stmprog("0x413", args), 0, "%s", out);
-	cr_assert(strstr(out, "line 2"), "%s", out);
-	cr_assert(!e2e_file_has(e2e_trace(), "ERASE"), "erased before the file was checked");
+	e2e_bad_input_touches_nothing(out, sizeof(out), "0x413", "--transport slcan");
 }
 
 /* Lost frames on the bus: every run ends verified-identical or with an

@@ -294,17 +294,7 @@ Test(dfu_e2e, second_download_of_the_same_image_writes_nothing)
 
 Test(dfu_e2e, bad_input_touches_nothing)
 {
-	FILE *f = fopen(th_dir_path("bad.hex"), "w");
-	char args[4096];
-
-	cr_assert(f);
-	fputs(":020000040800F2\n:10000000000102030405060708090A0B0C0D0E0FFF\n", f);
-	fclose(f);
-	snprintf(args, sizeof(args), "-e all -d '%s'", th_dir_path("bad.hex"));
-	cr_assert_neq(stmprog("0x413", args), 0, "%s", out);
-	cr_assert(strstr(out, "bad.hex"), "%s", out);
-	cr_assert(strstr(out, "line 2"), "%s", out);
-	cr_assert(!e2e_file_has(e2e_trace(), "ERASE"), "erased before the file was checked");
+	e2e_bad_input_touches_nothing(out, sizeof(out), "0x413", "--transport usb");
 }
 
 Test(dfu_e2e, readout_protection_needs_rdu)

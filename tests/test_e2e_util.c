@@ -66,6 +66,24 @@ void e2e_assert_flash(const stp_chip *c, const unsigned char *img, size_t off,
 	free(flash);
 }
 
+void e2e_bad_input_touches_nothing(char *out, size_t outlen, const char *chip,
+                                   const char *simopts)
+{
+	FILE *f = fopen(th_dir_path("bad.hex"), "w");
+	char args[4096];
+
+	cr_assert(f);
+	/* The second record's checksum is wrong (0x78 would be right). */
+	fputs(":020000040800F2\n:10000000000102030405060708090A0B0C0D0E0FFF\n", f);
+	fclose(f);
+	snprintf(args, sizeof(args), "-e all -d '%s'", th_dir_path("bad.hex"));
+	cr_assert_eq(e2e_stmprog(out, outlen, chip, simopts, args), 4, "%s", out);
+	cr_assert(strstr(out, "bad.hex"), "%s", out);
+	cr_assert(strstr(out, "line 2"), "%s", out);
+	cr_assert(!e2e_file_has(e2e_trace(), "ERASE"), "erased before the file was checked");
+	cr_assert(!e2e_file_has(e2e_trace(), "WRITE"), "wrote before the file was checked");
+}
+
 unsigned char *e2e_slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");

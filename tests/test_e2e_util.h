@@ -29,6 +29,13 @@ unsigned char *e2e_app(const stp_chip *c, size_t len, unsigned seed);
 void e2e_assert_flash(const stp_chip *c, const unsigned char *img, size_t off,
                       size_t len, size_t end);
 
+/* "-e all -d bad.hex" where bad.hex has a wrong checksum on line 2: the
+ * run fails as a bad input (exit 4) naming the file and the line, and the
+ * trace shows no ERASE and no WRITE: validation comes before the device
+ * is touched, on every transport. */
+void e2e_bad_input_touches_nothing(char *out, size_t outlen, const char *chip,
+                                   const char *simopts);
+
 /* A whole file (the test fails when it cannot be read). */
 unsigned char *e2e_slurp(const char *path, size_t *len);
 void e2e_spit(const char *path, const unsigned char *buf, size_t len);

@@ -155,19 +155,7 @@ Test(uart_e2e, second_download_of_the_same_image_writes_nothing)
 
 Test(uart_e2e, bad_input_touches_nothing)
 {
-	FILE *f = fopen(th_dir_path("bad.hex"), "w");
-
-	cr_assert(f);
-	/* The second record's checksum is wrong. */
-	fputs(":020000040800F2\n:10000000000102030405060708090A0B0C0D0E0F00\n", f);
-	fclose(f);
-	char args[4096];
-
-	snprintf(args, sizeof(args), "-e all -d '%s'", th_dir_path("bad.hex"));
-	cr_assert_eq(stmprog("0x413", args), 4, "%s", out);
-	cr_assert(strstr(out, "bad.hex"), "%s", out);
-	cr_assert(!e2e_file_has(th_dir_path("trace.txt"), "ERASE"));
-	cr_assert(!e2e_file_has(th_dir_path("trace.txt"), "WRITE"));
+	e2e_bad_input_touches_nothing(out, sizeof(out), "0x413", "");
 }
 
 Test(uart_e2e, readout_protection_and_unprotect)
