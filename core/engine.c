@@ -180,10 +180,10 @@ static bool repairable(stp_status st, const repairs *rp, bool writing)
 }
 
 /* Erases the units holding [addr, addr+len) and writes the plan's data in
- * them again; *end gets the end of the last unit. */
+ * them again; [*unit_lo, *unit_hi) gets the units' range. */
 static stp_status repair(stp_ctx *ctx, stp_target *t, const stp_plan *plan,
                          repairs *rp, uint32_t addr, uint32_t len,
-                         uint32_t *end)
+                         uint32_t *unit_lo, uint32_t *unit_hi)
 {
 	const stp_erase_unit *first = stp_geometry_unit_at(rp->geo, addr);
 	const stp_erase_unit *last = stp_geometry_unit_at(rp->geo, addr + len - 1);
@@ -218,7 +218,8 @@ static stp_status repair(stp_ctx *ctx, stp_target *t, const stp_plan *plan,
 				                      (size_t)(to - from));
 		}
 	} while (st && repairable(st, rp, true));
-	*end = hi;
+	*unit_lo = lo;
+	*unit_hi = hi;
 	return st;
 }
 
@@ -241,12 +242,9 @@ static stp_status run_writes(stp_ctx *ctx, stp_target *t, const stp_plan *plan,
 			if (a >= repaired_lo && a + n <= repaired_hi)
 				continue;
 			st = stp_target_write(t, a, b->data + off, n);
-			if (st && repairable(st, rp, true)) {
-				repaired_lo = stp_geometry_unit_at(rp->geo, a)
-				                      ? stp_geometry_unit_at(rp->geo, a)->addr
-				                      : a;
-				st = repair(ctx, t, plan, rp, a, n, &repaired_hi);
-			}
+			if (st && repairable(st, rp, true))
+				st = repair(ctx, t, plan, rp, a, n, &repaired_lo,
+				            &repaired_hi);
 			if (st)
 				return st;
 		}
@@ -378,14 +376,14 @@ restart:
 		const stp_block *b = &plan->verify[i];
 		for (uint32_t off = 0; off < b->len && !st; off += SLICE) {
 			uint32_t n = b->len - off < SLICE ? b->len - off : SLICE;
-			uint32_t end;
+			uint32_t lo, hi;
 			stp_progress(ctx, STP_PHASE_VERIFY, done, plan->verify_bytes);
 			st = verify_slice(ctx, t, b->addr + off, b->data + off, n, crc,
 			                  scratch);
 			/* Erase and write the unit again; everything is compared
 			 * again, since the repair rewrote slices already passed. */
 			if (st && repairable(st, rp, false) &&
-			    !(st = repair(ctx, t, plan, rp, b->addr + off, n, &end))) {
+			    !(st = repair(ctx, t, plan, rp, b->addr + off, n, &lo, &hi))) {
 				done = 0;
 				goto restart;
 			}
