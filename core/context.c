@@ -84,6 +84,9 @@ static const struct {
 	[STP_ERR_VERIFY] = {"verify", "verify failed: the device holds other data"},
 	[STP_ERR_DISCONNECTED] = {"disconnected", "the device disconnected"},
 	[STP_ERR_INTERNAL] = {"internal", "internal error"},
+	[STP_ERR_REFUSED] = {"refused", "refused: an irreversible step was not confirmed"},
+	[STP_ERR_CANCELLED] = {"cancelled", "stopped before the end"},
+	[STP_ERR_BUSY] = {"busy", "another program is using the port"},
 };
 
 const char *stp_strerror(stp_status st)

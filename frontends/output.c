@@ -88,7 +88,10 @@ int output_exit_code(stp_status st)
 		return EXIT_OK;
 	case STP_ERR_ARG:
 	case STP_ERR_PORTSPEC:
+	case STP_ERR_REFUSED:
 		return EXIT_USAGE;
+	case STP_ERR_CANCELLED:
+		return EXIT_INTERRUPTED;
 	case STP_ERR_NOT_FOUND:
 	case STP_ERR_BACKEND:
 	case STP_ERR_ACCESS:

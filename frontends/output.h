@@ -17,7 +17,9 @@ enum {
 	EXIT_INPUT = 4,    /* an input file is malformed or does not fit;
 	                      nothing on the device was touched */
 	EXIT_VERIFY = 5,   /* the device holds other bytes than written */
-	EXIT_INTERNAL = 6  /* out of memory or a bug */
+	EXIT_INTERNAL = 6, /* out of memory or a bug */
+	EXIT_INTERRUPTED = 7 /* stopped by a signal; the device may hold a
+	                        partial write, which the next run repairs */
 };
 
 typedef struct output {

@@ -38,6 +38,11 @@ typedef enum stp_status {
 	STP_ERR_VERIFY,       /* the device holds other bytes than written */
 	STP_ERR_DISCONNECTED, /* the device went away */
 	STP_ERR_INTERNAL,     /* a bug in stmprog */
+	/* New codes go here, after the old ones, so a backend built against
+	 * an older header still means the same thing by each number. */
+	STP_ERR_REFUSED,      /* an irreversible step was not confirmed */
+	STP_ERR_CANCELLED,    /* the caller stopped the operation */
+	STP_ERR_BUSY,         /* another program holds the port or device */
 	STP_STATUS_COUNT
 } stp_status;
 
