@@ -75,11 +75,13 @@ static int d_list(parse_state *ps, cli *c, cli_command *cmd, const char *opt)
 }
 
 /* -e all | -e N [M ...] | -e [A B] (brackets as their own words or stuck
- * to the numbers, as the vendor CLI's users write them). */
+ * to the numbers, as the vendor CLI's users write them).  Each word is
+ * split in place of a copy: a joined copy needs a buffer, and the list's
+ * length is the user's to choose. */
 static int d_erase(parse_state *ps, cli *c, cli_command *cmd, const char *opt)
 {
-	char joined[1024] = "";
-	char *tok, *save = NULL;
+	static const char seps[] = "[], ";
+	int opens = 0, closes = 0;
 	bool range;
 	int n = 0;
 
@@ -87,26 +89,48 @@ static int d_erase(parse_state *ps, cli *c, cli_command *cmd, const char *opt)
 		cmd->all = true;
 		return 0;
 	}
-	for (int i = 0; i < cmd->nwords; i++) {
-		strncat(joined, cmd->words[i], sizeof(joined) - strlen(joined) - 2);
-		strcat(joined, " ");
-	}
-	range = strchr(joined, '[') != NULL;
-	if (range != (strchr(joined, ']') != NULL))
+	for (int i = 0; i < cmd->nwords; i++)
+		for (const char *p = cmd->words[i]; *p; p++) {
+			opens += *p == '[';
+			closes += *p == ']';
+		}
+	range = opens > 0;
+	if (opens != closes)
 		return fail(ps, "write a range as -e [5 10]",
-		            "%s %s: unbalanced brackets", opt, joined);
-	for (char *p = joined; *p; p++)
-		if (*p == '[' || *p == ']' || *p == ',')
-			*p = ' ';
-	for (tok = strtok_r(joined, " ", &save); tok;
-	     tok = strtok_r(NULL, " ", &save)) {
-		if (n == CLI_MAX_WORDS)
-			return fail(ps, "use a range: -e [first last]",
-			            "%s: too many sector numbers", opt);
-		if (!parse_u32(tok, &cmd->units[n]) || cmd->units[n] > 0xFFFF)
-			return fail(ps, "-e all, -e 0 1 2 or -e [5 10]",
-			            "%s: '%s' is not a sector number", opt, tok);
-		n++;
+		            "%s: unbalanced brackets (%d '[', %d ']')", opt, opens,
+		            closes);
+	if (opens > 1)
+		return fail(ps, "write a range as -e [5 10]",
+		            "%s: one range per option", opt);
+	for (int i = 0; i < cmd->nwords; i++) {
+		const char *p = cmd->words[i];
+
+		for (;;) {
+			size_t len;
+			char tok[16];
+
+			p += strspn(p, seps);
+			if (!*p)
+				break;
+			len = strcspn(p, seps);
+			if (n == CLI_MAX_WORDS)
+				return fail(ps, "use a range: -e [first last]",
+				            "%s: more than %d sector numbers", opt,
+				            CLI_MAX_WORDS);
+			/* Sector numbers fit in 16 bits: a longer token is no
+			 * number, whatever it holds, and is quoted cut short. */
+			if (len >= sizeof(tok))
+				return fail(ps, "-e all, -e 0 1 2 or -e [5 10]",
+				            "%s: '%.12s...' (%zu characters) is not a "
+				            "sector number", opt, p, len);
+			memcpy(tok, p, len);
+			tok[len] = '\0';
+			if (!parse_u32(tok, &cmd->units[n]) || cmd->units[n] > 0xFFFF)
+				return fail(ps, "-e all, -e 0 1 2 or -e [5 10]",
+				            "%s: '%s' is not a sector number", opt, tok);
+			n++;
+			p += len;
+		}
 	}
 	if (range) {
 		if (n != 2)
@@ -254,6 +278,16 @@ static int d_base(parse_state *ps, cli *c, cli_command *cmd, const char *opt)
 	return 0;
 }
 
+static int d_confirm(parse_state *ps, cli *c, cli_command *cmd, const char *opt)
+{
+	if (c->confirm)
+		return fail(ps, "name every step in one list: "
+		            "--confirm-irreversible rdp2,otp",
+		            "%s given twice", opt);
+	c->confirm = cmd->words[0];
+	return 0;
+}
+
 #define SETTING (-1)
 
 static const struct option_row {
@@ -281,6 +315,7 @@ static const struct option_row {
 	{{"--convert"}, CMD_CONVERT, 2, 2, d_convert, "--convert IN OUT"},
 	{{"--format"}, SETTING, 1, 1, d_format, "--format bin|hex|srec|elf|dfu"},
 	{{"--base"}, SETTING, 1, 1, d_base, "--base ADDRESS"},
+	{{"--confirm-irreversible"}, SETTING, 1, 1, d_confirm, "--confirm-irreversible rdp2|bootloader|otp|all[,...]"},
 	{{"-q", "--quiet"}, SETTING, 0, 0, d_quiet, "-q"},
 	{{"-vb", "--verbosity"}, SETTING, 1, 1, d_verbosity, "-vb 1|2|3"},
 	{{"-log", "--log"}, SETTING, 0, 1, d_log, "-log [FILE]"},

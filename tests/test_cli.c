@@ -171,3 +171,54 @@ Test(cli, protection_commands)
 	parse_fails("-c port=/dev/ttyUSB0 --write-protect", "--write-protect");
 	parse_fails("-c port=/dev/ttyUSB0 --write-protect x", "'x'");
 }
+
+/* Parses argv as given (no splitting), for words longer than parse()'s
+ * line buffer. */
+static int parse_argv(int argc, char **argv)
+{
+	return cli_parse(&c, argc, argv, err, sizeof(err), hint, sizeof(hint));
+}
+
+/* Issue 11 §7: the erase and write-protect lists used to be joined into a
+ * 1024-byte stack buffer; two long words underflowed strncat's length and
+ * overran it (1100 digits crashed).  Any length is now a usage error that
+ * quotes the word cut short. */
+Test(cli, very_long_sector_lists_are_usage_errors)
+{
+	static char digits[1101], digits2[1101], commas[4096];
+	const char *opts[] = {"-e", "--write-protect"};
+	size_t pos = 0;
+
+	memset(digits, '1', sizeof(digits) - 1);
+	memset(digits2, '7', sizeof(digits2) - 1);
+	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
+		char *two[] = {"stmprog", "-c", "port=usb1", (char *)opts[k], digits,
+		               digits2};
+		char *one[] = {"stmprog", "-c", "port=usb1", (char *)opts[k], digits};
+		char *range[] = {"stmprog", "-c", "port=usb1", (char *)opts[k], "[",
+		                 digits, digits2, "]"};
+
+		cr_assert_eq(parse_argv(6, two), -1);
+		cr_assert(strstr(err, "'111111111111...' (1100 characters) is not a "
+		                      "sector number"), "%s", err);
+		cr_assert(strstr(err, opts[k]), "%s", err);
+		cr_assert_eq(parse_argv(5, one), -1);
+		cr_assert(strstr(err, "(1100 characters)"), "%s", err);
+		cr_assert_eq(parse_argv(8, range), -1);
+		cr_assert(strstr(err, "(1100 characters)"), "%s", err);
+	}
+	/* 64 numbers in words is the most; more, in one comma list, says so. */
+	for (int i = 0; i <= CLI_MAX_WORDS; i++)
+		pos += (size_t)snprintf(commas + pos, sizeof(commas) - pos, "%d,", i);
+	{
+		char *argv[] = {"stmprog", "-c", "port=usb1", "-e", commas};
+
+		cr_assert_eq(parse_argv(5, argv), -1);
+		cr_assert(strstr(err, "more than 64 sector numbers"), "%s", err);
+	}
+	/* A long list that is all valid still parses, numbers kept in order. */
+	parse_ok("-c port=usb1 -e 0,1,2 3 4");
+	cr_assert_eq(c.cmds[0].nunits, 5);
+	cr_assert_eq(c.cmds[0].units[4], 4);
+	parse_fails("-c port=usb1 -e [1 2][3 4]", "one range per option");
+}
