@@ -3,6 +3,7 @@
  * hint after any call returns an error. */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,11 @@ struct stp_ctx {
 	char detail[DETAIL_MAX];
 	char hint[HINT_MAX];
 	struct stp_registry *registry;
+	/* Irreversible steps the caller confirmed (STP_IRREV_*). */
+	unsigned confirmed;
+	/* Set from a signal handler, read between blocks: only a
+	 * sig_atomic_t is safe for that. */
+	volatile sig_atomic_t cancel;
 };
 
 stp_ctx *stp_ctx_new(void)
@@ -40,6 +46,26 @@ void stp_ctx_free(stp_ctx *ctx)
 	if (ctx->registry)
 		stp_registry_free(ctx->registry);
 	free(ctx);
+}
+
+void stp_ctx_confirm(stp_ctx *ctx, unsigned kinds)
+{
+	ctx->confirmed = kinds;
+}
+
+unsigned stp_ctx_confirmed(const stp_ctx *ctx)
+{
+	return ctx->confirmed;
+}
+
+void stp_cancel(stp_ctx *ctx)
+{
+	ctx->cancel = 1;
+}
+
+bool stp_cancelled(const stp_ctx *ctx)
+{
+	return ctx->cancel != 0;
 }
 
 struct stp_registry **stp_ctx_registry(stp_ctx *ctx)

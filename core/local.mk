@@ -12,7 +12,10 @@ core_libstmprog_la_SOURCES = \
 	core/crc.c \
 	core/dfuse_layout.c \
 	core/image_route.c \
-	core/option_bytes.c
+	core/option_bytes.c \
+	core/guard.c \
+	core/image_merge.c \
+	core/start.c
 core_libstmprog_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DSTP_BACKEND_DIR='"$(backenddir)"' \
 	-DSTP_BUILD_LIBDIR='"$(abs_top_builddir)/core/.libs"' \
@@ -30,7 +33,9 @@ stmproginclude_HEADERS = \
 	core/include/stmprog/backend.h \
 	core/include/stmprog/plan.h \
 	core/include/stmprog/dfuse.h \
-	core/include/stmprog/option_bytes.h
+	core/include/stmprog/option_bytes.h \
+	core/include/stmprog/guard.h \
+	core/include/stmprog/start.h
 
 pkgconfig_DATA = core/libstmprog.pc
 EXTRA_DIST += core/libstmprog.pc.in

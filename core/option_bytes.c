@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "stmprog/guard.h"
 #include "stmprog/option_bytes.h"
 
 /* ---- value meanings shared by several families ------------------------ */
@@ -682,14 +683,15 @@ static stp_status check_value(stp_ctx *ctx, const ob_layout *l,
 		return stp_fail(ctx, STP_ERR_ARG, NULL,
 		                "%s: %s is read-only here (%s)", what, f->name,
 		                f->desc);
+	/* Level 2 goes through the one guard (core/guard.c), like every
+	 * other irreversible step; the flag is the caller's confirmation. */
 	if ((f->flags & STP_OB_FIELD_RDP) && l->has_level2 &&
 	    value == RDP_LEVEL2 && !(flags & STP_OB_ALLOW_LEVEL2))
-		return stp_fail(ctx, STP_ERR_ARG,
-		                "level 2 must be asked for explicitly; "
-		                "RDP=0xBB gives level 1, which can be undone",
-		                "%s: RDP=0xCC sets read protection level 2, which "
-		                "is permanent: it disables the debug port and the "
-		                "bootloader for good and cannot be undone", what);
+		return stp_guard(ctx, STP_IRREV_RDP2, what,
+		                 "sets read protection level 2, which is "
+		                 "permanent: it disables the debug port and the "
+		                 "bootloader for good (RDP=0xBB gives level 1, "
+		                 "which -rdu can undo)");
 	return STP_OK;
 }
 
@@ -975,4 +977,100 @@ stp_status stp_ob_format(stp_ctx *ctx, const stp_chip *chip, const uint8_t *ob,
 		fn(user, line);
 	}
 	return STP_OK;
+}
+
+/* ---- what cannot be undone ----------------------------------------------- */
+
+/* Where the BOOT0 value comes from and what selects the option bit
+ * instead of the pin: with the bit selected and nBOOT0 = 1 the chip boots
+ * its flash whatever the pin says, so the ROM bootloader can no longer be
+ * entered (only through SWD, or an application that jumps to it). */
+static const struct {
+	const char *source;      /* the field that picks pin or option bit */
+	uint32_t software;       /* its value that picks the option bit */
+} boot_sources[] = {
+	{"nSWBOOT0", 0},  /* L4, L4+, G4, WB, WL */
+	{"nBOOT_SEL", 1}, /* G0, C0, U0 */
+	{"BOOT_SEL", 0},  /* F04x, F07x, F09x */
+};
+
+static bool field_value(const ob_layout *l, const stp_chip *chip,
+                        const uint8_t *ob, size_t len, const char *name,
+                        uint32_t *v)
+{
+	const stp_ob_field *f = stp_ob_find(chip, name);
+	size_t at[4];
+	unsigned n;
+
+	if (!f)
+		return false;
+	n = field_bytes(l->shape, f, at);
+	if (at[n - 1] >= len)
+		return false;
+	*v = read_field(l->shape, f, ob);
+	return true;
+}
+
+/* Whether ob makes the chip boot its flash regardless of BOOT0. */
+static bool bootloader_locked_out(const ob_layout *l, const stp_chip *chip,
+                                  const uint8_t *ob, size_t len)
+{
+	uint32_t src, nboot0;
+
+	for (size_t i = 0; i < sizeof(boot_sources) / sizeof(boot_sources[0]); i++)
+		if (field_value(l, chip, ob, len, boot_sources[i].source, &src) &&
+		    src == boot_sources[i].software &&
+		    field_value(l, chip, ob, len, "nBOOT0", &nboot0) && nboot0 == 1)
+			return true;
+	return false;
+}
+
+static bool level2(const ob_layout *l, const stp_chip *chip, const uint8_t *ob,
+                   size_t len)
+{
+	uint32_t rdp;
+
+	return l->has_level2 && field_value(l, chip, ob, len, "RDP", &rdp) &&
+	       rdp == RDP_LEVEL2;
+}
+
+unsigned stp_ob_irreversible(const stp_chip *chip, const uint8_t *before,
+                             const uint8_t *after, size_t len, char *why,
+                             size_t whylen)
+{
+	const ob_layout *l = layout_of(chip);
+	unsigned kinds = 0;
+
+	if (whylen)
+		why[0] = '\0';
+	if (!l) {
+		snprintf(why, whylen,
+		         "stmprog does not know the option-byte fields of %s, so "
+		         "it cannot tell whether they set read protection level 2 "
+		         "or lock the bootloader out",
+		         chip && chip->name ? chip->name : "this chip");
+		return STP_IRREV_RDP2 | STP_IRREV_BOOTLOADER;
+	}
+	/* A value the chip already holds changes nothing: only a change
+	 * towards the irreversible state is guarded. */
+	if (level2(l, chip, after, len) && !(before && level2(l, chip, before, len)))
+		kinds |= STP_IRREV_RDP2;
+	if (bootloader_locked_out(l, chip, after, len) &&
+	    !(before && bootloader_locked_out(l, chip, before, len)))
+		kinds |= STP_IRREV_BOOTLOADER;
+	if (kinds == (STP_IRREV_RDP2 | STP_IRREV_BOOTLOADER))
+		snprintf(why, whylen, "sets read protection level 2 (RDP=0xCC: "
+		         "debug port and bootloader off for good) and makes the "
+		         "chip boot its flash whatever BOOT0 says");
+	else if (kinds & STP_IRREV_RDP2)
+		snprintf(why, whylen, "sets read protection level 2 (RDP=0xCC), "
+		         "which is permanent: it disables the debug port and the "
+		         "bootloader for good (RDP=0xBB gives level 1, which -rdu "
+		         "can undo)");
+	else if (kinds & STP_IRREV_BOOTLOADER)
+		snprintf(why, whylen, "makes the chip boot its flash whatever the "
+		         "BOOT0 pin says (the boot source set to the nBOOT0 option "
+		         "bit, nBOOT0=1), so the ROM bootloader can no longer be "
+		         "entered; only SWD or the application can bring it back");
+	return kinds;
 }

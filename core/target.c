@@ -4,12 +4,14 @@
  * backend cannot do one. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "registry.h"
 #include "stmprog/backend.h"
 #include "stmprog/dfuse.h"
+#include "stmprog/guard.h"
 #include "stmprog/target.h"
 
 struct stp_target {
@@ -317,6 +319,14 @@ stp_status stp_target_write(stp_target *t, uint32_t addr, const uint8_t *buf,
 
 	if (!OPS->write)
 		return unsupported(t, "write memory");
+	/* OTP takes each bit once: only ever written when confirmed. */
+	if (stp_chip_touches_otp(t->info.chip, addr, len)) {
+		stp_status st = stp_guard(t->ctx, STP_IRREV_OTP, "this write",
+		                          "programs one-time-programmable memory, "
+		                          "which can never be erased");
+		if (st)
+			return st;
+	}
 	if (addr % align || len % align)
 		return stp_fail(t->ctx, STP_ERR_ARG,
 		                "the program planner aligns and pads images; raw "
@@ -439,6 +449,28 @@ stp_status stp_target_option_bytes_read(stp_target *t, uint8_t *buf,
 	return OPS->option_bytes_read(t->session, t->info.chip->ob_start, buf, len);
 }
 
+/* The last line of defence: whatever path asked for this write, it
+ * passes the guard against what the device holds now (a block that
+ * cannot be read counts as unknown, so nothing is taken as harmless). */
+static stp_status guard_ob_write(stp_target *t, const uint8_t *buf,
+                                 uint32_t len)
+{
+	uint8_t *now = malloc(len ? len : 1);
+	stp_status st;
+
+	if (!now)
+		return stp_fail(t->ctx, STP_ERR_NOMEM, NULL, "out of memory");
+	if (OPS->option_bytes_read(t->session, t->info.chip->ob_start, now, len)) {
+		stp_clear_error(t->ctx);
+		free(now);
+		now = NULL;
+	}
+	st = stp_guard_option_bytes(t->ctx, t->info.chip, now, buf, len,
+	                            "writing these option bytes");
+	free(now);
+	return st;
+}
+
 stp_status stp_target_option_bytes_write(stp_target *t, const uint8_t *buf,
                                          uint32_t len)
 {
@@ -447,6 +479,8 @@ stp_status stp_target_option_bytes_write(stp_target *t, const uint8_t *buf,
 	if (!OPS->option_bytes_write)
 		return unsupported(t, "write option bytes");
 	if ((st = need_ob(t)))
+		return st;
+	if (OPS->option_bytes_read && (st = guard_ob_write(t, buf, len)))
 		return st;
 	return OPS->option_bytes_write(t->session, t->info.chip->ob_start, buf,
 	                               len);

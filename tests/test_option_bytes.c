@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "stmprog/chip.h"
+#include "stmprog/guard.h"
 #include "stmprog/option_bytes.h"
 
 static stp_ctx *ctx;
@@ -568,19 +569,28 @@ Test(ob, level2_needs_the_flag)
 
 	f4_image(ob);
 	memcpy(copy, ob, 16);
-	cr_assert_eq(stp_ob_apply(ctx, f4, ob, 16, a, 1, 0), STP_ERR_ARG);
+	/* Refused by the one guard, which names the option that confirms. */
+	cr_assert_eq(stp_ob_apply(ctx, f4, ob, 16, a, 1, 0), STP_ERR_REFUSED);
 	cr_assert(strstr(stp_last_detail(ctx), "level 2"));
 	cr_assert(strstr(stp_last_detail(ctx), "permanent"));
+	cr_assert(strstr(stp_last_hint(ctx), "--confirm-irreversible rdp2"));
 	cr_assert_eq(memcmp(ob, copy, 16), 0);
-	cr_assert_eq(stp_ob_set(ctx, f4, ob, 16, "RDP", 0xCC, 0), STP_ERR_ARG);
+	cr_assert_eq(stp_ob_set(ctx, f4, ob, 16, "RDP", 0xCC, 0), STP_ERR_REFUSED);
 	cr_assert_eq(memcmp(ob, copy, 16), 0);
 	cr_assert_eq(stp_ob_apply(ctx, f4, ob, 16, a, 1, STP_OB_ALLOW_LEVEL2),
 	             STP_OK);
 	cr_assert_eq(ob[1], 0xCC);
+	/* The context's confirmation (--confirm-irreversible rdp2) is the
+	 * same permission. */
+	memcpy(ob, copy, 16);
+	stp_ctx_confirm(ctx, STP_IRREV_RDP2);
+	cr_assert_eq(stp_ob_apply(ctx, f4, ob, 16, a, 1, 0), STP_OK);
+	cr_assert_eq(ob[1], 0xCC);
+	stp_ctx_confirm(ctx, 0);
 
 	make_image(l4, ob, 16, 0xFF);
 	memcpy(copy, ob, 16);
-	cr_assert_eq(stp_ob_apply(ctx, l4, ob, 16, a, 1, 0), STP_ERR_ARG);
+	cr_assert_eq(stp_ob_apply(ctx, l4, ob, 16, a, 1, 0), STP_ERR_REFUSED);
 	cr_assert_eq(memcmp(ob, copy, 16), 0);
 }
 
@@ -716,4 +726,53 @@ Test(ob, describe_reports_the_needed_length)
 
 	cr_assert_eq(need, strlen("RDP : 0xAA (level 0, no protection)"));
 	cr_assert_str_eq(small, "RDP : 0");
+}
+
+/* What the guard counts as irreversible, from the named fields: level 2,
+ * and the boot source moved to an option bit that says "flash" (L4
+ * nSWBOOT0=0 with nBOOT0=1, G0 nBOOT_SEL=1 with nBOOT0=1); a change that
+ * keeps the pin in charge, or a value the chip already holds, is not. */
+Test(ob, irreversible_changes_are_named)
+{
+	const stp_chip *f4 = chip(0x413), *l4 = chip(0x435), *g0 = chip(0x466);
+	uint8_t before[128], after[128];
+	char why[512];
+
+	f4_image(before);
+	memcpy(after, before, 16);
+	cr_assert_eq(stp_ob_irreversible(f4, before, after, 16, why, sizeof(why)), 0);
+	after[1] = 0xCC;
+	cr_assert_eq(stp_ob_irreversible(f4, before, after, 16, why, sizeof(why)),
+	             STP_IRREV_RDP2);
+	cr_assert(strstr(why, "level 2"), "%s", why);
+	cr_assert_eq(stp_ob_irreversible(f4, after, after, 16, why, sizeof(why)), 0,
+	             "a level the chip already has is no change");
+
+	memset(before, 0xFF, sizeof(before));
+	cr_assert_eq(stp_ob_set(ctx, l4, before, l4->ob_size, "RDP", 0xAA, 0), STP_OK);
+	memcpy(after, before, sizeof(after));
+	cr_assert_eq(stp_ob_set(ctx, l4, after, l4->ob_size, "nBOOT0", 1, 0), STP_OK);
+	cr_assert_eq(stp_ob_irreversible(l4, before, after, l4->ob_size, why,
+	                                 sizeof(why)), 0, "the pin still decides");
+	cr_assert_eq(stp_ob_set(ctx, l4, after, l4->ob_size, "nSWBOOT0", 0, 0), STP_OK);
+	cr_assert_eq(stp_ob_irreversible(l4, before, after, l4->ob_size, why,
+	                                 sizeof(why)), STP_IRREV_BOOTLOADER);
+	cr_assert(strstr(why, "BOOT0"), "%s", why);
+
+	memset(before, 0xFF, sizeof(before));
+	cr_assert_eq(stp_ob_set(ctx, g0, before, g0->ob_size, "RDP", 0xAA, 0), STP_OK);
+	cr_assert_eq(stp_ob_set(ctx, g0, before, g0->ob_size, "nBOOT_SEL", 0, 0), STP_OK);
+	memcpy(after, before, sizeof(after));
+	cr_assert_eq(stp_ob_set(ctx, g0, after, g0->ob_size, "nBOOT_SEL", 1, 0), STP_OK);
+	cr_assert_eq(stp_ob_irreversible(g0, before, after, g0->ob_size, why,
+	                                 sizeof(why)), STP_IRREV_BOOTLOADER);
+	/* The guard itself: refused, unless confirmed. */
+	cr_assert_eq(stp_guard_option_bytes(ctx, g0, before, after, g0->ob_size,
+	                                    "-ob"), STP_ERR_REFUSED);
+	cr_assert(strstr(stp_last_hint(ctx), "--confirm-irreversible bootloader"),
+	          "%s", stp_last_hint(ctx));
+	stp_ctx_confirm(ctx, STP_IRREV_BOOTLOADER);
+	cr_assert_eq(stp_guard_option_bytes(ctx, g0, before, after, g0->ob_size,
+	                                    "-ob"), STP_OK);
+	stp_ctx_confirm(ctx, 0);
 }

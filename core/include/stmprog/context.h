@@ -9,6 +9,7 @@
 #define STMPROG_CONTEXT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -99,7 +100,26 @@ void stp_log(stp_ctx *ctx, stp_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void stp_vlog(stp_ctx *ctx, stp_log_level level, const char *fmt, va_list ap);
 int stp_log_enabled(const stp_ctx *ctx, stp_log_level level);
+
+/* Irreversible steps (see stmprog/guard.h) the caller confirmed for the
+ * operations on ctx from now on; 0 (the default) confirms none. */
+void stp_ctx_confirm(stp_ctx *ctx, unsigned kinds);
+unsigned stp_ctx_confirmed(const stp_ctx *ctx);
+
+/* Asks the operation running on ctx to stop at the next block boundary
+ * (it then fails with STP_ERR_CANCELLED, saying what the device holds).
+ * Safe to call from a signal handler: it only sets a flag. */
+void stp_cancel(stp_ctx *ctx);
+bool stp_cancelled(const stp_ctx *ctx);
 void stp_progress(stp_ctx *ctx, stp_phase phase, uint64_t done, uint64_t total);
+
+/* Copies a string a device supplied (USB product, serial, DfuSe alternate
+ * setting names, adapter descriptions) into dst, writing every byte that
+ * is not printable ASCII as \xNN, so the device cannot send control
+ * sequences to the user's terminal.  Escaping twice changes nothing more.
+ * dst is always terminated; an escape is never cut in half.  dst may be
+ * src (escaping in place).  Returns dst. */
+char *stp_escape(char *dst, size_t dstlen, const char *src);
 
 #ifdef __cplusplus
 }
