@@ -223,6 +223,28 @@ static stp_status repair(stp_ctx *ctx, stp_target *t, const stp_plan *plan,
 	return st;
 }
 
+/* A stop asked for (stp_cancel, e.g. from SIGINT) is taken between
+ * blocks, never inside one, and says what the flash holds, so the user
+ * knows the next run has something to finish. */
+static stp_status stopped_writing(stp_ctx *ctx, const stp_plan *plan,
+                                  uint32_t at)
+{
+	uint32_t lo = plan->writes[0].addr;
+	const stp_block *last = &plan->writes[plan->nwrites - 1];
+	uint32_t hi = last->addr + last->len - 1;
+
+	return stp_fail(ctx, STP_ERR_CANCELLED,
+	                "run the same command again: units that already hold "
+	                "the image are skipped, the others are erased and "
+	                "written",
+	                "stopped before writing 0x%08X: the flash holds the new "
+	                "image below that address; 0x%08X..0x%08X%s may be "
+	                "erased or partly written, so the chip holds no complete "
+	                "image",
+	                at, at, hi,
+	                at == lo ? "" : " (the rest of what this run writes)");
+}
+
 static stp_status run_writes(stp_ctx *ctx, stp_target *t, const stp_plan *plan,
                              repairs *rp)
 {
@@ -235,6 +257,8 @@ static stp_status run_writes(stp_ctx *ctx, stp_target *t, const stp_plan *plan,
 			uint32_t n = b->len - off < SLICE ? b->len - off : SLICE;
 			uint32_t a = b->addr + off;
 			stp_status st;
+			if (stp_cancelled(ctx))
+				return stopped_writing(ctx, plan, a);
 			stp_progress(ctx, STP_PHASE_WRITE, done, plan->write_bytes);
 			done += n;
 			/* Already written again by a repair: a second write of
@@ -377,6 +401,17 @@ restart:
 		for (uint32_t off = 0; off < b->len && !st; off += SLICE) {
 			uint32_t n = b->len - off < SLICE ? b->len - off : SLICE;
 			uint32_t lo, hi;
+			if (stp_cancelled(ctx)) {
+				st = stp_fail(ctx, STP_ERR_CANCELLED,
+				              "run the same command again to verify "
+				              "(nothing needs writing if it all "
+				              "matches)",
+				              "stopped while verifying at 0x%08X: "
+				              "everything was written, but not all of "
+				              "it was compared, so it is not known to "
+				              "be right", b->addr + off);
+				break;
+			}
 			stp_progress(ctx, STP_PHASE_VERIFY, done, plan->verify_bytes);
 			st = verify_slice(ctx, t, b->addr + off, b->data + off, n, crc,
 			                  scratch);
@@ -421,6 +456,12 @@ stp_status stp_program(stp_ctx *ctx, stp_target *t, const stp_image *img,
 	        plan->mass_erase ? "mass erase, " : "", plan->nerase,
 	        plan->units_skipped, (unsigned long long)plan->write_bytes,
 	        plan->nwrites, (unsigned long long)plan->verify_bytes);
+	if (stp_cancelled(ctx)) {
+		st = stp_fail(ctx, STP_ERR_CANCELLED, NULL,
+		              "stopped before the first erase: the device was "
+		              "not changed");
+		goto out;
+	}
 	if ((st = run_erase(ctx, t, plan)))
 		goto out;
 	report->mass_erased = plan->mass_erase;

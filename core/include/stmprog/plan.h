@@ -90,6 +90,21 @@ void stp_plan_free(stp_plan *plan);
 stp_status stp_image_aligned(stp_ctx *ctx, const stp_image *img,
                              uint32_t align, uint8_t fill, stp_image **out);
 
+/* One input of a run: an image and the name its messages use. */
+typedef struct stp_image_input {
+	const stp_image *img;
+	const char *name;     /* "boot.bin"; NULL: "an image" */
+} stp_image_input;
+
+/* Merges every image a run writes (each -d file, each data patch, each
+ * .dfu element already routed) into one image, to be planned, written and
+ * verified as one plan: data from several inputs in one erase unit
+ * becomes that unit's final contents.  Two inputs with data at the same
+ * address fail with STP_ERR_IMAGE naming both and the overlapping
+ * range.  The first input with a start address gives the merged one's. */
+stp_status stp_images_merge(stp_ctx *ctx, const stp_image_input *in, size_t n,
+                            stp_image **out);
+
 /* ---- the engine -------------------------------------------------- */
 
 typedef struct stp_program_opts {
