@@ -46,7 +46,32 @@ typedef struct stp_device_info {
 	 * other transports. */
 	uint16_t usb_vid, usb_pid, usb_bcd_device;
 	char usb_location[32];   /* "1-1.4" (bus-port.port...) */
+	/* ABI 1.2: how sure the identification is.  A backend that cannot
+	 * read the PID (DfuSe: memory-layout strings only) lists every PID
+	 * the device's answers fit, best first, and sets pid to the first
+	 * (or to the one stp_portspec.chip_pid names, when it is among them);
+	 * a bootloader that names its PID itself (GET ID) leaves these 0. */
+	uint16_t candidates[8];
+	uint8_t ncandidates;
+	uint8_t id_flags;        /* STP_ID_* */
+	/* Set by the core: what the part is, in words, for the user
+	 * ("STM32G0B0xx/0B1xx/0C1xx", or "readout-protected chip, F2/F4
+	 * family (PID 0x411 or 0x413)"). */
+	char identity[256];
 } stp_device_info;
+
+/* stp_device_info.id_flags */
+enum {
+	/* Candidates remain that differ in what chip-specific operations
+	 * (option bytes, protection, the empty-check reload) depend on: the
+	 * core refuses those until --chip (stp_portspec.chip_pid) names it. */
+	STP_ID_AMBIGUOUS = 1u << 0,
+	/* The bootloader refused reads for readout protection, so nothing
+	 * beyond its strings could be asked (the identity says so). */
+	STP_ID_PROTECTED = 1u << 1,
+	/* The part was chosen among the candidates by stp_portspec.chip_pid. */
+	STP_ID_NAMED = 1u << 2
+};
 
 /* How the transport differs, so the core plans honestly. */
 enum {
@@ -117,9 +142,10 @@ stp_status stp_target_write(stp_target *t, uint32_t addr, const uint8_t *buf,
 stp_status stp_target_erase(stp_target *t, const stp_erase_req *req);
 stp_status stp_target_crc(stp_target *t, uint32_t addr, uint32_t len,
                           uint32_t *crc);
-/* Starts the application at addr (STP_GO_DEFAULT: the flash base's
- * vector table, or the DFU address pointer). */
-#define STP_GO_DEFAULT UINT32_MAX
+/* Starts the application whose vector table is at addr, always a real
+ * address (stp_start in stmprog/start.h picks the flash base and checks
+ * the table first).  The backend returns only once the chip left its
+ * bootloader. */
 stp_status stp_target_go(stp_target *t, uint32_t addr);
 stp_status stp_target_readout_protect(stp_target *t);
 stp_status stp_target_readout_unprotect(stp_target *t);
