@@ -278,6 +278,16 @@ static int d_base(parse_state *ps, cli *c, cli_command *cmd, const char *opt)
 	return 0;
 }
 
+static int d_confirm(parse_state *ps, cli *c, cli_command *cmd, const char *opt)
+{
+	if (c->confirm)
+		return fail(ps, "name every step in one list: "
+		            "--confirm-irreversible rdp2,otp",
+		            "%s given twice", opt);
+	c->confirm = cmd->words[0];
+	return 0;
+}
+
 #define SETTING (-1)
 
 static const struct option_row {
@@ -305,6 +315,7 @@ static const struct option_row {
 	{{"--convert"}, CMD_CONVERT, 2, 2, d_convert, "--convert IN OUT"},
 	{{"--format"}, SETTING, 1, 1, d_format, "--format bin|hex|srec|elf|dfu"},
 	{{"--base"}, SETTING, 1, 1, d_base, "--base ADDRESS"},
+	{{"--confirm-irreversible"}, SETTING, 1, 1, d_confirm, "--confirm-irreversible rdp2|bootloader|otp|all[,...]"},
 	{{"-q", "--quiet"}, SETTING, 0, 0, d_quiet, "-q"},
 	{{"-vb", "--verbosity"}, SETTING, 1, 1, d_verbosity, "-vb 1|2|3"},
 	{{"-log", "--log"}, SETTING, 0, 1, d_log, "-log [FILE]"},

@@ -58,6 +58,9 @@ typedef struct cli {
 	bool has_base;
 	cli_command cmds[CLI_MAX_COMMANDS];
 	int ncmds;
+	/* --confirm-irreversible WHAT[,WHAT]: the irreversible steps this
+	 * run may take (rdp2, bootloader, otp, all); checked by the core. */
+	const char *confirm;
 } cli;
 
 /* Parses argv[1..argc-1].  On failure returns -1 with a message naming the

@@ -2,6 +2,7 @@
  * libstmprog API; none of them knows which backend is behind a target. */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +11,12 @@
 #include "commands.h"
 #include "stmprog/backend.h"
 #include "stmprog/chip.h"
+#include "stmprog/guard.h"
 #include "stmprog/image.h"
 #include "stmprog/option_bytes.h"
 #include "stmprog/plan.h"
 #include "stmprog/portspec.h"
+#include "stmprog/start.h"
 #include "stmprog/target.h"
 
 typedef struct run {
@@ -22,11 +25,19 @@ typedef struct run {
 	output *out;
 	stp_target *target;      /* opened on the first command that needs it */
 	stp_image *images[CLI_MAX_COMMANDS]; /* -d files, loaded before connecting */
-	/* Option bytes a -d .dfu file carries (its option-bytes alt). */
-	uint8_t *ob_images[CLI_MAX_COMMANDS];
-	uint32_t ob_len[CLI_MAX_COMMANDS];
+	/* Every -d of the run, merged into one image and written as one plan
+	 * at the first -d (core/image_merge.c): planned alone, a later file
+	 * would pad and erase again the units an earlier one shares. */
+	stp_image *merged;
+	int first_download, last_download; /* command indexes, -1 if none */
+	char names[512];         /* "boot.bin, app.bin" for messages */
+	/* Option bytes a .dfu file carries (its option-bytes alt): one
+	 * block per run, written after the flash. */
+	uint8_t *ob_image;
+	uint32_t ob_len;
+	const char *ob_file;
 	bool flash_erased;       /* -e all ran: the flash is blank */
-	bool downloaded;         /* a -d ran (for -v) */
+	bool downloaded;         /* the run's plan ran (for -v) */
 } run;
 
 /* The format forced with --format, for reading or writing. */
@@ -277,6 +288,10 @@ static stp_status open_target(run *r)
 	st = stp_portspec_parse(r->ctx, r->c->nconnect, r->c->connect, &spec);
 	if (st)
 		return st;
+	/* --chip: the part on the port; the core holds it against the device. */
+	if (r->c->chip && (st = find_chip(r, r->c->chip, &(const stp_chip *){NULL})))
+		return st;
+	spec.chip_pid = r->c->chip ? stp_chip_find(r->c->chip, NULL)->pid : 0;
 	st = stp_target_open(r->ctx, &spec, &r->target);
 	if (st)
 		return st;
@@ -287,8 +302,7 @@ static stp_status open_target(run *r)
 	if (info->bl_version)
 		output_say(r->out, "bootloader v%u.%u, ", info->bl_version >> 4,
 		           info->bl_version & 15);
-	output_say(r->out, "%s\n",
-	           info->chip ? info->chip->name : "chip not in the database");
+	output_say(r->out, "%s\n", info->identity);
 	if (info->usb_location[0])
 		output_say(r->out, "USB device %04x:%04x at %s%s%s\n", info->usb_vid,
 		           info->usb_pid, info->usb_location,
@@ -413,6 +427,31 @@ static stp_status cmd_readout_protect(run *r, const cli_command *cmd)
 	return st;
 }
 
+/* A read that starts in the flash must end in it: past its end the ROM
+ * refuses the block half-way, after a file's worth of waiting. */
+static stp_status check_upload(run *r, const cli_command *cmd)
+{
+	const stp_device_info *info = stp_target_info(r->target);
+	uint32_t base, size;
+
+	if (!info->chip)
+		return STP_OK;
+	base = info->chip->flash_base;
+	size = info->flash_size ? info->flash_size : info->chip->flash_size;
+	if (cmd->addr >= base && cmd->addr - base < size &&
+	    (uint64_t)cmd->addr + cmd->size > (uint64_t)base + size) {
+		stp_fail(r->ctx, STP_ERR_ARG, NULL,
+		         "-u 0x%08X 0x%X runs past the end of the flash "
+		         "(0x%08X..0x%08X, %u KiB on this %s)",
+		         cmd->addr, cmd->size, base, base + size - 1, size / 1024,
+		         info->chip->name);
+		stp_set_hint(r->ctx, "read at most 0x%X bytes from 0x%08X",
+		             base + size - cmd->addr, cmd->addr);
+		return STP_ERR_ARG;
+	}
+	return STP_OK;
+}
+
 static stp_status cmd_upload(run *r, const cli_command *cmd)
 {
 	uint8_t *buf = malloc(cmd->size);
@@ -448,62 +487,100 @@ out:
 	return st;
 }
 
-static int command_index(run *r, const cli_command *cmd)
-{
-	return (int)(cmd - r->c->cmds);
-}
-
-static void download_opts(run *r, const cli_command *cmd, stp_program_opts *o)
+static void download_opts(run *r, stp_program_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->flash_erased = r->flash_erased;
 	o->skip_matching = !r->flash_erased;
-	o->image_name = cmd->file;
+	o->image_name = r->names;
 }
 
-/* The option bytes of a .dfu file, after its flash part: written, then
- * read back, since they reset the device and a refused value comes back
+/* After an option-byte write that raised readout protection the
+ * bootloader refuses to read them back; that refusal is the proof it
+ * took.  What to say then depends on the level: -rdu undoes level 1
+ * only. */
+static bool protection_took(run *r, const uint8_t *before, const uint8_t *want,
+                            uint32_t len)
+{
+	const stp_chip *chip = stp_target_info(r->target)->chip;
+	uint32_t was, now;
+
+	if (stp_last_status(r->ctx) != STP_ERR_PROTECTED ||
+	    stp_ob_get(r->ctx, chip, want, len, "RDP", &now) ||
+	    (before && !stp_ob_get(r->ctx, chip, before, len, "RDP", &was) &&
+	     was == now)) {
+		stp_clear_error(r->ctx);
+		return false;
+	}
+	stp_clear_error(r->ctx);
+	if (now == 0xCC)
+		output_say(r->out, "Option bytes written; read protection level 2 "
+		                   "is now active (RDP=0xCC), so the bootloader "
+		                   "refuses to read them back, which confirms it; "
+		                   "level 2 is permanent: nothing can undo it\n");
+	else
+		output_say(r->out, "Option bytes written; readout protection is "
+		                   "now active (RDP=0x%02X, level 1), so the "
+		                   "bootloader refuses to read them back, which "
+		                   "confirms it; -rdu removes it and erases the "
+		                   "flash\n", now);
+	return true;
+}
+
+/* The option bytes of a .dfu file, after the flash: written, then read
+ * back, since they reset the device and a refused value comes back
  * changed. */
-static stp_status write_image_ob(run *r, const cli_command *cmd, int i)
+static stp_status write_image_ob(run *r)
 {
 	const stp_chip *chip = stp_target_info(r->target)->chip;
 	uint8_t back[512];
-	uint32_t len = r->ob_len[i];
+	uint32_t len = r->ob_len;
 	stp_status st;
 
-	if (!r->ob_images[i])
+	if (!r->ob_image)
 		return STP_OK;
 	if (len > sizeof(back))
 		return stp_fail(r->ctx, STP_ERR_INTERNAL, NULL,
 		                "%u option bytes are more than stmprog handles", len);
 	output_say(r->out, "%s: writing its option bytes (the device resets "
-	                   "to load them)\n", cmd->file);
-	if ((st = stp_target_option_bytes_write(r->target, r->ob_images[i], len)) ||
-	    (st = stp_target_option_bytes_read(r->target, back, len)))
+	                   "to load them)\n", r->ob_file);
+	if ((st = stp_target_option_bytes_write(r->target, r->ob_image, len)))
 		return st;
-	if (memcmp(back, r->ob_images[i], len))
+	if ((st = stp_target_option_bytes_read(r->target, back, len))) {
+		if (protection_took(r, NULL, r->ob_image, len)) {
+			r->downloaded = true;
+			return STP_OK;
+		}
+		return st;
+	}
+	if (memcmp(back, r->ob_image, len))
 		return stp_fail(r->ctx, STP_ERR_VERIFY,
 		                "compare the file's option bytes with -ob displ",
 		                "%s: the option bytes at 0x%08X read back differ "
-		                "from the file's", cmd->file, chip->ob_start);
+		                "from the file's", r->ob_file, chip->ob_start);
 	output_say(r->out, "%s: %u option bytes written and verified\n",
-	           cmd->file, len);
+	           r->ob_file, len);
 	r->downloaded = true;
 	return STP_OK;
 }
 
+/* Every -d of the run is one plan: it runs at the first -d, and the
+ * others only say they were part of it. */
 static stp_status cmd_download(run *r, const cli_command *cmd)
 {
 	stp_program_opts o;
 	stp_program_report rep;
 	stp_status st;
 
-	int i = command_index(r, cmd);
-
-	download_opts(r, cmd, &o);
-	if (!stp_image_size(r->images[i]) && r->ob_images[i])
-		return write_image_ob(r, cmd, i);
-	st = stp_program(r->ctx, r->target, r->images[i], &o, &rep);
+	if ((int)(cmd - r->c->cmds) != r->first_download) {
+		output_say(r->out, "%s: written and verified with the files "
+		                   "above, as one plan\n", cmd->file);
+		return STP_OK;
+	}
+	download_opts(r, &o);
+	if (!stp_image_size(r->merged) && r->ob_image)
+		return write_image_ob(r);
+	st = stp_program(r->ctx, r->target, r->merged, &o, &rep);
 	if (st)
 		return st;
 	r->downloaded = true;
@@ -512,17 +589,17 @@ static stp_status cmd_download(run *r, const cli_command *cmd)
 	if (rep.units_erased == 0 && !rep.mass_erased && rep.bytes_written == 0)
 		output_say(r->out, "%s: the flash already holds this image "
 		                   "(%zu unit(s) compared, nothing written)\n",
-		           cmd->file, rep.units_skipped);
+		           r->names, rep.units_skipped);
 	else
 		output_say(r->out, "%s: %s%zu unit(s) erased, %zu unchanged unit(s) "
 		                   "skipped, %llu bytes written, %llu bytes verified "
 		                   "by %s\n",
-		           cmd->file, rep.mass_erased ? "mass erase, " : "",
+		           r->names, rep.mass_erased ? "mass erase, " : "",
 		           rep.units_erased, rep.units_skipped,
 		           (unsigned long long)rep.bytes_written,
 		           (unsigned long long)rep.bytes_verified,
 		           rep.verified_by_crc ? "device CRC" : "read-back");
-	return write_image_ob(r, cmd, i);
+	return write_image_ob(r);
 }
 
 static stp_status cmd_verify(run *r, const cli_command *cmd)
@@ -539,16 +616,21 @@ static stp_status cmd_verify(run *r, const cli_command *cmd)
 
 static stp_status cmd_go(run *r, const cli_command *cmd)
 {
-	uint32_t addr = cmd->has_addr ? cmd->addr : STP_GO_DEFAULT;
-	stp_status st = stp_target_go(r->target, addr);
+	stp_start_report rep;
+	stp_status st = stp_start(r->ctx, r->target, cmd->has_addr, cmd->addr,
+	                          &rep);
 
-	if (!st) {
-		if (cmd->has_addr)
-			output_say(r->out, "Started the application at 0x%08X\n", addr);
-		else
-			output_say(r->out, "Started the application\n");
-	}
-	return st;
+	if (st)
+		return st;
+	if (rep.checked)
+		output_say(r->out, "Started the application at 0x%08X (stack "
+		                   "pointer 0x%08X, reset vector 0x%08X); the chip "
+		                   "left its bootloader\n",
+		           rep.addr, rep.sp, rep.pc);
+	else
+		output_say(r->out, "Started the application at 0x%08X; the chip "
+		                   "left its bootloader\n", rep.addr);
+	return STP_OK;
 }
 
 static stp_status cmd_rdu(run *r, const cli_command *cmd)
@@ -611,23 +693,8 @@ static stp_status cmd_ob(run *r, const cli_command *cmd)
 	                   "load them)\n");
 	if ((st = stp_target_option_bytes_write(r->target, want, len)))
 		return st;
-	if ((st = stp_target_option_bytes_read(r->target, back, len))) {
-		uint32_t before, after;
-		/* Raising readout protection makes the bootloader refuse the
-		 * read-back itself: that refusal is the proof it took. */
-		if (st == STP_ERR_PROTECTED &&
-		    !stp_ob_get(r->ctx, chip, buf, len, "RDP", &before) &&
-		    !stp_ob_get(r->ctx, chip, want, len, "RDP", &after) &&
-		    before != after) {
-			stp_clear_error(r->ctx);
-			output_say(r->out, "Option bytes written; readout protection "
-			                   "is now active (RDP=0x%02X), so the bootloader "
-			                   "refuses to read them back, which confirms it; "
-			                   "-rdu removes it and erases the flash\n", after);
-			return STP_OK;
-		}
-		return st;
-	}
+	if ((st = stp_target_option_bytes_read(r->target, back, len)))
+		return protection_took(r, buf, want, len) ? STP_OK : st;
 	if (memcmp(want, back, len)) {
 		dump_ob(r, chip->ob_start, back, len);
 		return stp_fail(r->ctx, STP_ERR_VERIFY,
@@ -665,30 +732,74 @@ static const struct {
 };
 
 /* A .dfu file's alternate settings meet the device's: the flash part
- * replaces the loaded image, an option-byte part is kept for after it. */
+ * replaces the loaded image, an option-byte part is kept for after the
+ * flash (one per run: two files' blocks cannot both be the chip's). */
 static stp_status route_image(run *r, int i)
 {
 	stp_image *flash;
+	uint8_t *ob;
+	uint32_t ob_len;
+	const char *file = r->c->cmds[i].file;
 	const stp_chip *chip = stp_target_info(r->target)->chip;
-	stp_status st = stp_image_route(r->ctx, r->target, r->images[i],
-	                                r->c->cmds[i].file, &flash,
-	                                &r->ob_images[i], &r->ob_len[i]);
+	stp_status st = stp_image_route(r->ctx, r->target, r->images[i], file,
+	                                &flash, &ob, &ob_len);
 	if (st)
 		return st;
 	stp_image_free(r->images[i]);
 	r->images[i] = flash;
-	if (r->ob_images[i] && stp_ob_fields(chip, &(size_t){0}))
-		return stp_ob_check(r->ctx, chip, r->ob_images[i], r->ob_len[i]);
+	if (!ob)
+		return STP_OK;
+	if (r->ob_image) {
+		free(ob);
+		return stp_fail(r->ctx, STP_ERR_IMAGE,
+		                "keep the option bytes in one of the files",
+		                "%s and %s both carry option bytes; a run writes "
+		                "one option-byte block", r->ob_file, file);
+	}
+	r->ob_image = ob;
+	r->ob_len = ob_len;
+	r->ob_file = file;
+	if (stp_ob_fields(chip, &(size_t){0}))
+		return stp_ob_check(r->ctx, chip, ob, ob_len);
 	return STP_OK;
 }
 
+/* The device's option bytes, for checks before anything is written. */
+static stp_status read_ob(run *r, uint8_t *buf, size_t size, uint32_t *len)
+{
+	const stp_chip *chip = stp_target_info(r->target)->chip;
+
+	*len = chip->ob_size > size ? (uint32_t)size : chip->ob_size;
+	return stp_target_option_bytes_read(r->target, buf, *len);
+}
+
+/* The .dfu file's option bytes pass the irreversible-step guard against
+ * what the chip holds now, before the first erase. */
+static stp_status check_image_ob(run *r)
+{
+	const stp_chip *chip = stp_target_info(r->target)->chip;
+	uint8_t now[512];
+	uint32_t len;
+	char source[300];
+	bool have_now;
+
+	if (!r->ob_image)
+		return STP_OK;
+	have_now = !read_ob(r, now, sizeof(now), &len) && len == r->ob_len;
+	if (!have_now)
+		stp_clear_error(r->ctx);
+	snprintf(source, sizeof(source), "%s: its option bytes", r->ob_file);
+	return stp_guard_option_bytes(r->ctx, chip, have_now ? now : NULL,
+	                              r->ob_image, r->ob_len, source);
+}
+
 /* -ob KEY=VALUE... is tried on a copy of the device's option bytes
- * before the first command runs, so a misspelt field fails before any
- * erase. */
+ * before the first command runs, so a misspelt field, or a value that
+ * cannot be undone and was not confirmed, fails before any erase. */
 static stp_status check_ob_assignments(run *r, const cli_command *cmd)
 {
 	const stp_chip *chip = stp_target_info(r->target)->chip;
-	uint8_t buf[512];
+	uint8_t buf[512], want[512];
 	uint32_t len;
 	stp_status st;
 
@@ -696,21 +807,197 @@ static stp_status check_ob_assignments(run *r, const cli_command *cmd)
 		return STP_OK;
 	if (!chip || !chip->ob_size)
 		return STP_OK; /* cmd_ob says why when it runs */
-	len = chip->ob_size > sizeof(buf) ? sizeof(buf) : chip->ob_size;
-	if ((st = stp_target_option_bytes_read(r->target, buf, len)))
+	if ((st = read_ob(r, buf, sizeof(buf), &len)))
 		return st;
-	return stp_ob_apply(r->ctx, chip, buf, len,
-	                    (const char *const *)cmd->words, (size_t)cmd->nwords, 0);
+	memcpy(want, buf, len);
+	if ((st = stp_ob_apply(r->ctx, chip, want, len,
+	                       (const char *const *)cmd->words,
+	                       (size_t)cmd->nwords, 0)))
+		return st;
+	return stp_guard_option_bytes(r->ctx, chip, buf, want, len, "this -ob");
 }
 
-/* Everything that can be checked before the device is touched: every
- * input file is loaded, and once connected, every download is planned
- * against the chip.  A bad file fails here, before any erase. */
+/* Whether a command changes the device in a way that, between two -d of
+ * one plan, would run in the middle of it. */
+static bool changes_device(cli_kind k)
+{
+	return k == CMD_ERASE || k == CMD_OB || k == CMD_RDU || k == CMD_WP ||
+	       k == CMD_WUP || k == CMD_RDP || k == CMD_GO;
+}
+
+static const char *option_of(cli_kind k)
+{
+	switch (k) {
+	case CMD_ERASE: return "-e";
+	case CMD_OB: return "-ob";
+	case CMD_RDU: return "-rdu";
+	case CMD_WP: return "--write-protect";
+	case CMD_WUP: return "--write-unprotect";
+	case CMD_RDP: return "--readout-protect";
+	case CMD_GO: return "-g";
+	default: return "this command";
+	}
+}
+
+/* The order of a run's commands, before anything else: the downloads
+ * are one plan, so nothing that changes the device may sit between two
+ * of them, and nothing may erase or unprotect (which erases) after them
+ * what they wrote. */
+static stp_status check_order(run *r)
+{
+	const cli *c = r->c;
+
+	r->first_download = r->last_download = -1;
+	for (int i = 0; i < c->ncmds; i++)
+		if (c->cmds[i].kind == CMD_DOWNLOAD) {
+			if (r->first_download < 0)
+				r->first_download = i;
+			r->last_download = i;
+		}
+	for (int i = r->first_download + 1; r->first_download >= 0 && i < c->ncmds; i++) {
+		cli_kind k = c->cmds[i].kind;
+		if (i < r->last_download && changes_device(k))
+			return stp_fail(r->ctx, STP_ERR_ARG,
+			                "put it before the first -d or after the last",
+			                "%s between two -d: every -d of a run is "
+			                "written and verified as one plan, so nothing "
+			                "may change the device in the middle of it",
+			                option_of(k));
+		if (k == CMD_RDU || (k == CMD_ERASE && c->cmds[i].all))
+			return stp_fail(r->ctx, STP_ERR_ARG,
+			                "put it before the first -d",
+			                "%s after -d would erase what the run just "
+			                "wrote", option_of(k));
+	}
+	return STP_OK;
+}
+
+/* The run's files as one name list for messages. */
+static void name_downloads(run *r)
+{
+	size_t used = 0;
+
+	r->names[0] = '\0';
+	for (int i = 0; i < r->c->ncmds && used < sizeof(r->names); i++) {
+		int n;
+		if (r->c->cmds[i].kind != CMD_DOWNLOAD)
+			continue;
+		n = snprintf(r->names + used, sizeof(r->names) - used, "%s%s",
+		             used ? ", " : "", r->c->cmds[i].file);
+		if (n > 0)
+			used += (size_t)n;
+	}
+}
+
+/* Routes every -d file and merges their flash data into the run's one
+ * image, then plans it against the chip: overlaps, bad addresses and
+ * images that do not fit fail here. */
+static stp_status plan_downloads(run *r)
+{
+	const cli *c = r->c;
+	stp_image_input in[CLI_MAX_COMMANDS];
+	size_t n = 0;
+	stp_program_opts o;
+	stp_status st;
+
+	for (int i = 0; i < c->ncmds; i++) {
+		if (c->cmds[i].kind != CMD_DOWNLOAD)
+			continue;
+		if ((st = route_image(r, i)))
+			return st;
+		in[n].img = r->images[i];
+		in[n].name = c->cmds[i].file;
+		n++;
+	}
+	if (!n)
+		return STP_OK;
+	name_downloads(r);
+	if ((st = stp_images_merge(r->ctx, in, n, &r->merged)))
+		return st;
+	download_opts(r, &o);
+	/* Only option bytes: nothing to plan.  Any other run, an empty
+	 * one too, goes through the planner's checks. */
+	if ((stp_image_size(r->merged) || !r->ob_image) &&
+	    (st = stp_program_check(r->ctx, r->target, r->merged, &o)))
+		return st;
+	return check_image_ob(r);
+}
+
+/* An erase after the downloads must not touch what they wrote. */
+static stp_status check_erase_after(run *r, const cli_command *cmd,
+                                    const stp_erase_unit *units, size_t n)
+{
+	if (r->first_download < 0 || (int)(cmd - r->c->cmds) < r->first_download)
+		return STP_OK;
+	for (size_t u = 0; u < n; u++)
+		for (size_t s = 0; s < r->merged->nsegs; s++) {
+			const stp_segment *seg = &r->merged->segs[s];
+			if ((uint64_t)seg->addr < (uint64_t)units[u].addr + units[u].size &&
+			    (uint64_t)seg->addr + seg->len > units[u].addr)
+				return stp_fail(r->ctx, STP_ERR_ARG,
+				                "put the erase before the first -d",
+				                "-e after -d: sector %u (0x%08X) holds "
+				                "data this run writes", units[u].index,
+				                units[u].addr);
+		}
+	return STP_OK;
+}
+
+/* Sector lists (-e, --write-protect), -u ranges and -g addresses,
+ * checked against the connected chip before the first command runs. */
+static stp_status check_arguments(run *r)
+{
+	const cli *c = r->c;
+	stp_status st = STP_OK;
+
+	for (int i = 0; i < c->ncmds && !st; i++) {
+		const cli_command *cmd = &c->cmds[i];
+		stp_geometry geo;
+		stp_erase_unit *units;
+		size_t n;
+		uint32_t go;
+
+		switch (cmd->kind) {
+		case CMD_ERASE:
+			if (cmd->all)
+				break;
+			/* fall through */
+		case CMD_WP:
+			if ((st = select_units(r, cmd, &geo, &units, &n)))
+				break;
+			if (cmd->kind == CMD_ERASE)
+				st = check_erase_after(r, cmd, units, n);
+			free(units);
+			stp_geometry_release(&geo);
+			break;
+		case CMD_UPLOAD:
+			st = check_upload(r, cmd);
+			break;
+		case CMD_GO:
+			st = stp_start_check(r->ctx, r->target, cmd->has_addr,
+			                     cmd->addr, &go);
+			break;
+		case CMD_OB:
+			st = check_ob_assignments(r, cmd);
+			break;
+		default:
+			break;
+		}
+	}
+	return st;
+}
+
+/* Everything that can be checked before the device is touched: the
+ * order of the commands, every input file, and once connected, the one
+ * plan of every download and every command's arguments against the
+ * chip.  Bad input fails here, before any erase. */
 static stp_status prepare(run *r)
 {
 	const cli *c = r->c;
 	stp_status st;
 
+	if ((st = check_order(r)))
+		return st;
 	for (int i = 0; i < c->ncmds; i++) {
 		const cli_command *cmd = &c->cmds[i];
 		if (cmd->kind == CMD_DOWNLOAD &&
@@ -720,37 +1007,63 @@ static stp_status prepare(run *r)
 	}
 	if (!cli_needs_target(c))
 		return STP_OK;
-	if ((st = open_target(r)))
+	if ((st = open_target(r)) || (st = plan_downloads(r)))
 		return st;
-	for (int i = 0; i < c->ncmds; i++) {
-		const cli_command *cmd = &c->cmds[i];
-		stp_program_opts o;
-		if (cmd->kind != CMD_DOWNLOAD)
-			continue;
-		if ((st = route_image(r, i)))
-			return st;
-		download_opts(r, cmd, &o);
-		/* An image with option bytes only skips the planner; any
-		 * other image, empty ones too, goes through its checks. */
-		if ((stp_image_size(r->images[i]) || !r->ob_images[i]) &&
-		    (st = stp_program_check(r->ctx, r->target, r->images[i], &o)))
-			return st;
-	}
-	for (int i = 0; i < c->ncmds; i++)
-		if (c->cmds[i].kind == CMD_OB && (st = check_ob_assignments(r, &c->cmds[i])))
-			return st;
-	return STP_OK;
+	return check_arguments(r);
+}
+
+/* SIGINT/SIGTERM ask the run to stop at the next block boundary, where
+ * the engine says what the chip holds; a second signal ends it at once. */
+static stp_ctx *signal_ctx;
+
+static void on_signal(int sig)
+{
+	if (signal_ctx)
+		stp_cancel(signal_ctx);
+	signal(sig, SIG_DFL);
+}
+
+static void catch_signals(stp_ctx *ctx)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	signal_ctx = ctx;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static stp_status stopped_between_commands(run *r)
+{
+	return stp_fail(r->ctx, STP_ERR_CANCELLED,
+	                r->downloaded ? NULL : "nothing was written",
+	                "stopped between two commands%s",
+	                r->downloaded ? "; everything written so far was verified"
+	                              : "");
 }
 
 int commands_run(const cli *c, stp_ctx *ctx, output *out)
 {
 	run r = {.c = c, .ctx = ctx, .out = out};
-	stp_status st = prepare(&r);
+	unsigned confirmed = 0;
+	stp_status st = STP_OK;
+
+	if (c->confirm && !(st = stp_irreversible_parse(ctx, c->confirm, &confirmed)))
+		stp_ctx_confirm(ctx, confirmed);
+	catch_signals(ctx);
+	if (!st)
+		st = prepare(&r);
 
 	for (int i = 0; i < c->ncmds && !st; i++) {
 		const cli_command *cmd = &c->cmds[i];
 		size_t k;
 
+		if (stp_cancelled(ctx)) {
+			st = stopped_between_commands(&r);
+			break;
+		}
 		for (k = 0; k < sizeof(table) / sizeof(table[0]); k++)
 			if (table[k].kind == cmd->kind)
 				break;
@@ -764,9 +1077,10 @@ int commands_run(const cli *c, stp_ctx *ctx, output *out)
 		st = table[k].fn(&r, cmd);
 	}
 	stp_target_close(r.target);
-	for (int i = 0; i < c->ncmds; i++) {
+	signal_ctx = NULL;
+	for (int i = 0; i < c->ncmds; i++)
 		stp_image_free(r.images[i]);
-		free(r.ob_images[i]);
-	}
+	stp_image_free(r.merged);
+	free(r.ob_image);
 	return st ? output_failure(out, ctx, st) : EXIT_OK;
 }

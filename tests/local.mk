@@ -84,4 +84,5 @@ include tests/can.mk
 include tests/can_e2e.mk
 include tests/sim_slcan.mk
 include tests/kernel.mk
+include tests/trust_e2e.mk
 endif

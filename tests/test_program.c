@@ -73,6 +73,9 @@ Test(program, download_verify_go_and_the_bytes_land)
 	static uint8_t flash[1 << 20];
 	char args[8192];
 
+	/* A vector table -g accepts: SP in RAM, a Thumb reset vector in
+	 * flash. */
+	memcpy(img, "\x00\x10\x00\x20\x01\x01\x00\x08", 8);
 	write_file("fw.bin", img, n);
 	snprintf(args, sizeof(args), "-c port=/stp-test/memdev -d '%s' 0x08000000 -v -g",
 	         th_dir_path("fw.bin"));

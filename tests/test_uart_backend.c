@@ -260,7 +260,7 @@ Test(backend, open_identify_write_read_erase_go)
 	ok(stp_target_read(t, FLASH + 0x100, back, 16));
 	cr_assert_eq(back[0], 0xFF);
 
-	ok(stp_target_go(t, STP_GO_DEFAULT));
+	ok(stp_target_go(t, FLASH));
 	cr_assert_eq(R.go_addr, FLASH);
 	cr_assert_eq(stp_target_read(t, FLASH, back, 4), STP_ERR_DISCONNECTED);
 	stp_target_close(t);
