@@ -602,8 +602,18 @@ Test(sim_slcan, command_line)
 	snprintf(cmd, sizeof(cmd), "%s --chip 0x413 --transport slcan "
 	         "--faults ber=0.1 -- true", ts_sim_path());
 	cr_assert_eq(th_run(cmd, out, sizeof(out)), 2);
-	cr_assert(strstr(out, "ber is a uart fault; slcan knows lost, errframe "
-	                 "and disconnect"), "%s", out);
+	cr_assert(strstr(out, "ber is a uart fault; slcan knows lost, errframe, "
+	                 "disconnect and cut"), "%s", out);
+	/* cut=N counts WRITE data frames: 0 would cut before any WRITE. */
+	snprintf(cmd, sizeof(cmd), "%s --chip 0x413 --transport slcan "
+	         "--faults cut=0 -- true", ts_sim_path());
+	cr_assert_eq(th_run(cmd, out, sizeof(out)), 2);
+	cr_assert(strstr(out, "'cut=0': a count (1 or more) of WRITE data "
+	                 "frames"), "%s", out);
+	snprintf(cmd, sizeof(cmd), "%s --chip 0x413 --faults cut=3 -- true",
+	         ts_sim_path());
+	cr_assert_eq(th_run(cmd, out, sizeof(out)), 2);
+	cr_assert(strstr(out, "cut is a slcan fault"), "%s", out);
 	snprintf(cmd, sizeof(cmd), "%s --chip 0x413 --faults lost=0.1 -- true",
 	         ts_sim_path());
 	cr_assert_eq(th_run(cmd, out, sizeof(out)), 2);

@@ -705,6 +705,11 @@ bool sim_canboot_is_fd(const sim_canboot *b)
 	return b->fd;
 }
 
+bool sim_canboot_in_write(const sim_canboot *b)
+{
+	return b->st == S_WRITE_DATA;
+}
+
 void sim_canboot_rates(const sim_canboot *b, unsigned *kbps,
                        unsigned *data_kbps)
 {

@@ -64,6 +64,10 @@ bool sim_canboot_is_fd(const sim_canboot *b);
 void sim_canboot_rates(const sim_canboot *b, unsigned *kbps,
                        unsigned *data_kbps);
 
+/* Whether the bootloader is inside a WRITE, taking the host's frames as
+ * its data (for the slcan transport's cut fault). */
+bool sim_canboot_in_write(const sim_canboot *b);
+
 /* A frame the bootloader's controller received (at its own rates: the
  * transport drops frames it could not have heard). */
 void sim_canboot_rx(sim_canboot *b, const sim_can_frame *f);

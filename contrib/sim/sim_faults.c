@@ -67,8 +67,8 @@ static const struct {
 	 "ber, drop, flip, nack, stall and disconnect"},
 	{"usb", {"stall", "status", "disconnect", NULL},
 	 "stall, status and disconnect"},
-	{"slcan", {"lost", "errframe", "disconnect", NULL},
-	 "lost, errframe and disconnect"},
+	{"slcan", {"lost", "errframe", "disconnect", "cut", NULL},
+	 "lost, errframe, disconnect and cut"},
 };
 
 static bool knows(size_t t, const char *key)
@@ -109,11 +109,23 @@ static int parse_usb_item(sim_faults *f, const char *item, const char *val,
 	return 0;
 }
 
-/* The slcan kinds: lost=P, errframe=P, disconnect=N (frames). */
+/* The slcan kinds: lost=P, errframe=P, disconnect=N (frames), cut=N
+ * (WRITE data frames). */
 static int parse_slcan_item(sim_faults *f, const char *item, const char *val,
                             char *err, size_t errlen)
 {
 	uint64_t n;
+
+	if (!strcmp(item, "cut")) {
+		if (parse_uint(val, UINT64_MAX, &n) != 0 || n == 0) {
+			snprintf(err, errlen, "--faults item 'cut=%s': a count (1 or "
+			         "more) of WRITE data frames is expected", val);
+			return -1;
+		}
+		f->cut = true;
+		f->cut_after = n;
+		return 0;
+	}
 
 	if (!strcmp(item, "lost") || !strcmp(item, "errframe")) {
 		double *p = !strcmp(item, "lost") ? &f->lost : &f->errframe;

@@ -53,6 +53,9 @@ typedef struct sim_faults {
 	bool disconnect;        /* vanish after disconnect_after bytes (uart),
 	                         * control transfers (usb) or frames (slcan) */
 	uint64_t disconnect_after;
+	bool cut;               /* slcan: the bus is cut after cut_after WRITE
+	                         * data frames reached the bootloader */
+	uint64_t cut_after;
 	sim_rng rx, tx, reply;
 	/* What was injected, for the summary line at exit. */
 	unsigned long n_drop, n_flip, n_nack, n_stall, n_status;

@@ -95,7 +95,7 @@ static void print_help(void)
 	"                       slcan: AN5405's data-phase rate (default 2000)\n"
 	"  --faults SPEC        uart: ber=P,drop=P,flip=P,nack=P,stall=P[:MS],\n"
 	"                       disconnect=N; usb: stall=P,status=P,disconnect=N;\n"
-	"                       slcan: lost=P,errframe=P,disconnect=N\n"
+	"                       slcan: lost=P,errframe=P,disconnect=N,cut=N\n"
 	"                       (comma-separated)\n"
 	"  --seed N             seed for faults and the unique ID (default 1)\n"
 	"  --trace FILE         append one line per bootloader command to FILE\n"

@@ -126,6 +126,12 @@ struct sim_transport {
 	int64_t bus_free;       /* when the bus is idle again */
 	int64_t dev_time;       /* when the chip is done with what it got */
 	uint64_t frames;        /* on the bus both ways, for disconnect=N */
+	/* cut=N: after N WRITE data frames reached the bootloader the cable
+	 * between adapter and chip is pulled, leaving the ROM inside that
+	 * WRITE (what a host killed mid-WRITE leaves); it is plugged back by
+	 * the time a host opens the channel again (O). */
+	uint64_t write_frames;
+	bool cut, cut_done;
 	bool held_traced;       /* the head of from_chip was said held */
 };
 
@@ -343,7 +349,7 @@ static void host_frame(sim_transport *t, const sim_can_frame *f)
 	int64_t end;
 	bus_frame *b;
 
-	if (!count_frame(t))
+	if (t->cut || !count_frame(t))
 		return;
 	end = occupy(t, now_or_zero(t), f);
 	if (!survives(t, f, false))
@@ -406,18 +412,40 @@ static size_t format_frame(const sim_can_frame *f, char *out)
 	return k;
 }
 
+/* cut=N struck: nothing more crosses, in either direction, until the
+ * channel is opened again; what was in flight is lost. */
+static void cut_bus(sim_transport *t)
+{
+	sim_trace_line(t->trace, "FAULT cut after %llu WRITE data frames",
+	               (unsigned long long)t->write_frames);
+	sim_say("fault: the bus was cut after %llu WRITE data frames (cut=%llu); "
+	        "the bootloader stays inside that WRITE",
+	        (unsigned long long)t->write_frames,
+	        (unsigned long long)t->faults->cut_after);
+	t->cut = t->cut_done = true;
+	while (fifo_front(&t->to_chip))
+		fifo_pop(&t->to_chip);
+	while (fifo_front(&t->from_chip))
+		fifo_pop(&t->from_chip);
+}
+
 /* Frames the chip received whose time has come. */
 static void deliver_to_chip(sim_transport *t)
 {
 	int64_t now = now_or_zero(t);
 	bus_frame *b;
 
-	while (!t->gone && (b = fifo_front(&t->to_chip)) && b->t <= now) {
+	while (!t->gone && !t->cut && (b = fifo_front(&t->to_chip)) &&
+	       b->t <= now) {
 		sim_can_frame f = b->f;
+		bool data = sim_canboot_in_write(t->boot);
 		if (b->t > t->dev_time)
 			t->dev_time = b->t;
 		fifo_pop(&t->to_chip);
 		sim_canboot_rx(t->boot, &f);
+		if (data && t->faults->cut && !t->cut_done &&
+		    ++t->write_frames >= t->faults->cut_after)
+			cut_bus(t);
 	}
 }
 
@@ -600,6 +628,10 @@ static void on_line(sim_transport *t, const char *s, size_t len)
 			bell(t, s, "no bit rate set (S)");
 		} else {
 			t->open = true;
+			if (t->cut) {
+				t->cut = false;
+				sim_trace_line(t->trace, "FAULT cut mended");
+			}
 			if (t->data_kbps)
 				sim_trace_line(t->trace, "ADAPTER O %u/%u", t->kbps,
 				               t->data_kbps);
