@@ -222,3 +222,154 @@ Test(can_e2e, lost_frames_never_give_false_success, .timeout = 300)
 	cr_assert_gt(ok, 0, "no run survived one lost frame in five hundred");
 	free(img);
 }
+
+/* ---- GO means started (issue 11, section 4) ------------------------------ */
+
+/* A virgin part with the empty check latches "flash empty" at power-on,
+ * and its ROM sends the jump of GO back into the bootloader.  The backend
+ * must see that (the ROM answers the handshake again), reload the option
+ * bytes by writing them back unchanged, GO again and see the chip gone. */
+static void virgin_go_reloads_option_bytes(const char *pid, const char *keys,
+                                           const char *handshake)
+{
+	const stp_chip *c = e2e_chip(pid);
+	unsigned char *img = e2e_app(c, 6000, 21);
+	char args[4096], ob_write[64];
+
+	snprintf(args, sizeof(args), "%s -d '%s' 0x%08X -v -g 0x%08X", keys,
+	         e2e_app_path(), c->flash_base, c->flash_base);
+	cr_assert_eq(stmprog(pid, args), 0, "%s", out);
+	cr_assert(e2e_file_has(e2e_trace(), "RESET empty-check"),
+	          "the simulated chip did not come back after the first GO: %s",
+	          out);
+	snprintf(ob_write, sizeof(ob_write), "WRITE 0x%08X", c->ob_start);
+	cr_assert(e2e_file_has(e2e_trace(), ob_write),
+	          "no option-byte write to reload them: %s", out);
+	cr_assert(e2e_file_has(e2e_trace(), "RESET OB"));
+	cr_assert_eq(e2e_count_lines(e2e_trace(), "GO "), 2,
+	             "GO is not sent again after the reload");
+	cr_assert_geq(e2e_count_lines(e2e_trace(), handshake), 3,
+	              "no handshake after GO to see where the chip is");
+	cr_assert(e2e_file_has(th_dir_path("flash.bin.state"), "app=running"),
+	          "stmprog said it started the application, but the chip is "
+	          "in its bootloader: %s", out);
+	cr_assert(strstr(out, "empty check"), "the reload is not explained: %s",
+	          out);
+	e2e_assert_flash(c, img, 0, 6000, 0);
+	free(img);
+}
+
+Test(can_e2e, l4_virgin_classic_go_reloads_option_bytes)
+{
+	virgin_go_reloads_option_bytes("0x435", "br=125", "SYNC");
+}
+
+Test(can_e2e, g0_virgin_fdcan_go_reloads_option_bytes)
+{
+	virgin_go_reloads_option_bytes("0x467", "fd=1", "START");
+}
+
+/* An application away from the flash base on a virgin L4: the base stays
+ * erased, so the empty check latches again at the reload and GO comes
+ * back twice.  That is a failure naming the cause, never "Started". */
+Test(can_e2e, go_that_stays_in_the_bootloader_fails_naming_why)
+{
+	const stp_chip *c = e2e_chip("0x435");
+	unsigned char *img = e2e_make_app(c, 4000, 22);
+	char args[4096];
+
+	/* The reset vector points into the image at 0x08002000. */
+	img[4] = 0x01;
+	img[5] = 0x21;
+	e2e_spit(e2e_app_path(), img, 4000);
+	snprintf(args, sizeof(args), "br=125 -d '%s' 0x08002000 -v -g 0x08002000",
+	         e2e_app_path());
+	cr_assert_eq(stmprog("0x435", args), 1, "%s", out);
+	cr_assert_eq(e2e_count_lines(e2e_trace(), "RESET empty-check"), 2,
+	             "%s", out);
+	cr_assert(!strstr(out, "Started"), "%s", out);
+	cr_assert(strstr(out, "still in its bootloader"), "%s", out);
+	cr_assert(strstr(out, "0x08002000"), "the address is not named: %s", out);
+	cr_assert(strstr(out, "empty check"), "the cause is not named: %s", out);
+	cr_assert(strstr(out, "flash base"), "the fix is not named: %s", out);
+	cr_assert(e2e_file_has(th_dir_path("flash.bin.state"), "app=bootloader"));
+	free(img);
+}
+
+/* ---- a WRITE left unfinished by a killed run (issue 11, section 6) ----- */
+
+/* One power cycle, two runs: the first is killed while its WRITE is
+ * half sent (the simulator cuts the bus after 37 WRITE data frames, the
+ * sixth frame of the second block, so the kill cannot land between
+ * commands; the cut mends when the next run opens the channel).  The ROM
+ * is left counting data frames, takes every sync frame as data, and
+ * answers it on the WRITE identifier.  The second run must finish that
+ * WRITE, connect, program and verify. */
+Test(can_e2e, run_killed_mid_write_is_finished_by_the_next_run)
+{
+	const stp_chip *c = e2e_chip("0x413");
+	unsigned char *img = e2e_app(c, 16384, 23);
+	const char *sp = th_build_path("frontends/stmprog");
+	char script[8192], command[512];
+	FILE *f;
+
+	snprintf(script, sizeof(script),
+	         "'%s' -c port=\"$STMPROG_SIM_PORT\" br=125 -d '%s' 0x08000000 "
+	         "-v & pid=$!\n"
+	         "i=0\n"
+	         "while ! grep -q 'FAULT cut' '%s' && [ $i -lt 1200 ]; do\n"
+	         "  sleep 0.05; i=$((i + 1))\n"
+	         "done\n"
+	         "kill -9 $pid\n"
+	         "wait $pid\n"
+	         "echo \"first run: exit $?\"\n"
+	         "exec '%s' -c port=\"$STMPROG_SIM_PORT\" br=125 -d '%s' "
+	         "0x08000000 -v\n",
+	         sp, e2e_app_path(), e2e_trace(), sp, e2e_app_path());
+	cr_assert((f = fopen(th_dir_path("twice.sh"), "w")));
+	fputs(script, f);
+	fclose(f);
+	snprintf(command, sizeof(command), "sh '%s'", th_dir_path("twice.sh"));
+	cr_assert_eq(e2e_sim(out, sizeof(out), "0x413",
+	                     "--transport slcan --faults cut=37", command),
+	             0, "%s", out);
+	cr_assert(e2e_file_has(e2e_trace(), "FAULT cut after 37"), "%s", out);
+	cr_assert(strstr(out, "first run: exit 137"),
+	          "the first run was not killed mid-WRITE: %s", out);
+	cr_assert(strstr(out, "inside a WRITE"),
+	          "the interrupted WRITE is not explained: %s", out);
+	cr_assert(strstr(out, "bytes verified by read-back"), "%s", out);
+	/* The ROM came back to its command loop: it NACKed a filler as
+	 * command 0x04. */
+	cr_assert(e2e_file_has(e2e_trace(), "NACK 0x04"), "%s", out);
+	e2e_assert_flash(c, img, 0, 16384, 0);
+	free(img);
+}
+
+/* ---- nobody answers (issue 11, section 7) -------------------------------- */
+
+/* The simulated F4 listens at 125 kbit/s and the host asks at 250: the
+ * classic sync and the FDCAN start frame both go unanswered.  The error
+ * names each attempt once, ungarbled, with the FD attempt's nominal and
+ * data rates, and the hint gives the FD rates worth trying. */
+Test(can_e2e, silent_bus_names_both_attempts_and_the_fd_rates)
+{
+	const char *line, *fd;
+
+	cr_assert_eq(stmprog("0x413", "br=250 -e all"), 1, "%s", out);
+	cr_assert((line = strstr(out, "stmprog: error: ")), "%s", out);
+	cr_assert(strstr(line, "did not answer the sync frame (ID 0x79) 5 times "
+	                       "at 250 kbit/s"), "%s", out);
+	cr_assert((fd = strstr(line, "; FDCAN tried next: the FDCAN bootloader")),
+	          "%s", out);
+	cr_assert(strstr(fd, "start frame (ID 0x111, 0x5A) 5 times at 250 "
+	                     "kbit/s nominal, 2000 kbit/s data"), "%s", out);
+	/* Each attempt once: a detail quoted into itself repeats. */
+	cr_assert_null(strstr(fd + strlen("; FDCAN tried next"),
+	                      "FDCAN tried next"), "%s", out);
+	cr_assert_null(strstr(strstr(line, "sync frame") + 1,
+	                      "did not answer the sync frame"), "%s", out);
+	cr_assert(strstr(out, "br=500 dbr=2000"), "no FD rates in the hint: %s",
+	          out);
+	cr_assert(!e2e_file_has(e2e_trace(), "ERASE"));
+}

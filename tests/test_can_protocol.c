@@ -450,6 +450,80 @@ Test(an3154, lost_data_ack_is_finished_with_fillers_then_resynced)
 	done();
 }
 
+/* An earlier session stopped in the middle of a WRITE (killed, or the
+ * cable pulled): the ROM takes the sync frame as data and answers it on
+ * the WRITE identifier.  The sync finishes that WRITE with fillers until
+ * the ROM NACKs one as command 0x04, then syncs again. */
+Test(an3154, sync_finishes_a_write_an_earlier_session_left)
+{
+	H0(0x79);
+	ACK(0x31);             /* the sync frame counted as a data frame */
+	H(0x04, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF);
+	ACK(0x31);
+	H(0x04, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF);
+	ACK(0x31);             /* the last data frame ... */
+	ACK(0x31);             /* ... and the programmed block */
+	H(0x04, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF);
+	NACK(0x04);            /* back at its command loop */
+	H0(0x79);
+	NACK(0x79);            /* synced already */
+	OK(cp_sync(&dev, 5, 200));
+	cr_assert_eq(dev.flushed_writes, 1);
+	done();
+}
+
+/* A sync that is simply not answered is no interrupted WRITE. */
+Test(an3154, silent_sync_sends_no_fillers)
+{
+	H0(0x79);
+	H0(0x79);
+	cr_assert_eq(cp_sync(&dev, 2, 200), STP_ERR_TIMEOUT);
+	cr_assert_eq(dev.flushed_writes, 0);
+	done();
+}
+
+/* After GO: an answer to the handshake means the chip is (back) in its
+ * bootloader, and the session is usable again; silence means it left. */
+Test(an3154, back_after_go_answered_means_still_in_the_bootloader)
+{
+	H(0x21, 0x08, 0x00, 0x00, 0x00);
+	ACK(0x21);
+	H0(0x79);
+	ACK(0x79);
+	OK(cp_go(&dev, 0x08000000));
+	cr_assert_eq(cp_back_after_go(&dev), CP_OK);
+	cr_assert_not(dev.gone);
+	done();
+}
+
+Test(an3154, back_after_go_silent_means_left)
+{
+	H(0x21, 0x08, 0x00, 0x00, 0x00);
+	ACK(0x21);
+	H0(0x79);
+	H0(0x79);
+	OK(cp_go(&dev, 0x08000000));
+	cr_assert_eq(cp_back_after_go(&dev), CP_TIMEOUT);
+	cr_assert(dev.gone);
+	done();
+}
+
+/* A ROM that restarts after GO is at its start rate, whatever SPEED set:
+ * the adapter goes back there before asking. */
+Test(an3154, back_after_go_asks_at_the_start_rate)
+{
+	dev.kbps = 500;
+	H(0x21, 0x08, 0x00, 0x00, 0x00);
+	ACK(0x21);
+	rate(125);
+	H0(0x79);
+	ACK(0x79);
+	OK(cp_go(&dev, 0x08000000));
+	cr_assert_eq(cp_back_after_go(&dev), CP_OK);
+	cr_assert_eq(dev.kbps, 125);
+	done();
+}
+
 Test(an3154, write_refused_is_not_retried)
 {
 	const uint8_t data[4] = {0};
@@ -698,6 +772,28 @@ Test(an5405, start_fails_naming_both_rates_hint)
 	cr_assert_eq(cp_sync(&dev, 1, 200), STP_ERR_TIMEOUT);
 	cr_assert(strstr(stp_last_detail(ctx), "0x111"));
 	cr_assert(strstr(stp_last_hint(ctx), "dbr="));
+	done();
+}
+
+Test(an5405, start_failure_names_the_data_rate)
+{
+	dev.data_kbps = 2000;
+	HF(0x111, 0x5A);
+	cr_assert_eq(cp_sync(&dev, 1, 200), STP_ERR_TIMEOUT);
+	cr_assert(strstr(stp_last_detail(ctx),
+	                 "500 kbit/s nominal, 2000 kbit/s data"),
+	          "%s", stp_last_detail(ctx));
+	done();
+}
+
+Test(an5405, back_after_go_uses_the_start_frame)
+{
+	HF(0x21, 0x08, 0x00, 0x00, 0x00);
+	ACKF(0x21);
+	HF(0x111, 0x5A);
+	ACKF(0x111);
+	OK(cp_go(&dev, 0x08000000));
+	cr_assert_eq(cp_back_after_go(&dev), CP_OK);
 	done();
 }
 

@@ -105,8 +105,9 @@ stp_status an3154_speed(cp_dev *d, unsigned kbps)
 	                kbps, d->port, kbps, old);
 }
 
-/* A WRITE whose ACK never came leaves the ROM inside the command,
- * counting data frames: it takes any frame as data, a sync frame too, so
+/* A WRITE whose ACK never came, or whose host was killed half-way (the
+ * next session meets it at its sync: can_proto.c), leaves the ROM inside
+ * the command, counting data frames: it takes any frame as data, a sync frame too, so
  * no re-sync can reach it.  Filler frames (0xFF, which leaves erased flash
  * as it is) are sent until the ROM answers one on the filler's own ID: a
  * NACK to "command 0x04", proof it has its count and is back at its
@@ -117,7 +118,7 @@ stp_status an3154_speed(cp_dev *d, unsigned kbps)
  * again. */
 #define FILLER_QUIET_MS 20
 
-static void finish_interrupted_write(cp_dev *d, uint32_t frames_left)
+void an3154_finish_write(cp_dev *d, uint32_t frames_left)
 {
 	static const uint8_t filler[8] = {0xFF, 0xFF, 0xFF, 0xFF,
 	                                  0xFF, 0xFF, 0xFF, 0xFF};
@@ -164,7 +165,7 @@ cp_res an3154_write_once(cp_dev *d, uint32_t addr, const uint8_t *buf,
 	 * all of the data. */
 	if ((r = cp_command(d, CP_CMD_WRITE, p, 5))) {
 		if (r == CP_TIMEOUT)
-			finish_interrupted_write(d, (len + 7) / 8);
+			an3154_finish_write(d, (len + 7) / 8);
 		return r;
 	}
 	d->stage = CP_AT_DATA;
@@ -174,7 +175,7 @@ cp_res an3154_write_once(cp_dev *d, uint32_t addr, const uint8_t *buf,
 			return r;
 		r = cp_ack(d, CP_CMD_WRITE, d->t.ack_ms, "ACK to a WRITE data frame");
 		if (r == CP_TIMEOUT)
-			finish_interrupted_write(d, (len - off - n + 7) / 8);
+			an3154_finish_write(d, (len - off - n + 7) / 8);
 		if (r)
 			return r;
 	}

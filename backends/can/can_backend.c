@@ -170,6 +170,7 @@ static stp_status try_fd(canb *c)
 	}
 	cp_init(&c->dev, c->ctx, c->link, c->port, CP_AN5405,
 	        c->is_slcan ? fd_kbps(&c->spec) : c->spec.can_kbps);
+	c->dev.data_kbps = fd_data_kbps(&c->spec);
 	return cp_sync(&c->dev, c->dev.t.sync_tries, c->dev.t.sync_ms);
 }
 
@@ -189,12 +190,15 @@ static stp_status connect(canb *c)
 		                c->port);
 	cp_init(&c->dev, c->ctx, c->link, c->port, fd == 1 ? CP_AN5405 : CP_AN3154,
 	        fd == 1 && c->is_slcan ? fd_kbps(&c->spec) : c->spec.can_kbps);
+	if (fd == 1)
+		c->dev.data_kbps = fd_data_kbps(&c->spec);
 	st = cp_sync(&c->dev, c->dev.t.sync_tries, c->dev.t.sync_ms);
 	if (st == STP_OK || fd != -1 || st == STP_ERR_IO)
 		return st;
 	{
 		char *detail = strdup(stp_last_detail(c->ctx));
 		char *hint = strdup(stp_last_hint(c->ctx));
+		char *fd_detail;
 		stp_status st1 = st;
 
 		stp_log(c->ctx, STP_LOG_INFO,
@@ -202,19 +206,32 @@ static stp_status connect(canb *c)
 		        "start frame",
 		        c->port);
 		st = try_fd(c);
-		if (st && detail && hint) {
+		/* stp_fail writes the context's detail buffer, so the FD
+		 * attempt's detail is copied out before it is quoted. */
+		fd_detail = st ? strdup(stp_last_detail(c->ctx)) : NULL;
+		if (st && detail && hint && fd_detail) {
 			/* Before the FD start frame went out (no FD adapter), only
 			 * the classic failure counts; after, both do. */
 			if (c->dev.proto != CP_AN5405)
 				stp_fail(c->ctx, st1, hint[0] ? hint : NULL,
-				         "%s (FDCAN not tried: %s)", detail,
-				         stp_last_detail(c->ctx));
-			else
-				stp_fail(c->ctx, st1, hint[0] ? hint : NULL,
-				         "%s; FDCAN tried next: %s", detail,
-				         stp_last_detail(c->ctx));
+				         "%s (FDCAN not tried: %s)", detail, fd_detail);
+			else {
+				/* The FD detail names both rates it tried; the hint
+				 * adds the FD rates worth trying next. */
+				char both[768];
+				snprintf(both, sizeof(both),
+				         "%s%san FDCAN bootloader (G0, G4, H5, H7, L5, "
+				         "U5) may run at br=500 dbr=2000 or at br=250 "
+				         "dbr=1000 (ST's documents differ)",
+				         hint, hint[0] ? "; " : "");
+				stp_fail(c->ctx, st1, both, "%s; FDCAN tried next: %s",
+				         detail, fd_detail);
+			}
 			st = st1;
+		} else if (st && !(detail && hint && fd_detail)) {
+			st = stp_fail(c->ctx, STP_ERR_NOMEM, NULL, "out of memory");
 		}
+		free(fd_detail);
 		free(detail);
 		free(hint);
 	}
@@ -384,13 +401,127 @@ static stp_status b_erase(void *s, const stp_erase_req *req)
 	return st;
 }
 
+/* The chip answered the handshake after GO: it is in its bootloader, and
+ * saying "started" would be false.  Why, as far as the bootloader shows:
+ * a first flash word that reads erased means the empty check (parts with
+ * STP_QUIRK_EMPTY_CHECK boot the bootloader while it is erased, and send
+ * every jump there too); otherwise the application reset at once with
+ * BOOT0 (or its option-byte equivalent) selecting the bootloader. */
+static stp_status still_in_bootloader(canb *c, uint32_t addr,
+                                      const char *after)
+{
+	const stp_chip *ch = c->chip;
+	const char *handshake = c->dev.proto == CP_AN5405 ? "start frame"
+	                                                  : "sync frame";
+	uint8_t w[4];
+	bool empty_base = false;
+
+	if (ch && (ch->quirks & STP_QUIRK_EMPTY_CHECK)) {
+		if (cp_read(&c->dev, ch->flash_base, w, 4) == STP_OK)
+			empty_base = w[0] == ch->erased_value &&
+			             w[1] == ch->erased_value &&
+			             w[2] == ch->erased_value &&
+			             w[3] == ch->erased_value;
+		stp_clear_error(c->ctx);
+	}
+	if (empty_base)
+		return stp_fail(c->ctx, STP_ERR_PROTOCOL,
+		                "the chip boots from the flash base: put the "
+		                "application's vector table there (an application "
+		                "elsewhere needs a start-up stub at the base that "
+		                "jumps to it)",
+		                "after GO to 0x%08X%s the chip on %s is still in its "
+		                "bootloader (it answered the %s): the first flash "
+		                "word at 0x%08X reads erased, so the %s's empty "
+		                "check sends every jump back to the bootloader",
+		                addr, after, c->port, handshake, ch->flash_base,
+		                ch->name);
+	return stp_fail(c->ctx, STP_ERR_PROTOCOL,
+	                "check the application's start-up code (a watchdog or a "
+	                "fault that resets at once), and set BOOT0 low so that "
+	                "a reset starts the application",
+	                "after GO to 0x%08X%s the chip on %s is still in its "
+	                "bootloader (it answered the %s): the application did "
+	                "not keep running, and the reset that followed landed in "
+	                "the bootloader because BOOT0 selects it%s",
+	                addr, after, c->port, handshake,
+	                ch && (ch->quirks & STP_QUIRK_EMPTY_CHECK)
+	                        ? ", or the empty check latched again"
+	                        : "");
+}
+
+static stp_status check_failed(canb *c, uint32_t addr)
+{
+	return stp_fail(c->ctx, STP_ERR_IO, cp_hint(&c->dev, CP_IO),
+	                "after GO to 0x%08X on %s, asking whether the chip left "
+	                "its bootloader failed: %s",
+	                addr, c->port, c->dev.why);
+}
+
+/* Parts with the empty check latch "flash empty" at power-on and send
+ * every jump, GO included, back into the bootloader until a power cycle
+ * or an option-byte reload (field report 2; the UART and USB backends do
+ * the same).  AN3154 and AN5405 write the option bytes with WRITE MEMORY,
+ * after which the chip reloads them and resets: writing them back
+ * unchanged clears the latch and changes nothing else.  With BOOT0 high
+ * the reset lands in the bootloader again and GO now reaches the
+ * application; with BOOT0 low the reset itself starts the application,
+ * and the bootloader stays silent. */
+static stp_status escape_empty_check(canb *c, uint32_t addr)
+{
+	const stp_chip *ch = c->chip;
+	uint8_t ob[256];
+	unsigned resets = c->dev.resets;
+	stp_status st;
+	cp_res r;
+
+	if (!ch || !(ch->quirks & STP_QUIRK_EMPTY_CHECK) || !ch->ob_size ||
+	    ch->ob_size > sizeof(ob) || ch->ob_size % 4)
+		return still_in_bootloader(c, addr, "");
+	stp_log(c->ctx, STP_LOG_WARN,
+	        "%s: after GO the chip came back to its bootloader: its empty "
+	        "check latched \"flash empty\" at power-on; rewriting the option "
+	        "bytes unchanged at 0x%08X to reload them, then GO again",
+	        c->port, ch->ob_start);
+	if ((st = cp_read(&c->dev, ch->ob_start, ob, ch->ob_size)))
+		return st;
+	st = cp_write_option_bytes(&c->dev, ch->ob_start, ob, ch->ob_size);
+	if (st == STP_ERR_TIMEOUT && c->dev.resets != resets) {
+		/* Written, and no bootloader after the reset: BOOT0 is low and
+		 * the reload started the application. */
+		stp_clear_error(c->ctx);
+		stp_log(c->ctx, STP_LOG_INFO,
+		        "%s: no bootloader after the option-byte reload: its reset "
+		        "started the application (BOOT0 low)",
+		        c->port);
+		c->dev.gone = true;
+		return STP_OK;
+	}
+	if (st || (st = cp_go(&c->dev, addr)))
+		return st;
+	if ((r = cp_back_after_go(&c->dev)) == CP_IO)
+		return check_failed(c, addr);
+	if (r == CP_OK)
+		return still_in_bootloader(c, addr, " and an option-byte reload");
+	return STP_OK;
+}
+
+/* GO, then the proof that the chip left: its bootloader no longer answers
+ * the handshake.  addr is always a real address (the core has checked
+ * the vector table there). */
 static stp_status b_go(void *s, uint32_t addr)
 {
 	canb *c = s;
+	stp_status st;
+	cp_res r;
 
-	if (addr == STP_GO_DEFAULT)
-		addr = c->chip ? c->chip->flash_base : 0x08000000u;
-	return cp_go(&c->dev, addr);
+	if ((st = cp_go(&c->dev, addr)))
+		return st;
+	if ((r = cp_back_after_go(&c->dev)) == CP_IO)
+		return check_failed(c, addr);
+	if (r != CP_OK)
+		return STP_OK;
+	return escape_empty_check(c, addr);
 }
 
 static stp_status b_rdp(void *s)

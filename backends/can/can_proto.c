@@ -140,6 +140,8 @@ cp_res cp_wait(cp_dev *d, uint32_t cmd, cl_frame *f, unsigned ms,
 			return CP_OK;
 		/* Another node's traffic, or a late answer to an earlier try. */
 		d->ignored++;
+		if ((f->id & 0xFFu) == CP_CMD_WRITE)
+			d->write_answers++;
 	}
 }
 
@@ -214,7 +216,7 @@ static unsigned sync_quiet_ms(const cp_dev *d)
 }
 
 /* One handshake frame and its answer. */
-static cp_res sync_once(cp_dev *d, unsigned ms)
+static cp_res handshake(cp_dev *d, unsigned ms)
 {
 	static const uint8_t start = CP_START_BYTE;
 	cl_frame f;
@@ -242,8 +244,39 @@ static cp_res sync_once(cp_dev *d, unsigned ms)
 	              "handshake", f.len);
 }
 
+/* The 256 bytes of one WRITE in 8-byte frames: the most an interrupted
+ * WRITE can still be waiting for. */
+#define WRITE_FRAMES_MAX 32u
+
+/* A handshake, and what to do when the ROM answers it on the WRITE
+ * identifier instead: an AN3154 ROM still inside a WRITE takes the sync
+ * frame as data (and a zero-length one never completes the count), so
+ * syncing alone can never reach it.  That happens when a host stopped in
+ * the middle of a WRITE (killed, unplugged): the next session finishes
+ * that WRITE with filler frames, as after a lost ACK, and syncs again. */
+static cp_res sync_once(cp_dev *d, unsigned ms)
+{
+	unsigned seen = d->write_answers;
+	cp_res r = handshake(d, ms);
+
+	if (r != CP_TIMEOUT || d->proto != CP_AN3154 || d->write_answers == seen)
+		return r;
+	stp_log(d->ctx, STP_LOG_WARN,
+	        "%s: the bootloader answered the sync frame on the WRITE MEMORY "
+	        "identifier (0x31): it is still inside a WRITE that an earlier "
+	        "session left unfinished (stopped or unplugged half-way); "
+	        "finishing it with filler frames (0xFF).  The flash that WRITE "
+	        "was programming may hold part of it: a download rewrites it, "
+	        "and verify finds it otherwise",
+	        d->port);
+	d->flushed_writes++;
+	an3154_finish_write(d, WRITE_FRAMES_MAX);
+	return handshake(d, ms);
+}
+
 stp_status cp_sync(cp_dev *d, unsigned tries, unsigned ms)
 {
+	char data_rate[32] = "";
 	cp_res r = CP_TIMEOUT;
 
 	for (unsigned i = 0; i < tries; i++) {
@@ -258,6 +291,9 @@ stp_status cp_sync(cp_dev *d, unsigned tries, unsigned ms)
 	}
 	if (r == CP_IO)
 		return stp_fail(d->ctx, STP_ERR_IO, cp_hint(d, r), "%s", d->why);
+	if (d->data_kbps)
+		snprintf(data_rate, sizeof(data_rate), ", %u kbit/s data",
+		         d->data_kbps);
 	if (d->proto == CP_AN5405)
 		return stp_fail(d->ctx, cp_status(r),
 		                "check that BOOT0 selects the bootloader and the chip "
@@ -266,8 +302,9 @@ stp_status cp_sync(cp_dev *d, unsigned tries, unsigned ms)
 		                "data dbr= differ between ST's documents (try br=500 "
 		                "dbr=2000, or br=250 dbr=1000)",
 		                "the FDCAN bootloader on %s did not answer the start "
-		                "frame (ID 0x111, 0x5A) %u times at %u kbit/s: %s",
-		                d->port, tries, d->kbps, d->why);
+		                "frame (ID 0x111, 0x5A) %u times at %u kbit/s "
+		                "nominal%s: %s",
+		                d->port, tries, d->kbps, data_rate, d->why);
 	return stp_fail(d->ctx, cp_status(r),
 	                "check that BOOT0 selects the bootloader and the chip was "
 	                "reset, the wiring (CANH/CANL; F105/F107 use CAN2 on "
@@ -670,6 +707,36 @@ stp_status cp_go(cp_dev *d, uint32_t addr)
 		                d->why);
 	d->gone = true;
 	return STP_OK;
+}
+
+/* A ROM that jumped and came back (the empty check, or an application
+ * that resets at once while BOOT0 selects the bootloader) restarts at
+ * its start rate and waits for the handshake.  Two frames, so one lost
+ * frame does not pass for a chip that left; the application, if it runs,
+ * sees them as two frames on IDs it should not use. */
+cp_res cp_back_after_go(cp_dev *d)
+{
+	cp_res r = CP_TIMEOUT;
+
+	if (d->proto == CP_AN3154 && d->kbps != d->base_kbps && L->set_bitrate) {
+		if (L->set_bitrate(L->user, d->base_kbps) < 0)
+			return cp_why(d, CP_IO, "setting %s back to %u kbit/s failed: %s",
+			              d->port, d->base_kbps, L->error(L->user));
+		d->kbps = d->base_kbps;
+	}
+	L->sleep_ms(L->user, d->t.settle_ms);
+	for (unsigned i = 0; i < 2; i++) {
+		cl_frame f;
+		if ((r = sync_once(d, d->t.sync_ms)) == CP_OK) {
+			d->gone = false;
+			return CP_OK;
+		}
+		if (r == CP_IO)
+			return r;
+		while (L->recv(L->user, &f, sync_quiet_ms(d)) > 0)
+			;
+	}
+	return r;
 }
 
 /* ---- commands that reset the chip ----------------------------------------- */

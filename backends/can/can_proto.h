@@ -92,6 +92,9 @@ typedef struct cp_dev {
 	unsigned base_kbps;
 	unsigned kbps;
 	unsigned speed_kbps;
+	/* AN5405: the data-phase rate the adapter was opened at (0: not
+	 * known here, e.g. SocketCAN set up outside), for messages. */
+	unsigned data_kbps;
 	/* What the bootloader said about itself. */
 	uint8_t bl_version;
 	uint8_t ncmds;
@@ -107,6 +110,10 @@ typedef struct cp_dev {
 	/* Counters, for logs and tests. */
 	unsigned retries, resyncs, resets;
 	unsigned ignored;        /* frames on other identifiers skipped */
+	/* Of those, answers on the WRITE MEMORY identifier: an AN3154 ROM
+	 * still inside a WRITE answers every frame there, a sync frame too. */
+	unsigned write_answers;
+	unsigned flushed_writes; /* interrupted WRITEs finished at a sync */
 	char why[200];           /* how the last failed exchange ended */
 } cp_dev;
 
@@ -156,6 +163,12 @@ stp_status cp_erase_units(cp_dev *d, const uint16_t *units,
 stp_status cp_erase_mass(cp_dev *d);
 stp_status cp_erase_bank(cp_dev *d, unsigned bank);
 stp_status cp_go(cp_dev *d, uint32_t addr);
+/* After GO: whether the bootloader still answers the handshake (at its
+ * start rate, after a settle pause, two frames).  CP_OK: it answered, the
+ * chip is back in (or never left) its bootloader, and the session is
+ * usable again; CP_TIMEOUT (or CP_JUNK, someone else's answer): it left;
+ * CP_IO: the adapter failed, so nobody knows (d->why). */
+cp_res cp_back_after_go(cp_dev *d);
 /* These reset the chip: each waits for the reset and re-syncs. */
 stp_status cp_readout_protect(cp_dev *d);
 stp_status cp_readout_unprotect(cp_dev *d);
@@ -177,6 +190,10 @@ stp_status an3154_speed(cp_dev *d, unsigned kbps);
 uint8_t an3154_speed_code(unsigned kbps);
 cp_res an3154_write_once(cp_dev *d, uint32_t addr, const uint8_t *buf,
                          uint32_t len);
+/* A ROM inside a WRITE (its ACK lost, or the host that sent it killed):
+ * filler frames until it is back at its command loop; frames_left bounds
+ * them (plus a few for lost ones). */
+void an3154_finish_write(cp_dev *d, uint32_t frames_left);
 cp_res an3154_erase_once(cp_dev *d, const uint16_t *units, size_t n,
                          bool mass);
 
