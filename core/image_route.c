@@ -114,9 +114,9 @@ stp_status stp_image_route(stp_ctx *ctx, stp_target *t, const stp_image *img,
 			ob_seen += s->len;
 		} else {
 			st = stp_fail(ctx, STP_ERR_LAYOUT,
-			              "write such memories with -w at an explicit "
-			              "address if you really mean to (OTP can be "
-			              "written only once)",
+			              "take that target out of the file (dfuse-pack "
+			              "or STM32CubeProgrammer's file editor); stmprog "
+			              "does not write OTP or other memories yet",
 			              "%s has data for alternate setting %u (%s: %s) "
 			              "at 0x%08X; stmprog programs the flash and the "
 			              "option bytes from a .dfu file, not this memory",

@@ -23,7 +23,8 @@ static const char *region_name(const stp_chip *chip, uint32_t addr)
 		return "the option bytes, which -d does not write (use -ob)";
 	if (chip->otp_size && addr >= chip->otp_start &&
 	    addr - chip->otp_start < chip->otp_size)
-		return "the one-time-programmable area, which -d does not write";
+		return "the one-time-programmable area, which stmprog does not "
+		       "write yet (OTP bits can be written only once)";
 	if (addr >= 0x20000000u && addr < 0x40000000u)
 		return "RAM, not flash";
 	if (addr >= 0x40000000u && addr < 0x60000000u)

@@ -527,6 +527,29 @@ static bool protection_took(run *r, const uint8_t *before, const uint8_t *want,
 	return true;
 }
 
+/* Level 2 switches the bootloader off for good, so after the write's
+ * reset nothing answers any more: for a write that set it (confirmed,
+ * past the guard), that silence is the expected outcome, and saying
+ * "did not answer" as a failure would send the user looking for a fault. */
+static bool level2_took(run *r, const uint8_t *want, uint32_t len,
+                        stp_status st)
+{
+	const stp_chip *chip = stp_target_info(r->target)->chip;
+	uint32_t rdp;
+
+	if ((st != STP_ERR_TIMEOUT && st != STP_ERR_DISCONNECTED &&
+	     st != STP_ERR_NOT_FOUND && st != STP_ERR_PROTECTED) ||
+	    !(stp_ob_irreversible(chip, NULL, want, len, NULL, 0) & STP_IRREV_RDP2) ||
+	    stp_ob_get(r->ctx, chip, want, len, "RDP", &rdp) || rdp != 0xCC)
+		return false;
+	stp_clear_error(r->ctx);
+	output_say(r->out, "Option bytes written with RDP=0xCC: read protection "
+	                   "level 2 is permanent; the bootloader no longer "
+	                   "answers after the reset, as level 2 means, and "
+	                   "nothing can undo it\n");
+	return true;
+}
+
 /* The option bytes of a .dfu file, after the flash: written, then read
  * back, since they reset the device and a refused value comes back
  * changed. */
@@ -545,7 +568,7 @@ static stp_status write_image_ob(run *r)
 	output_say(r->out, "%s: writing its option bytes (the device resets "
 	                   "to load them)\n", r->ob_file);
 	if ((st = stp_target_option_bytes_write(r->target, r->ob_image, len)))
-		return st;
+		return level2_took(r, r->ob_image, len, st) ? STP_OK : st;
 	if ((st = stp_target_option_bytes_read(r->target, back, len))) {
 		if (protection_took(r, NULL, r->ob_image, len)) {
 			r->downloaded = true;
@@ -692,7 +715,7 @@ static stp_status cmd_ob(run *r, const cli_command *cmd)
 	output_say(r->out, "Writing the option bytes (the device resets to "
 	                   "load them)\n");
 	if ((st = stp_target_option_bytes_write(r->target, want, len)))
-		return st;
+		return level2_took(r, want, len, st) ? STP_OK : st;
 	if ((st = stp_target_option_bytes_read(r->target, back, len)))
 		return protection_took(r, buf, want, len) ? STP_OK : st;
 	if (memcmp(want, back, len)) {

@@ -303,3 +303,42 @@ Test(trust, merge_names_both_inputs_and_keeps_shared_units)
 	stp_image_free(b);
 	stp_ctx_free(ctx);
 }
+
+/* ---- 8. hints name something that works -------------------------------- */
+
+/* An OTP target in a .dfu was refused with a hint to use -w at an
+ * explicit address, which was refused in turn. */
+Test(trust, otp_hints_do_not_point_at_another_refusal)
+{
+	unsigned char otp[32];
+	char cmd[8192];
+
+	th_need("dfuse-pack", "dfu-util");
+	memset(otp, 0x5A, sizeof(otp));
+	e2e_spit(th_dir_path("otp.bin"), otp, sizeof(otp));
+	free(e2e_app(e2e_chip("0x413"), 2048, 12));
+	snprintf(cmd, sizeof(cmd),
+	         "cd '%s' && dfuse-pack -b 0x08000000:app.bin -b 0x1FFF7800@2:otp.bin "
+	         "otp.dfu", th_dir);
+	cr_assert_eq(th_run(cmd, out, sizeof(out)), 0, "%s", out);
+	snprintf(cmd, sizeof(cmd), "-d '%s'", th_dir_path("otp.dfu"));
+	cr_assert_eq(run(&usb, "0x413", cmd), 4, "%s", out);
+	cr_assert(!strstr(out, "-w at an explicit"), "%s", out);
+	cr_assert(strstr(out, "does not write OTP"), "%s", out);
+	snprintf(cmd, sizeof(cmd), "-w '%s' 0x1FFF7800", th_dir_path("otp.bin"));
+	cr_assert_eq(run(&usb, "0x413", cmd), 4, "%s", out);
+	cr_assert(strstr(out, "does not write yet"), "%s", out);
+	assert_untouched();
+}
+
+/* Level 2 over UART: the bootloader is gone after the write's reset, and
+ * that silence is what level 2 means, said as such, not as a failure to
+ * reconnect. */
+Test(trust, rdp2_over_uart_is_said_permanent)
+{
+	cr_assert_eq(run(&uart, "0x413", "--confirm-irreversible rdp2 -ob RDP=0xCC"),
+	             0, "%s", out);
+	cr_assert(strstr(out, "level 2"), "%s", out);
+	cr_assert(strstr(out, "permanent"), "%s", out);
+	cr_assert(e2e_file_has(th_dir_path("flash.bin.state"), "rdp=2"), "%s", out);
+}
