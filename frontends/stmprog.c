@@ -50,6 +50,9 @@ static void print_help(void)
 	"  --convert IN OUT            convert an image (with --chip: align and pad)\n"
 	"  --format bin|hex|srec|elf|dfu   force the file format\n"
 	"  --base ADDRESS              address of a raw binary\n"
+	"  --confirm-irreversible rdp2|bootloader|otp|all[,...]\n"
+	"                              allow these permanent steps (RDP level 2,\n"
+	"                              option bytes that lock the bootloader out)\n"
 	"\n"
 	"Output:\n"
 	"  -q, --quiet                 only errors\n"
@@ -60,7 +63,8 @@ static void print_help(void)
 	"\n"
 	"Exit codes: 0 success, 1 device or transport failure, 2 usage error,\n"
 	"3 no device/port/backend found, 4 input file malformed or does not fit\n"
-	"(nothing on the device touched), 5 verify failed, 6 internal error.\n"
+	"(nothing on the device touched), 5 verify failed, 6 internal error,\n"
+	"7 stopped by a signal (the message says what may be partial).\n"
 	"Environment: STMPROG_BACKEND_PATH overrides where backends are found.\n");
 }
 
