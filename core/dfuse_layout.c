@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "stmprog/dfuse.h"
+#include "stmprog/option_bytes.h"
 
 typedef struct parser {
 	stp_ctx *ctx;
@@ -328,26 +329,42 @@ static bool units_agree(const stp_dfuse_layout *flash, const stp_geometry *geo)
 	return true;
 }
 
-/* 2 = fits and has exactly the chip's largest size, 1 = fits, 0 = not. */
-static int fit(stp_ctx *ctx, const stp_chip *c, const stp_dfuse_layout *alts,
-               size_t nalts)
+/* Bytes of the option-bytes segment that starts at addr: its groups
+ * while they follow each other (a second segment, the L47x's bank-2
+ * block at 0x1FFFF800, is another memory). */
+static uint64_t segment_size(const stp_dfuse_layout *lo, uint32_t addr)
 {
-	const stp_dfuse_layout *flash = NULL;
-	bool ob = !c->ob_size;
+	uint64_t size = 0, at = addr;
+	size_t i = 0;
+
+	/* The parser keeps a segment's groups together and in order. */
+	while (i < lo->ngroups && lo->groups[i].addr != addr)
+		i++;
+	for (; i < lo->ngroups && lo->groups[i].addr == at; i++) {
+		size += (uint64_t)lo->groups[i].count * lo->groups[i].size;
+		at = stp_dfuse_group_end(&lo->groups[i]);
+	}
+	return size;
+}
+
+int stp_dfuse_fit(stp_ctx *ctx, const stp_chip *c, const stp_dfuse_layout *alts,
+                  size_t nalts)
+{
+	const stp_dfuse_layout *flash = NULL, *ob = NULL;
 	stp_geometry geo;
 	bool agree;
+	int score = STP_DFUSE_FITS;
 
-	if (!(c->interfaces & STP_IF_USB_DFU))
-		return 0;
 	for (size_t i = 0; i < nalts; i++) {
 		if (!alts[i].ngroups)
 			continue;
 		if (alts[i].groups[0].addr == c->flash_base && !flash)
 			flash = &alts[i];
-		if (c->ob_size && alts[i].groups[0].addr == c->ob_start)
-			ob = true;
+		if (c->ob_size && alts[i].groups[0].addr == c->ob_start && !ob)
+			ob = &alts[i];
 	}
-	if (!flash || !ob || stp_dfuse_total(flash) > c->flash_size)
+	if (!flash || (c->ob_size && !ob) ||
+	    stp_dfuse_total(flash) > c->flash_size)
 		return 0;
 	if (stp_chip_geometry(ctx, c, 0, &geo)) {
 		stp_clear_error(ctx);
@@ -357,7 +374,13 @@ static int fit(stp_ctx *ctx, const stp_chip *c, const stp_dfuse_layout *alts,
 	stp_geometry_release(&geo);
 	if (!agree)
 		return 0;
-	return stp_dfuse_total(flash) == c->flash_size ? 2 : 1;
+	if (c->interfaces & STP_IF_USB_DFU)
+		score |= STP_DFUSE_HAS_DFU;
+	if (!c->ob_size || segment_size(ob, c->ob_start) == c->ob_size)
+		score |= STP_DFUSE_OB_SIZE;
+	if (stp_dfuse_total(flash) == c->flash_size)
+		score |= STP_DFUSE_FLASH_SIZE;
+	return score;
 }
 
 size_t stp_dfuse_match(stp_ctx *ctx, const stp_dfuse_layout *alts,
@@ -366,11 +389,11 @@ size_t stp_dfuse_match(stp_ctx *ctx, const stp_dfuse_layout *alts,
 	size_t n, found = 0;
 	const stp_chip *t = stp_chip_table(&n);
 
-	/* Two passes keep the order "exact size first, then table order"
+	/* One pass per score, best first, keeps table order within a score
 	 * without sorting. */
-	for (int want = 2; want >= 1; want--) {
+	for (int want = STP_DFUSE_SCORE_MAX; want >= STP_DFUSE_FITS; want--) {
 		for (size_t i = 0; i < n; i++) {
-			if (fit(ctx, &t[i], alts, nalts) != want)
+			if (stp_dfuse_fit(ctx, &t[i], alts, nalts) != want)
 				continue;
 			if (found < max)
 				pids[found] = t[i].pid;
@@ -378,4 +401,27 @@ size_t stp_dfuse_match(stp_ctx *ctx, const stp_dfuse_layout *alts,
 		}
 	}
 	return found;
+}
+
+bool stp_dfuse_interchangeable(const stp_chip *a, const stp_chip *b)
+{
+	const uint32_t matters = STP_QUIRK_EMPTY_CHECK | STP_QUIRK_DFU_LAYOUT_WRONG |
+	                         STP_QUIRK_NO_MASS_ERASE | STP_QUIRK_OB_RELOAD |
+	                         STP_QUIRK_FIXED_SIZE;
+
+	if (a == b)
+		return true;
+	if (!a || !b)
+		return false;
+	/* The option-byte field table is compared by identity: two families
+	 * sharing one table (F2 and F405) have the same bits in the same
+	 * places. */
+	return a->flash_base == b->flash_base &&
+	       !strcmp(a->layout, b->layout) &&
+	       a->program_unit == b->program_unit &&
+	       a->erased_value == b->erased_value &&
+	       a->flash_size_reg == b->flash_size_reg &&
+	       a->ob_start == b->ob_start && a->ob_size == b->ob_size &&
+	       stp_ob_fields(a, NULL) == stp_ob_fields(b, NULL) &&
+	       (a->quirks & matters) == (b->quirks & matters);
 }

@@ -11,6 +11,7 @@ core_libstmprog_la_SOURCES = \
 	core/engine.c \
 	core/crc.c \
 	core/dfuse_layout.c \
+	core/escape.c \
 	core/image_route.c \
 	core/option_bytes.c \
 	core/guard.c \

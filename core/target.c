@@ -56,6 +56,45 @@ static const loaded_backend *backend_for(stp_ctx *ctx, const stp_portspec *spec)
 	return best;
 }
 
+/* Port listings carry device strings too (USB product and serial, DfuSe
+ * layouts in details): each is escaped before the front-end sees it.
+ * details keeps its line breaks, which the backend put there. */
+typedef struct port_relay {
+	stp_port_fn fn;
+	void *user;
+} port_relay;
+
+static void relay_port(void *user, const stp_port_info *port)
+{
+	port_relay *r = user;
+	stp_port_info safe = *port;
+	size_t used = 0;
+
+	stp_escape(safe.port, sizeof(safe.port), port->port);
+	stp_escape(safe.description, sizeof(safe.description),
+	           port->description);
+	stp_escape(safe.serial, sizeof(safe.serial), port->serial);
+	safe.details[0] = '\0';
+	for (const char *p = port->details; *p && used + 1 < sizeof(safe.details);) {
+		size_t n = strcspn(p, "\n");
+		char line[sizeof(safe.details)];
+
+		memcpy(line, p, n);
+		line[n] = '\0';
+		stp_escape(safe.details + used, sizeof(safe.details) - used, line);
+		used += strlen(safe.details + used);
+		p += n;
+		if (*p == '\n' && used + 1 < sizeof(safe.details)) {
+			safe.details[used++] = '\n';
+			safe.details[used] = '\0';
+			p++;
+		} else if (*p == '\n') {
+			break;
+		}
+	}
+	r->fn(r->user, &safe);
+}
+
 stp_status stp_enumerate(stp_ctx *ctx, stp_transport transport,
                          stp_port_fn fn, void *user)
 {
@@ -72,7 +111,8 @@ stp_status stp_enumerate(stp_ctx *ctx, stp_transport transport,
 		if (!d->ops->enumerate)
 			continue;
 		asked++;
-		st = d->ops->enumerate(ctx, fn, user);
+		st = d->ops->enumerate(ctx, relay_port,
+		                       &(port_relay){.fn = fn, .user = user});
 		if (st)
 			stp_log(ctx, STP_LOG_WARN, "%s: listing ports failed: %s",
 			        d->name, stp_last_detail(ctx));
@@ -177,6 +217,147 @@ static void check_dfu_layout(stp_target *t)
 	stp_geometry_release(&geo);
 }
 
+/* Every string a backend passes on came from the device or adapter;
+ * escaped here once, whichever backend it was, so no front-end prints a
+ * device's control characters. */
+static void escape_info(stp_device_info *info)
+{
+	stp_escape(info->description, sizeof(info->description),
+	           info->description);
+	stp_escape(info->serial, sizeof(info->serial), info->serial);
+	stp_escape(info->usb_location, sizeof(info->usb_location),
+	           info->usb_location);
+	for (unsigned i = 0; i < info->nalts && i < STP_MAX_ALTS; i++)
+		stp_escape(info->alts[i].name, sizeof(info->alts[i].name),
+		           info->alts[i].name);
+}
+
+static bool is_candidate(const stp_device_info *info, uint16_t pid)
+{
+	for (unsigned i = 0; i < info->ncandidates && i < 8; i++)
+		if (info->candidates[i] == pid)
+			return true;
+	return false;
+}
+
+/* --chip (spec->chip_pid): chooses among the parts an identification
+ * left open, and is an error when the device says it is another part. */
+static stp_status apply_named_chip(stp_target *t, const stp_portspec *spec)
+{
+	stp_device_info *info = &t->info;
+	const stp_chip *named = stp_chip_by_pid(spec->chip_pid);
+	const stp_chip *seen = stp_chip_by_pid(info->pid);
+
+	if (!spec->chip_pid)
+		return STP_OK;
+	if (info->pid == spec->chip_pid || is_candidate(info, spec->chip_pid)) {
+		info->pid = spec->chip_pid;
+		if (info->ncandidates > 1)
+			info->id_flags |= STP_ID_NAMED;
+		info->id_flags &= (uint8_t)~STP_ID_AMBIGUOUS;
+		return STP_OK;
+	}
+	return stp_fail(t->ctx, STP_ERR_ARG,
+	                "drop --chip to take the part the device names, or "
+	                "connect the board you meant",
+	                "--chip names %s (PID 0x%03X), but the device on %s is "
+	                "%s%s (PID 0x%03X)%s",
+	                named ? named->name : "an unknown part", spec->chip_pid,
+	                spec->port, info->pid ? "" : "no part in the database",
+	                seen ? seen->name : "", info->pid,
+	                info->ncandidates > 1 ? " or another part its memory "
+	                                        "layout fits, not that one"
+	                                      : "");
+}
+
+/* "0x411 (STM32F205xx/...), 0x413 (STM32F405xx/...) or 0x441 (...)",
+ * or without the names: the candidates, for messages. */
+static void candidate_list(const stp_device_info *info, bool names, char *buf,
+                           size_t len)
+{
+	unsigned n = info->ncandidates > 8 ? 8 : info->ncandidates;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < n && used < len; i++) {
+		const stp_chip *k = stp_chip_by_pid(info->candidates[i]);
+		used += (size_t)snprintf(buf + used, len - used, "%s0x%03X%s%s%s",
+		                         i == 0 ? "" : i + 1 == n ? " or " : ", ",
+		                         info->candidates[i], names ? " (" : "",
+		                         names && k ? k->name : "",
+		                         names ? ")" : "");
+	}
+}
+
+/* What the part is, in words (stp_device_info.identity). */
+static void describe_identity(stp_target *t)
+{
+	stp_device_info *info = &t->info;
+	const stp_chip *c = info->chip;
+	bool open = info->ncandidates > 1 && !(info->id_flags & STP_ID_NAMED);
+	char fams[32] = "", pids[64];
+	size_t nf = 0;
+
+	if (!c) {
+		snprintf(info->identity, sizeof(info->identity), "%s",
+		         "chip not in the database");
+		return;
+	}
+	if (!(info->id_flags & STP_ID_PROTECTED)) {
+		if (open) {
+			candidate_list(info, true, info->identity,
+			               sizeof(info->identity));
+			return;
+		}
+		snprintf(info->identity, sizeof(info->identity), "%s", c->name);
+		return;
+	}
+	/* A protected chip refuses every read that would name it, so it is
+	 * named by what is certain: its family, and the PIDs it may be. */
+	if (!open) {
+		snprintf(info->identity, sizeof(info->identity),
+		         "readout-protected %.120s; -rdu removes the protection "
+		         "(erasing the flash)", c->name);
+		return;
+	}
+	for (unsigned i = 0; i < info->ncandidates && i < 8; i++) {
+		const stp_chip *k = stp_chip_by_pid(info->candidates[i]);
+		if (k && !strstr(fams, k->family) && nf < sizeof(fams))
+			nf += (size_t)snprintf(fams + nf, sizeof(fams) - nf, "%s%s",
+			                       nf ? "/" : "", k->family);
+	}
+	candidate_list(info, false, pids, sizeof(pids));
+	snprintf(info->identity, sizeof(info->identity),
+	         "readout-protected chip, %.31s family (PID %.63s); -rdu removes the "
+	         "protection (erasing the flash), then the part can be named "
+	         "exactly", fams, pids);
+}
+
+/* Why option bytes, protection and the empty-check reload are refused
+ * while two parts that differ in them are both possible. */
+static stp_status need_exact(stp_target *t, const char *what)
+{
+	char names[400], flags[96] = "";
+	size_t used = 0;
+
+	if (!(t->info.id_flags & STP_ID_AMBIGUOUS))
+		return STP_OK;
+	candidate_list(&t->info, true, names, sizeof(names));
+	for (unsigned i = 0; i < t->info.ncandidates && i < 8 &&
+	                     used < sizeof(flags); i++)
+		used += (size_t)snprintf(flags + used, sizeof(flags) - used,
+		                         "%s--chip 0x%03X", i ? " or " : "",
+		                         t->info.candidates[i]);
+	stp_fail(t->ctx, STP_ERR_ARG, NULL,
+	         "refusing to %s: the device could be PID %s, whose option "
+	         "bytes differ, and nothing it answers%s tells which it is",
+	         what, names,
+	         t->info.id_flags & STP_ID_PROTECTED
+	                 ? " (it is readout-protected)" : "");
+	stp_set_hint(t->ctx, "name the part you have: add %s", flags);
+	return STP_ERR_ARG;
+}
+
 stp_status stp_target_open(stp_ctx *ctx, const stp_portspec *spec,
                            stp_target **out)
 {
@@ -215,13 +396,27 @@ stp_status stp_target_open(stp_ctx *ctx, const stp_portspec *spec,
 		t->caps.max_write = 256;
 	if (!t->caps.write_align)
 		t->caps.write_align = 1;
+	escape_info(&t->info);
+	if ((st = apply_named_chip(t, spec))) {
+		stp_target_close(t);
+		return st;
+	}
 	t->info.chip = stp_chip_by_pid(t->info.pid);
+	describe_identity(t);
+	if (t->info.id_flags & STP_ID_AMBIGUOUS) {
+		char names[400];
+		candidate_list(&t->info, true, names, sizeof(names));
+		stp_log(ctx, STP_LOG_WARN,
+		        "%s: the device could be PID %s: option bytes and "
+		        "protection are refused until --chip names the part",
+		        spec->port, names);
+	}
 	if (t->info.chip) {
 		read_flash_size(t);
 		if (t->info.nalts)
 			check_dfu_layout(t);
 		stp_log(ctx, STP_LOG_INFO, "chip: %s (PID 0x%03X), %u KiB flash",
-		        t->info.chip->name, t->info.pid, t->info.flash_size / 1024);
+		        t->info.identity, t->info.pid, t->info.flash_size / 1024);
 	} else if (t->info.pid) {
 		stp_log(ctx, STP_LOG_WARN,
 		        "PID 0x%03X is not in the chip database: only reads and "
@@ -400,6 +595,10 @@ stp_status stp_target_go(stp_target *t, uint32_t addr)
 
 stp_status stp_target_readout_protect(stp_target *t)
 {
+	stp_status st = need_exact(t, "set readout protection");
+
+	if (st)
+		return st;
 	if (!OPS->readout_protect)
 		return unsupported(t, "set readout protection");
 	return OPS->readout_protect(t->session);
@@ -415,6 +614,10 @@ stp_status stp_target_readout_unprotect(stp_target *t)
 stp_status stp_target_write_protect(stp_target *t, const uint16_t *units,
                                     size_t n)
 {
+	stp_status st = need_exact(t, "set write protection");
+
+	if (st)
+		return st;
 	if (!OPS->write_protect)
 		return unsupported(t, "set write protection");
 	return OPS->write_protect(t->session, units, n);
@@ -422,6 +625,10 @@ stp_status stp_target_write_protect(stp_target *t, const uint16_t *units,
 
 stp_status stp_target_write_unprotect(stp_target *t)
 {
+	stp_status st = need_exact(t, "remove write protection");
+
+	if (st)
+		return st;
 	if (!OPS->write_unprotect)
 		return unsupported(t, "remove write protection");
 	return OPS->write_unprotect(t->session);
@@ -429,6 +636,10 @@ stp_status stp_target_write_unprotect(stp_target *t)
 
 static stp_status need_ob(stp_target *t)
 {
+	stp_status st;
+
+	if ((st = need_exact(t, "touch the option bytes")))
+		return st;
 	if (!t->info.chip || !t->info.chip->ob_size)
 		return stp_fail(t->ctx, STP_ERR_UNSUPPORTED, NULL,
 		                "the option bytes of PID 0x%03X are not in the "

@@ -500,3 +500,29 @@ Test(chip, idcode_address_per_family)
 		cr_assert_neq(stp_chip_idcode_addr(&t[i]), 0, "%s (%s)", t[i].name,
 		              t[i].family);
 }
+
+/* Issue 11 §3: the option-byte blocks are whole (FLASH_OPTR up to the
+ * last register with its complement): what -ob reads, changes and writes
+ * back, and what tells a G0's DfuSe strings from an L4's. */
+Test(chip, option_byte_blocks_are_whole)
+{
+	static const uint16_t l4[] = {0x415, 0x435, 0x461, 0x462, 0x464};
+	static const uint16_t g0c0u0[] = {0x456, 0x460, 0x466, 0x467, 0x443,
+	                                  0x44C, 0x44D, 0x453, 0x493, 0x459,
+	                                  0x489};
+
+	for (size_t i = 0; i < sizeof(l4) / sizeof(l4[0]); i++) {
+		const stp_chip *c = stp_chip_by_pid(l4[i]);
+		cr_assert(c, "0x%03X", l4[i]);
+		/* OPTR, PCROP1_STRT, PCROP1_END, WRP1A, WRP1B: 5 word pairs. */
+		cr_expect_eq(c->ob_size, 40u, "0x%03X: %u", c->pid, c->ob_size);
+		cr_expect_eq(c->ob_start, 0x1FFF7800u);
+	}
+	for (size_t i = 0; i < sizeof(g0c0u0) / sizeof(g0c0u0[0]); i++) {
+		const stp_chip *c = stp_chip_by_pid(g0c0u0[i]);
+		cr_assert(c, "0x%03X", g0c0u0[i]);
+		/* FLASH_OPTR at 0x1FFF7800 to SECR at 0x1FFF7870. */
+		cr_expect_eq(c->ob_size, 128u, "0x%03X: %u", c->pid, c->ob_size);
+		cr_expect_eq(c->ob_start, 0x1FFF7800u);
+	}
+}

@@ -341,3 +341,68 @@ Test(dfuse_layout, match_counts_beyond_max)
 	cr_expect_geq(match(strs, 2, &pid, 1), 3);
 	cr_expect_eq(pid, 0x421);
 }
+
+/* Issue 11 §3: a G0B1's flash string is an L45x's too; the size of the
+ * option-bytes alt (128 bytes on G0/C0/U0, 40 on L4) ranks the right one
+ * first, and parts without the DFU bootloader rank last. */
+Test(dfuse_layout, option_bytes_size_tells_g0_from_l4)
+{
+	const char *g0[] = {"@Internal Flash  /0x08000000/256*0002Kg",
+	                    "@Option Bytes  /0x1FFF7800/01*0128 e",
+	                    "@OTP Memory /0x1FFF7000/01*0001Ke"};
+	const char *l4[] = {"@Internal Flash  /0x08000000/256*0002Kg",
+	                    "@Option Bytes  /0x1FFF7800/01*040 e",
+	                    "@OTP Memory /0x1FFF7000/01*0001Ke"};
+	const char *c0[] = {"@Internal Flash  /0x08000000/64*0002Kg",
+	                    "@Option Bytes  /0x1FFF7800/01*0128 e"};
+	uint16_t pids[16];
+	size_t n;
+
+	n = match(g0, 3, pids, 16);
+	cr_assert_geq(n, 2);
+	cr_expect_eq(pids[0], 0x467, "G0B1 first, got 0x%03X", pids[0]);
+	cr_expect(has(pids, n, 0x462), "L45x still fits, ranked lower");
+	n = match(l4, 3, pids, 16);
+	cr_assert_geq(n, 2);
+	cr_expect_eq(pids[0], 0x462, "L45x first, got 0x%03X", pids[0]);
+	n = match(c0, 2, pids, 16);
+	cr_assert_geq(n, 2);
+	/* C071 has the DFU bootloader and 128 option-byte bytes; the L412
+	 * has 40 and G070 has no DFU bootloader. */
+	cr_expect_eq(pids[0], 0x493, "C071 first, got 0x%03X", pids[0]);
+	cr_expect(has(pids, n, 0x460), "G070 fits the strings");
+}
+
+Test(dfuse_layout, interchangeable_parts)
+{
+	const stp_chip *f2 = stp_chip_by_pid(0x411), *f405 = stp_chip_by_pid(0x413),
+	               *f412 = stp_chip_by_pid(0x441), *g0 = stp_chip_by_pid(0x467),
+	               *l4 = stp_chip_by_pid(0x462), *f446 = stp_chip_by_pid(0x421),
+	               *f411 = stp_chip_by_pid(0x431);
+
+	cr_assert(f2 && f405 && f412 && g0 && l4 && f446 && f411);
+	cr_expect(stp_dfuse_interchangeable(f2, f405), "F2 and F405 program alike");
+	cr_expect(stp_dfuse_interchangeable(f446, f411));
+	cr_expect_not(stp_dfuse_interchangeable(f405, f412),
+	              "F412's option bytes have other bits");
+	cr_expect_not(stp_dfuse_interchangeable(g0, l4));
+	cr_expect_not(stp_dfuse_interchangeable(g0, NULL));
+}
+
+/* Issue 11 §7: the escape every device string goes through. */
+Test(dfuse_layout, escape_device_strings)
+{
+	char buf[64], small[8];
+
+	cr_expect_str_eq(stp_escape(buf, sizeof(buf), "STM32  BOOTLOADER"),
+	                 "STM32  BOOTLOADER");
+	cr_expect_str_eq(stp_escape(buf, sizeof(buf), "A\x1b[2J\x07\x7f\xff"),
+	                 "A\\x1B[2J\\x07\\x7F\\xFF");
+	/* Twice is once: the backend and the core both escape. */
+	cr_expect_str_eq(stp_escape(buf, sizeof(buf), buf),
+	                 "A\\x1B[2J\\x07\\x7F\\xFF");
+	/* In place, growing, and never half an escape at the end. */
+	snprintf(small, sizeof(small), "ab\x1b\x1b");
+	cr_expect_str_eq(stp_escape(small, sizeof(small), small), "ab\\x1B");
+	cr_expect_str_eq(stp_escape(buf, sizeof(buf), NULL), "");
+}

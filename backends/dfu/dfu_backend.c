@@ -44,9 +44,9 @@ typedef struct dfu_session {
 	dfu_io io;
 	dfu_dev dfu;
 	dfuse ds;
-	/* The chips the layout strings fit, best first (identify). */
-	uint16_t cands[8];
-	size_t ncands;
+	/* identify: a read was refused for readout protection; the
+	 * candidates differ in what option bytes and protection need. */
+	bool protected_seen, ambiguous;
 	dfuse_timing timing;
 	int cur_alt;             /* the alternate setting selected, -1 none */
 	stp_dfuse_layout lay[STP_MAX_ALTS];
@@ -314,50 +314,117 @@ static void say_guesses(dfu_session *s)
 static stp_status read_at(dfu_session *s, uint32_t addr, uint8_t *buf,
                           uint32_t len);
 
-/* Parts whose memories look the same (F2 and F405, F411 and F401xE) are
- * told apart by DBGMCU_IDCODE when the ROM lets it be read; whether ST's
- * ROMs allow that upload is not confirmed, so a refusal only means the
- * layout's first match is used. */
-static uint16_t pid_from_idcode(dfu_session *s, const uint16_t *pids,
-                                size_t n)
+/* A read made only to tell parts apart.  A refusal for readout
+ * protection is remembered (the chip is protected, so nothing more will
+ * be readable and the strings are all there is); any other refusal means
+ * this ROM does not serve that address, which proves nothing. */
+static bool probe(dfu_session *s, uint32_t addr, uint8_t *buf, uint32_t len,
+                  const char *what)
 {
-	uint32_t addr = stp_chip_idcode_addr(stp_chip_by_pid(pids[0]));
-	uint8_t v[4];
-	uint16_t pid;
+	if (s->protected_seen)
+		return false;
+	if (!read_at(s, addr, buf, len))
+		return true;
+	if (stp_last_status(s->ctx) == STP_ERR_PROTECTED)
+		s->protected_seen = true;
+	stp_log(s->ctx, STP_LOG_DEBUG, "%s: %s at 0x%08X not readable (%s)",
+	        s->where, what, addr, stp_last_detail(s->ctx));
+	stp_clear_error(s->ctx);
+	dfu_recover(&s->dfu);
+	stp_clear_error(s->ctx);
+	return false;
+}
 
-	if (!addr)
-		return 0;
-	if (read_at(s, addr, v, sizeof(v))) {
+/* Parts whose memories look the same (F2 and F405; G0B1 and L45x when a
+ * ROM's option-bytes string does not tell) are told apart by
+ * DBGMCU_IDCODE when the ROM lets it be read.  The register sits at a
+ * family's own address (0xE0042000 on L4, 0x40015800 on G0/C0/U0), so
+ * each candidate's address is tried; a PID counts only when it is read
+ * at that PID's own address, since other memory there reads as
+ * anything. */
+static uint16_t pid_from_idcode(dfu_session *s, const uint16_t *pids, size_t n)
+{
+	uint32_t tried[8];
+	size_t ntried = 0;
+
+	for (size_t i = 0; i < n && ntried < 8; i++) {
+		uint32_t addr = stp_chip_idcode_addr(stp_chip_by_pid(pids[i]));
+		bool seen = false;
+		uint8_t v[4];
+		uint16_t pid;
+
+		for (size_t k = 0; k < ntried; k++)
+			seen |= tried[k] == addr;
+		if (!addr || seen)
+			continue;
+		tried[ntried++] = addr;
+		if (!probe(s, addr, v, sizeof(v), "DBGMCU_IDCODE"))
+			continue;
+		pid = (uint16_t)((v[0] | v[1] << 8) & 0xFFF);
+		for (size_t k = 0; k < n; k++)
+			if (pids[k] == pid &&
+			    stp_chip_idcode_addr(stp_chip_by_pid(pid)) == addr) {
+				stp_log(s->ctx, STP_LOG_INFO,
+				        "%s: DBGMCU_IDCODE at 0x%08X says PID 0x%03X",
+				        s->where, addr, pid);
+				return pid;
+			}
 		stp_log(s->ctx, STP_LOG_DEBUG,
-		        "%s: DBGMCU_IDCODE at 0x%08X not readable (%s)", s->where,
-		        addr, stp_last_detail(s->ctx));
-		stp_clear_error(s->ctx);
-		dfu_recover(&s->dfu);
-		stp_clear_error(s->ctx);
-		return 0;
+		        "%s: 0x%08X reads PID 0x%03X, which is none of the parts "
+		        "the layout fits there", s->where, addr, pid);
 	}
-	pid = (uint16_t)((v[0] | v[1] << 8) & 0xFFF);
-	for (size_t i = 0; i < n; i++)
-		if (pids[i] == pid) {
-			stp_log(s->ctx, STP_LOG_INFO,
-			        "%s: DBGMCU_IDCODE at 0x%08X says PID 0x%03X", s->where,
-			        addr, pid);
-			return pid;
-		}
 	return 0;
 }
 
-static uint16_t match_pid(dfu_session *s)
+/* A candidate whose flash-size register reads a size it cannot have (0,
+ * or more than the PID's largest part) is not the part. */
+static bool size_register_denies(dfu_session *s, const stp_chip *c)
+{
+	uint8_t kb[2];
+	uint32_t size;
+
+	if (!c->flash_size_reg || (c->quirks & STP_QUIRK_FIXED_SIZE) ||
+	    !probe(s, c->flash_size_reg, kb, sizeof(kb), "flash-size register"))
+		return false;
+	size = (uint32_t)(kb[0] | kb[1] << 8) * 1024u;
+	if (size && size <= c->flash_size)
+		return false;
+	stp_log(s->ctx, STP_LOG_DEBUG,
+	        "%s: flash-size register 0x%08X reads %u KiB: not a %s",
+	        s->where, c->flash_size_reg, size / 1024, c->name);
+	return true;
+}
+
+static void list_pids(char *buf, size_t len, const uint16_t *pids, size_t n,
+                      size_t from)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = from; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s0x%03X",
+		                         i > from ? ", " : "", pids[i]);
+}
+
+/* Which part this is, from everything the ROM gives: the layout strings
+ * (flash units, where and how large the option bytes are), then
+ * DBGMCU_IDCODE, then the flash-size registers.  Fills the candidates
+ * and flags of info and returns the PID (0: no part fits).  The part the
+ * user named (spec.chip_pid) is taken when the evidence allows it; when
+ * it does not, the core says that it contradicts the device. */
+static uint16_t identify_pid(dfu_session *s, stp_device_info *info)
 {
 	stp_dfuse_layout alts[STP_MAX_ALTS];
-	uint16_t pids[8];
-	size_t n = 0, found;
-	char list[96] = "";
+	uint16_t pids[16], keep[8];
+	size_t n = 0, found, nf, nkeep = 0;
+	uint16_t exact, named = s->spec.chip_pid, pid;
+	int best;
+	char list[96];
 
 	for (unsigned i = 0; i < s->dev.nalts; i++)
 		if (s->lay_ok[i])
 			alts[n++] = s->lay[i];
-	found = stp_dfuse_match(s->ctx, alts, n, pids, 8);
+	found = stp_dfuse_match(s->ctx, alts, n, pids, 16);
 	if (!found) {
 		char names[600] = "";
 		size_t len = 0;
@@ -372,19 +439,75 @@ static uint16_t match_pid(dfu_session *s)
 		        s->where, names[0] ? names : "(no alternate settings)");
 		return 0;
 	}
-	s->ncands = found < 8 ? found : 8;
-	memcpy(s->cands, pids, s->ncands * sizeof(pids[0]));
-	if (found > 1) {
-		size_t len = 0;
-		for (size_t i = 1; i < found && i < 8 && len < sizeof(list); i++)
-			len += (size_t)snprintf(list + len, sizeof(list) - len,
-			                        "%s0x%03X", i > 1 ? ", " : "", pids[i]);
-		stp_log(s->ctx, STP_LOG_INFO,
-		        "%s: the memory layout fits PID 0x%03X and also %s; they "
-		        "program the same way, using 0x%03X",
-		        s->where, pids[0], list, pids[0]);
+	nf = found < 16 ? found : 16;
+	exact = pid_from_idcode(s, pids, nf);
+	if (exact) {
+		keep[nkeep++] = exact;
+	} else {
+		/* The best-scoring parts only: a part that explains less of
+		 * the strings (no DFU bootloader, another option-byte size) is
+		 * not a rival of one that explains all of them. */
+		best = stp_dfuse_fit(s->ctx, stp_chip_by_pid(pids[0]), alts, n);
+		for (size_t i = 0; i < nf && nkeep < 8; i++)
+			if (stp_dfuse_fit(s->ctx, stp_chip_by_pid(pids[i]), alts, n) ==
+			    best)
+				keep[nkeep++] = pids[i];
+		if (nkeep > 1) {
+			size_t left = 0;
+			uint16_t still[8];
+			for (size_t i = 0; i < nkeep; i++)
+				if (!size_register_denies(s, stp_chip_by_pid(keep[i])))
+					still[left++] = keep[i];
+			if (left) {
+				memcpy(keep, still, left * sizeof(still[0]));
+				nkeep = left;
+			}
+		}
 	}
-	return pids[0];
+	pid = keep[0];
+	for (size_t i = 1; i < nkeep; i++)
+		if (!stp_dfuse_interchangeable(stp_chip_by_pid(keep[0]),
+		                               stp_chip_by_pid(keep[i])))
+			info->id_flags |= STP_ID_AMBIGUOUS;
+	if (nkeep > 1) {
+		list_pids(list, sizeof(list), keep, nkeep, 1);
+		stp_log(s->ctx, STP_LOG_INFO,
+		        "%s: the memory layout fits PID 0x%03X and also %s%s",
+		        s->where, keep[0], list,
+		        info->id_flags & STP_ID_AMBIGUOUS
+		                ? ", which differ in what option bytes and "
+		                  "protection need"
+		                : "; they program the same way");
+	}
+	if (named && named != pid) {
+		bool among = false;
+		for (size_t i = 0; i < nkeep; i++)
+			among |= keep[i] == named;
+		/* Without an IDCODE to contradict it, a part the strings fit
+		 * less well may still be named: the user knows the board. */
+		if (!among && !exact && stp_chip_by_pid(named) &&
+		    stp_dfuse_fit(s->ctx, stp_chip_by_pid(named), alts, n) &&
+		    nkeep < 8) {
+			keep[nkeep++] = named;
+			among = true;
+		}
+		if (among) {
+			stp_log(s->ctx, STP_LOG_INFO,
+			        "%s: --chip names PID 0x%03X, one of the parts the "
+			        "device fits", s->where, named);
+			pid = named;
+		}
+	}
+	if (named && named == pid) {
+		info->id_flags |= STP_ID_NAMED;
+		info->id_flags &= (uint8_t)~STP_ID_AMBIGUOUS;
+	}
+	if (s->protected_seen)
+		info->id_flags |= STP_ID_PROTECTED;
+	info->ncandidates = (uint8_t)nkeep;
+	memcpy(info->candidates, keep, nkeep * sizeof(keep[0]));
+	s->ambiguous = info->id_flags & STP_ID_AMBIGUOUS;
+	return pid;
 }
 
 /* The alt whose layout holds addr, or 0 (the flash alt, through which the
@@ -471,21 +594,11 @@ static stp_status d_identify(void *p, stp_device_info *info, stp_caps *caps)
 	size_t ncmds = 0;
 
 	parse_layouts(s);
-	info->pid = match_pid(s);
+	info->pid = identify_pid(s, info);
 	s->chip = stp_chip_by_pid(info->pid);
 	say_guesses(s);
 	dfuse_timing_for(&s->timing, s->chip, s->dev.xfer, largest_unit(s));
 	s->ds.t = s->timing;
-	if (s->ncands > 1) {
-		uint16_t exact = pid_from_idcode(s, s->cands, s->ncands);
-		if (exact && exact != info->pid) {
-			info->pid = exact;
-			s->chip = stp_chip_by_pid(exact);
-			dfuse_timing_for(&s->timing, s->chip, s->dev.xfer,
-			                 largest_unit(s));
-			s->ds.t = s->timing;
-		}
-	}
 	if (s->chip)
 		for (unsigned i = 0; i < s->dev.nalts; i++)
 			if (s->lay_ok[i] && s->chip->ob_size &&
@@ -692,6 +805,19 @@ static stp_status d_ob_write(void *p, uint32_t addr, const uint8_t *buf,
 	bool vanished;
 	stp_status st;
 
+	/* The ROM erases the whole option-byte block before it programs
+	 * what it was sent, so a shorter image would leave the rest erased
+	 * (on a G0, 16 of 128 bytes: write protection, PCROP and the boot
+	 * lock all turned to 0xFF). */
+	if (s->chip && s->chip->ob_size && len != s->chip->ob_size)
+		return stp_fail(s->ctx, STP_ERR_ARG,
+		                "read the whole block, change the fields and write "
+		                "it whole (-ob KEY=VALUE does this)",
+		                "%s: option-bytes write of %u bytes at 0x%08X: the "
+		                "%s's block is %u bytes, and the ROM erases all of "
+		                "it first",
+		                s->where, len, addr, s->chip->name,
+		                s->chip->ob_size);
 	if ((st = write_ob(s, addr, buf, len, &vanished)))
 		return st;
 	if (!vanished)
@@ -814,13 +940,22 @@ static stp_status d_go(void *p, uint32_t addr)
 
 	if ((st = usable(s)))
 		return st;
-	if (addr == STP_GO_DEFAULT)
-		addr = c ? c->flash_base : 0x08000000u;
 	if (c && (c->quirks & STP_QUIRK_EMPTY_CHECK) && s->flash_was_empty &&
 	    s->wrote_flash && s->ob_alt >= 0 && c->ob_size &&
 	    c->ob_size <= 256 && c->ob_size <= s->dev.xfer &&
-	    addr == c->flash_base)
+	    addr == c->flash_base) {
+		/* The reload rewrites the option bytes: with two candidate
+		 * parts whose blocks differ, that is a guess about bits. */
+		if (s->ambiguous)
+			return stp_fail(s->ctx, STP_ERR_ARG,
+			                "name the part with --chip (the connect "
+			                "message lists the candidates)",
+			                "%s: the chip's empty check needs an "
+			                "option-byte reload to start the application, "
+			                "and which part this is is not known exactly",
+			                s->where);
 		return leave_by_ob_reload(s, addr);
+	}
 	if ((st = select_alt(s, 0)) || (st = dfuse_leave(&s->ds, addr)))
 		return st;
 	return watch_after_leave(s, addr, "leaving DFU mode");

@@ -245,6 +245,10 @@ static void read_string(libusb_device_handle *h, uint8_t idx, char *buf,
 	                                        (int)len);
 	if (rc < 0)
 		buf[0] = '\0';
+	/* The device chose these bytes: control characters in them would
+	 * reach the user's terminal through -l usb and every message that
+	 * quotes a layout string. */
+	stp_escape(buf, len, buf);
 }
 
 static void read_strings(dfu_found *f, uint8_t iserial, uint8_t iproduct)

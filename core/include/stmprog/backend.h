@@ -31,7 +31,8 @@ extern "C" {
 #endif
 
 #define STP_BACKEND_ABI_MAJOR 1
-#define STP_BACKEND_ABI_MINOR 1
+/* 1.2: stp_device_info identification fields, stp_portspec.chip_pid. */
+#define STP_BACKEND_ABI_MINOR 2
 #define STP_BACKEND_SYMBOL "stp_backend_descriptor"
 
 typedef struct stp_backend_ops {

@@ -102,16 +102,31 @@ bool stp_dfuse_contains(const stp_dfuse_layout *lo, uint32_t addr,
 bool stp_dfuse_unit_at(const stp_dfuse_layout *lo, uint32_t addr,
                        uint32_t *start, uint32_t *size);
 
-/* Which chip database entries could have produced these alternate
- * settings.  A chip is a candidate when it has the USB DFU bootloader and
+/* How well one chip database entry explains these alternate settings:
+ * 0 when it cannot have produced them, else STP_DFUSE_FITS plus the
+ * bits below.  A chip fits when
  *  - one alt (the flash alt) starts at the chip's flash_base, and every
  *    unit it lists is a unit of the chip's flash geometry (same address,
  *    same size), so its total is not larger than the chip's flash_size;
  *  - another alt starts exactly at the chip's ob_start (the option-bytes
  *    alt), when the chip has option bytes.
- * Candidates are written to pids (at most max), best first: chips whose
- * flash_size equals the flash alt's total before chips that are larger,
- * then in table (PID) order.  Returns how many candidates there are
+ * The bits, most telling first: the chip has the USB DFU bootloader
+ * (AN2606), the option-bytes alt's segment has exactly the chip's
+ * ob_size bytes (G0/C0/U0: 128, L4: 40, so their equal flash strings are
+ * told apart), the flash alt covers exactly the chip's largest flash. */
+enum {
+	STP_DFUSE_FITS = 1,
+	STP_DFUSE_FLASH_SIZE = 2,
+	STP_DFUSE_OB_SIZE = 4,
+	STP_DFUSE_HAS_DFU = 8,
+	STP_DFUSE_SCORE_MAX = 15
+};
+int stp_dfuse_fit(stp_ctx *ctx, const stp_chip *chip,
+                  const stp_dfuse_layout *alts, size_t nalts);
+
+/* Which chip database entries could have produced these alternate
+ * settings (stp_dfuse_fit > 0), written to pids (at most max), best
+ * score first, then in table (PID) order.  Returns how many there are
  * (which may exceed max).
  *
  * What stays ambiguous: parts whose ROMs show the same strings.  The
@@ -119,17 +134,21 @@ bool stp_dfuse_unit_at(const stp_dfuse_layout *lo, uint32_t addr,
  * 0x1FFFC000 fits F446 (0x421), F411xC/E (0x431) and F401xD/E (0x433)
  * equally; the 1 MiB one fits F2 (0x411) and F405/407 (0x413) equally,
  * and also the first bank of F42x/43x (0x419) and F469/479 (0x434), which
- * rank after them because they are larger.  Ties of equal rank have the
- * same flash sectors, program unit, erased value, option-byte address and
- * similar timing, so programming does not depend on the choice; the
- * caller takes the first one and says in the
- * log which others fitted.  Reading DBGMCU_IDCODE (0xE0042000) through
- * the ROM would settle it, but users report the ROMs answer dfuERROR to
- * it, so it is not relied on.  The caller then
- * reads the part's flash-size register for the real size, as for every
- * other transport. */
+ * score lower because they are larger.  The caller settles it with what
+ * else the ROM lets it read (DBGMCU_IDCODE, the flash-size register; a
+ * readout-protected chip refuses both), and where the best candidates
+ * still differ in a way that matters (stp_dfuse_interchangeable) it must
+ * say so and refuse chip-specific operations until the user names the
+ * part (docs/dfu.md, "Identify"). */
 size_t stp_dfuse_match(stp_ctx *ctx, const stp_dfuse_layout *alts,
                        size_t nalts, uint16_t *pids, size_t max);
+
+/* Whether every operation stmprog does programs a and b alike: the same
+ * flash units, program unit, erased value, flash-size register, option
+ * bytes (address, size and field table) and programming quirks.  Only
+ * the name and typical timings may differ (F2 and F405; F446, F411 and
+ * F401xE). */
+bool stp_dfuse_interchangeable(const stp_chip *a, const stp_chip *b);
 
 /* "04*016Kg"-style text for one group (for logs), into buf. */
 const char *stp_dfuse_group_str(const stp_dfuse_group *g, char *buf,

@@ -78,6 +78,11 @@ typedef struct stp_portspec {
 
 	/* Bit set for every key the user gave, so defaults can be told apart. */
 	uint32_t given;
+
+	/* The part the user named (--chip), 0 = none: stp_target_open takes
+	 * it among the parts an ambiguous identification leaves, and fails
+	 * when the device says it is another part (ABI 1.2). */
+	uint16_t chip_pid;
 } stp_portspec;
 
 /* Bits of stp_portspec.given. */
