@@ -1,7 +1,9 @@
 /* stmprog-sim: DfuSe memory-layout strings, from a table or generated.
  *
- * The table holds strings typed in from real ROMs or field reports.  Only
- * two are confirmed: the F405/407 flash string and the L07x flash string
+ * The table holds strings typed in from real ROMs or field reports, and
+ * the assumed strings of parts whose strings matter to identification
+ * (G0/C0/U0, whose flash strings are also L4 parts').  Only two are
+ * confirmed: the F405/407 flash string and the L07x flash string
  * (the inaccurate one of field report 3, kept byte for byte because a
  * client must survive it).  The other table entries are what ST documents
  * or users report for those parts, not checked against a chip here; every
@@ -31,6 +33,24 @@ static const known_strings known[] = {
 	/* L431/432/433/442/443: pages of 2 K; unconfirmed. */
 	{0x435, {"@Internal Flash  /0x08000000/128*0002Kg",
 	         "@Option Bytes  /0x1FFF7800/01*040 e", NULL}, 0},
+	/* G0B0/G0B1/G0C1, C071, U073/U083: the parts of those families with
+	 * a USB DFU bootloader (AN2606).  Unconfirmed; assumed in the style
+	 * of the L4 ROMs they share a flash controller with (four-digit
+	 * sizes, the OTP as one 1 KiB unit), with what the reference manuals
+	 * fix: 2 KiB pages from 0x08000000 (G0B1's two banks touch, so one
+	 * group), the option bytes at 0x1FFF7800 as one block of 128 bytes
+	 * (FLASH_OPTR up to SECR; an L4's is 40), the OTP at 0x1FFF7000
+	 * (U0: 0x1FFF6800).  The option-byte size is what tells these
+	 * strings from an L4's when DBGMCU_IDCODE cannot be read. */
+	{0x467, {"@Internal Flash  /0x08000000/256*0002Kg",
+	         "@Option Bytes  /0x1FFF7800/01*0128 e",
+	         "@OTP Memory /0x1FFF7000/01*0001Ke", NULL}, 0},
+	{0x493, {"@Internal Flash  /0x08000000/64*0002Kg",
+	         "@Option Bytes  /0x1FFF7800/01*0128 e",
+	         "@OTP Memory /0x1FFF7000/01*0001Ke", NULL}, 0},
+	{0x489, {"@Internal Flash  /0x08000000/128*0002Kg",
+	         "@Option Bytes  /0x1FFF7800/01*0128 e",
+	         "@OTP Memory /0x1FFF6800/01*0001Ke", NULL}, 0},
 	/* L071/072/073/081/082/083: confirmed (field report 3).  No unit
 	 * letter: the type letter sits where the unit goes, so the string
 	 * claims 1536 pages of 128 bytes (192 KiB) on every part. */
@@ -210,6 +230,36 @@ int sim_dfu_layout_build(const stp_chip *chip, sim_dfu_layout *out,
 		             wide_sizes(chip->family), 'e');
 		parse_regions(a);
 	}
+	return 0;
+}
+
+int sim_dfu_layout_override(sim_dfu_layout *out, const char *names,
+                            char *err, size_t errlen)
+{
+	sim_dfu_layout lay;
+	sim_dfu_alt *a;
+
+	memset(&lay, 0, sizeof(lay));
+	for (const char *p = names; *p;) {
+		size_t n = strcspn(p, "\n");
+		if (n) {
+			if (!(a = add_alt(&lay))) {
+				snprintf(err, errlen, "STMPROG_SIM_DFU_ALTS: more than %d "
+				         "strings", SIM_DFU_MAX_ALTS);
+				return -1;
+			}
+			snprintf(a->name, sizeof(a->name), "%.*s", (int)n, p);
+			parse_regions(a);
+		}
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+	if (!lay.nalts) {
+		snprintf(err, errlen, "STMPROG_SIM_DFU_ALTS: no strings");
+		return -1;
+	}
+	*out = lay;
 	return 0;
 }
 

@@ -36,6 +36,11 @@ typedef struct sim_dfu_layout {
  * whatever flash a given part really has. */
 int sim_dfu_layout_build(const stp_chip *chip, sim_dfu_layout *out,
                          char *err, size_t errlen);
+/* Replaces the alternate settings with names, one string per line (a
+ * test hook: STMPROG_SIM_DFU_ALTS).  -1 with err set when there are none
+ * or too many. */
+int sim_dfu_layout_override(sim_dfu_layout *out, const char *names,
+                            char *err, size_t errlen);
 /* Whether [addr, addr+len) lies in what alt's string declares. */
 bool sim_dfu_alt_covers(const sim_dfu_alt *alt, uint32_t addr, uint32_t len);
 

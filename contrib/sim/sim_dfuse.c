@@ -375,6 +375,11 @@ static void getstatus(sim_dfuse *d, uint16_t length, uint8_t *data,
 		poll_ms = d->real_time ?
 		          (uint32_t)((d->op_ns + SIM_NS_PER_MS - 1) / SIM_NS_PER_MS) : 0;
 		d->state = ST_DNBUSY;
+		/* What the host is told to wait, so tests check the wait
+		 * against the trace rather than a clock. */
+		if (poll_ms)
+			sim_trace_line(d->trace, "BUSY %s %u ms", d->op,
+			               (unsigned)poll_ms);
 		put_status(d, data, length, poll_ms, ST_DNBUSY, r);
 		if (d->result_after == SIM_DFUSE_RESET) {
 			/* The chip resets when the operation ends. */

@@ -113,6 +113,9 @@ struct sim_transport {
 	sim_dfuse *dfuse;
 	char serial[13];
 	char stlink_serial[25];
+	/* STMPROG_SIM_USB_PRODUCT: a product string in place of the ROM's,
+	 * so tests can play a device that sends control characters. */
+	char product[SIM_DFU_NAME_MAX];
 	pthread_mutex_t lock;
 	int wake[2];               /* handler -> main loop */
 	usb_dev target, stlink;
@@ -572,6 +575,9 @@ static void describe(sim_transport *t, usb_dev *d, personality p)
 	switch (p) {
 	case P_DFU:
 		sim_usb_desc_dfu(&d->desc, &t->layout, t->serial);
+		if (t->product[0])
+			snprintf(d->desc.strings[2], sizeof(d->desc.strings[2]), "%s",
+			         t->product);
 		break;
 	case P_RUNTIME:
 		sim_usb_desc_runtime(&d->desc, t->serial);
@@ -741,6 +747,15 @@ static sim_transport *usb_open(const sim_config *cfg, sim_chip *chip,
 		        "one anyway", chip->chip->name);
 	if (sim_dfu_layout_build(chip->chip, &t->layout, err, errlen) != 0)
 		goto fail;
+	/* Test hooks for devices no chip table row describes: other alt
+	 * strings (one per line), another product string. */
+	if (getenv("STMPROG_SIM_DFU_ALTS") &&
+	    sim_dfu_layout_override(&t->layout, getenv("STMPROG_SIM_DFU_ALTS"),
+	                            err, errlen) != 0)
+		goto fail;
+	if (getenv("STMPROG_SIM_USB_PRODUCT"))
+		snprintf(t->product, sizeof(t->product), "%s",
+		         getenv("STMPROG_SIM_USB_PRODUCT"));
 	sim_usb_serial_from_uid(chip->uid, t->serial);
 	sim_rng_seed(&r, cfg->seed ^ UINT64_C(0x53544C494E4B0000));
 	snprintf(t->stlink_serial, sizeof(t->stlink_serial), "%08X%08X%08X",
