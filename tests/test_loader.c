@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "stmprog/backend.h"
+#include "stmprog/guard.h"
 #include "stmprog/target.h"
 #include "test_helpers.h"
 
@@ -173,4 +174,34 @@ Test(loader, empty_or_missing_directory_loads_nothing)
 	cr_assert_eq(n, 0);
 	cr_assert_eq(stp_enumerate(ctx, STP_TRANSPORT_USB, NULL, NULL), STP_ERR_BACKEND);
 	cr_assert(strstr(stp_last_detail(ctx), "no loaded backend can list usb ports"));
+}
+
+/* The target layer guards OTP itself: a raw write into it is refused as
+ * irreversible before the backend sees it, and passes to the backend
+ * only once the context confirmed "otp". */
+Test(loader, otp_writes_pass_the_guard)
+{
+	stp_portspec spec;
+	stp_target *t;
+	uint8_t data[16] = {0};
+	uint32_t otp;
+
+	use_path("tests/modules/good");
+	setenv("STP_MEMDEV_PID", "413", 1);
+	cr_assert_eq(stp_portspec_parse_string(ctx, "port=/stp-test/memdev", &spec), STP_OK);
+	cr_assert_eq(stp_target_open(ctx, &spec, &t), STP_OK, "%s", stp_last_detail(ctx));
+	otp = stp_target_info(t)->chip->otp_start;
+	cr_assert_neq(otp, 0);
+	cr_assert_eq(stp_target_write(t, otp, data, sizeof(data)), STP_ERR_REFUSED);
+	cr_assert(strstr(stp_last_detail(ctx), "one-time-programmable"), "%s",
+	          stp_last_detail(ctx));
+	cr_assert(strstr(stp_last_hint(ctx), "--confirm-irreversible otp"), "%s",
+	          stp_last_hint(ctx));
+	/* Confirmed: the backend is asked (memdev, flash only, refuses it
+	 * with its own NACK, which proves the guard let it through). */
+	stp_ctx_confirm(ctx, STP_IRREV_OTP);
+	cr_assert_eq(stp_target_write(t, otp, data, sizeof(data)), STP_ERR_NACK);
+	cr_assert(strstr(stp_last_detail(ctx), "memdev: write"), "%s",
+	          stp_last_detail(ctx));
+	stp_target_close(t);
 }
