@@ -166,8 +166,9 @@ static bool v_db(stp_portspec *spec, const char *value, const char **why)
 	unsigned long v;
 
 	spec->given |= STP_GIVEN_DB;
-	if (!parse_uint(value, 9, &v) || v < 5) {
-		*why = "5, 6, 7 or 8";
+	/* The vendor CLI's values; 9 once slipped through and ran as 8. */
+	if (!parse_uint(value, 8, &v) || v < 6) {
+		*why = "6, 7 or 8 (the bootloader needs 8)";
 		return false;
 	}
 	spec->data_bits = (unsigned)v;
@@ -342,6 +343,8 @@ static const struct key {
 	{"fe", T_CAN, v_fe},
 	{"fbn", T_CAN, v_fbn},
 };
+/* parse.seen has a bit per key. */
+_Static_assert(sizeof(keys) / sizeof(keys[0]) <= 32, "too many keys for seen");
 
 static const struct key *find_key(const char *name, size_t len)
 {
@@ -370,6 +373,45 @@ static const char port_hint[] =
 	"use port=usb1 (USB DFU), port=/dev/ttyUSB0 or port=COM3 (UART), "
 	"port=can0 or port=slcan:/dev/ttyACM0 (CAN); `stmprog -l` lists ports";
 
+/* The vendor CLI takes USB1 and usb1, COM3 and com3 alike (its Windows
+ * heritage); backends claim ports by exact prefix, so the names are
+ * written one way here: "usbN", "COMn", "\\.\COMn", and lowercase
+ * "slcan:"/"socketcan:" prefixes.  Device paths and network interface
+ * names are case-sensitive on Linux and stay as given. */
+static void normalise_port(char *port)
+{
+	size_t prefix = 0;
+
+	switch (stp_port_transport(port)) {
+	case STP_TRANSPORT_USB:
+		prefix = 3;
+		for (size_t i = 0; i < prefix; i++)
+			port[i] = (char)tolower((unsigned char)port[i]);
+		break;
+	case STP_TRANSPORT_UART:
+		if (!strncasecmp(port, "COM", 3))
+			prefix = 0;
+		else if (!strncmp(port, "\\\\.\\", 4) &&
+		         !strncasecmp(port + 4, "COM", 3))
+			prefix = 4;
+		else
+			break;
+		for (size_t i = prefix; i < prefix + 3; i++)
+			port[i] = (char)toupper((unsigned char)port[i]);
+		break;
+	case STP_TRANSPORT_CAN:
+		if (!strncasecmp(port, "slcan:", 6))
+			prefix = 5;
+		else if (!strncasecmp(port, "socketcan:", 10))
+			prefix = 9;
+		for (size_t i = 0; i < prefix; i++)
+			port[i] = (char)tolower((unsigned char)port[i]);
+		break;
+	default:
+		break;
+	}
+}
+
 static stp_status set_port(stp_ctx *ctx, stp_portspec *spec, const char *value)
 {
 	if (!*value)
@@ -380,11 +422,19 @@ static stp_status set_port(stp_ctx *ctx, stp_portspec *spec, const char *value)
 		                "port=%.32s...: the name is longer than %d characters",
 		                value, STP_PORT_MAX - 1);
 	spec->transport = stp_port_transport(value);
+	if (spec->transport == STP_TRANSPORT_NONE &&
+	    (!strncasecmp(value, "can", 3) || !strncasecmp(value, "vcan", 4)))
+		return stp_fail(ctx, STP_ERR_PORTSPEC,
+		                "network interface names are case-sensitive: "
+		                "write it as `ip link` shows it, e.g. port=can0",
+		                "port=%s is not a USB, serial or CAN port name",
+		                value);
 	if (spec->transport == STP_TRANSPORT_NONE)
 		return stp_fail(ctx, STP_ERR_PORTSPEC, port_hint,
 		                "port=%s is not a USB, serial or CAN port name",
 		                value);
 	strcpy(spec->port, value);
+	normalise_port(spec->port);
 	if (spec->transport == STP_TRANSPORT_USB) {
 		unsigned long n = 1;
 		if (value[3] && (!parse_uint(value + 3, 127, &n) || n == 0))
@@ -396,10 +446,19 @@ static stp_status set_port(stp_ctx *ctx, stp_portspec *spec, const char *value)
 	return STP_OK;
 }
 
+/* A parse in progress: the specification and which keys it has seen
+ * (bit i for keys[i]), so a key given twice is refused instead of the last
+ * value silently winning. */
+typedef struct parse {
+	stp_portspec spec;
+	uint32_t seen;
+} parse;
+
 /* Splits one word into key and value and applies it. */
-static stp_status apply_pair(stp_ctx *ctx, stp_portspec *spec, const char *word,
+static stp_status apply_pair(stp_ctx *ctx, parse *ps, const char *word,
                              size_t len)
 {
+	stp_portspec *spec = &ps->spec;
 	const char *eq = memchr(word, '=', len);
 	char value[STP_PORT_MAX];
 	const struct key *k;
@@ -429,6 +488,13 @@ static stp_status apply_pair(stp_ctx *ctx, stp_portspec *spec, const char *word,
 		                "noinit init; CAN keys: br dbr fd speed",
 		                "unknown key '%.*s' in the port specification",
 		                (int)klen, word);
+	if (ps->seen & (1u << (k - keys)))
+		return stp_fail(ctx, STP_ERR_PORTSPEC,
+		                "give each key once",
+		                "key '%s' is given twice (the second time as %.*s=%s) "
+		                "in the port specification", k->name, (int)klen,
+		                word, value);
+	ps->seen |= 1u << (k - keys);
 	if (!(k->transports & (1u << spec->transport)))
 		return stp_fail(ctx, STP_ERR_PORTSPEC, NULL,
 		                "key '%s' does not apply to %s port %s",
@@ -441,11 +507,10 @@ static stp_status apply_pair(stp_ctx *ctx, stp_portspec *spec, const char *word,
 }
 
 /* Calls fn on each whitespace-separated word of s. */
-typedef stp_status (*word_fn)(stp_ctx *ctx, stp_portspec *spec,
-                              const char *w, size_t len);
+typedef stp_status (*word_fn)(stp_ctx *ctx, parse *ps, const char *w,
+                              size_t len);
 
-static stp_status each_word(stp_ctx *ctx, stp_portspec *spec, const char *s,
-                            word_fn fn)
+static stp_status each_word(stp_ctx *ctx, parse *ps, const char *s, word_fn fn)
 {
 	while (*s) {
 		const char *start;
@@ -458,22 +523,23 @@ static stp_status each_word(stp_ctx *ctx, stp_portspec *spec, const char *s,
 		start = s;
 		while (*s && !isspace((unsigned char)*s))
 			s++;
-		st = fn(ctx, spec, start, (size_t)(s - start));
+		st = fn(ctx, ps, start, (size_t)(s - start));
 		if (st)
 			return st;
 	}
 	return STP_OK;
 }
 
-static stp_status find_port_word(stp_ctx *ctx, stp_portspec *spec,
-                                 const char *w, size_t len)
+static stp_status find_port_word(stp_ctx *ctx, parse *ps, const char *w,
+                                 size_t len)
 {
+	stp_portspec *spec = &ps->spec;
 	char value[STP_PORT_MAX + 8];
 
 	if (len < 5 || strncasecmp(w, "port=", 5) != 0)
 		return STP_OK;
 	if (spec->port[0])
-		return apply_pair(ctx, spec, w, len); /* reports the duplicate */
+		return apply_pair(ctx, ps, w, len); /* reports the duplicate */
 	if (len - 5 >= sizeof(value))
 		return stp_fail(ctx, STP_ERR_PORTSPEC, NULL,
 		                "port=%.32s...: the name is too long", w + 5);
@@ -485,34 +551,34 @@ static stp_status find_port_word(stp_ctx *ctx, stp_portspec *spec,
 	return set_port(ctx, spec, value);
 }
 
-static stp_status other_word(stp_ctx *ctx, stp_portspec *spec, const char *w,
+static stp_status other_word(stp_ctx *ctx, parse *ps, const char *w,
                              size_t len)
 {
 	if (len >= 5 && strncasecmp(w, "port=", 5) == 0)
 		return STP_OK;
-	return apply_pair(ctx, spec, w, len);
+	return apply_pair(ctx, ps, w, len);
 }
 
 stp_status stp_portspec_parse(stp_ctx *ctx, int argc, const char *const *argv,
                               stp_portspec *out)
 {
-	stp_portspec spec;
+	parse ps = {.seen = 0};
 	stp_status st;
 	int i;
 
-	set_defaults(&spec);
+	set_defaults(&ps.spec);
 	/* The port decides which keys are valid, so find it first wherever
 	 * it stands ("br=9600 port=COM3" is accepted as the vendor CLI does). */
 	for (i = 0; i < argc; i++)
-		if ((st = each_word(ctx, &spec, argv[i], find_port_word)))
+		if ((st = each_word(ctx, &ps, argv[i], find_port_word)))
 			return st;
-	if (!spec.port[0])
+	if (!ps.spec.port[0])
 		return stp_fail(ctx, STP_ERR_PORTSPEC, port_hint,
 		                "no port= in the connection settings");
 	for (i = 0; i < argc; i++)
-		if ((st = each_word(ctx, &spec, argv[i], other_word)))
+		if ((st = each_word(ctx, &ps, argv[i], other_word)))
 			return st;
-	*out = spec;
+	*out = ps.spec;
 	return STP_OK;
 }
 

@@ -189,3 +189,66 @@ Test(portspec, uart_line_sequence)
 	parse_fails("port=/dev/ttyUSB0 init=RTS;DTR", "init=RTS;DTR");
 	parse_fails("port=usb1 init=rts", "init");
 }
+
+/* Issue 11 §7: db=9 ran as 8 data bits, and a key given twice took the
+ * last value without a word.  Both are usage errors naming the key. */
+Test(portspec, bad_data_bits_and_repeated_keys_are_refused)
+{
+	stp_portspec s;
+
+	parse_fails("port=/dev/ttyUSB0 db=9", "db=9: expected 6, 7 or 8");
+	parse_fails("port=/dev/ttyUSB0 db=5", "db=5");
+	parse_fails("port=/dev/ttyUSB0 db=0x8 db=8", "key 'db' is given twice");
+	s = parse_ok("port=/dev/ttyUSB0 db=7");
+	cr_assert_eq(s.data_bits, 7);
+	parse_fails("port=/dev/ttyUSB0 br=115200 br=9600",
+	            "key 'br' is given twice (the second time as br=9600)");
+	/* Case does not make it another key. */
+	parse_fails("port=/dev/ttyUSB0 p=EVEN P=NONE", "key 'P' is given twice");
+	parse_fails("port=usb1 sn=1 SN=2", "key 'sn' is given twice");
+	parse_fails("port=can0 br=125 fd=0 fd=1", "key 'fd' is given twice");
+	parse_fails("port=can0 mode=NORMAL MODE=SILENT", "key 'mode' is given twice");
+	/* Twice across argv words, as -c's words arrive. */
+	{
+		const char *argv[] = {"port=COM3", "br=57600", "BR=57600"};
+
+		cr_assert_eq(stp_portspec_parse(ctx, 3, argv, &s), STP_ERR_PORTSPEC);
+		cr_assert(strstr(stp_last_detail(ctx), "key 'br' is given twice"),
+		          "%s", stp_last_detail(ctx));
+	}
+	parse_fails("PORT=usb1 port=usb2", "port= is given twice");
+}
+
+/* Issue 11 §8: port names and keys are case-insensitive where the vendor
+ * CLI's are, and backends see one spelling: usbN, COMn, slcan:...;
+ * device paths and interface names keep their case. */
+Test(portspec, vendor_spellings_are_normalised)
+{
+	stp_portspec s = parse_ok("PORT=USB1 SN=ABC vid=0x0483 Pid=0xdf11");
+
+	cr_assert_str_eq(s.port, "usb1");
+	cr_assert_eq(s.usb_index, 1);
+	cr_assert_str_eq(s.serial, "ABC");
+	cr_assert_eq(s.vid, 0x0483);
+	cr_assert_eq(s.pid, 0xDF11);
+	s = parse_ok("Port=Usb12");
+	cr_assert_str_eq(s.port, "usb12");
+	cr_assert_eq(s.usb_index, 12);
+	s = parse_ok("port=com7 BR=57600 p=even DB=8 SB=1 FC=off NOINIT=1");
+	cr_assert_str_eq(s.port, "COM7");
+	cr_assert_eq(s.baud, 57600);
+	cr_assert_eq(s.parity, STP_PARITY_EVEN);
+	cr_assert(s.noinit);
+	s = parse_ok("port=\\\\.\\com15");
+	cr_assert_str_eq(s.port, "\\\\.\\COM15");
+	s = parse_ok("port=SLCAN:/dev/ttyACM0 BR=125 Speed=500");
+	cr_assert_str_eq(s.port, "slcan:/dev/ttyACM0");
+	cr_assert_eq(s.can_speed_kbps, 500);
+	s = parse_ok("port=/dev/serial/by-id/usb-FTDI_FT232R-if00");
+	cr_assert_str_eq(s.port, "/dev/serial/by-id/usb-FTDI_FT232R-if00");
+	s = parse_ok("port=can0");
+	cr_assert_str_eq(s.port, "can0");
+	parse_fails("port=CAN0", "port=CAN0 is not");
+	cr_assert(strstr(stp_last_hint(ctx), "case-sensitive"), "%s",
+	          stp_last_hint(ctx));
+}
