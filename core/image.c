@@ -21,8 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "stmprog/chip.h"
 #include "stmprog/image.h"
 #include "image_internal.h"
 
@@ -615,14 +618,140 @@ stp_status stp_image_parse(stp_ctx *ctx, const uint8_t *buf, size_t len,
 	return STP_OK;
 }
 
-stp_status stp_image_load(stp_ctx *ctx, const char *path,
-                          stp_image_format fmt, uint32_t base,
-                          stp_image **out)
+/* ---- reading files ---- */
+
+/* A HEX, S-record, ELF or DfuSe file bigger than this is no firmware
+ * image: it carries at most a few MiB of data, and even an ELF with full
+ * debug information stays far below it.  These formats spend file bytes
+ * on text and headers, so only this coarse bound applies before parsing;
+ * the planner checks what their data covers. */
+#define STRUCTURED_FILE_MAX (256u * 1024 * 1024)
+/* What is read before the format is known, to tell a raw binary (whose
+ * every byte is data, so the data limit bounds the file) from the rest. */
+#define HEAD_BYTES 65536u
+/* A plain DFU suffix after raw bytes. */
+#define DFU_SUFFIX_BYTES 16u
+
+uint64_t stp_image_default_limit(void)
+{
+	static uint64_t limit;
+	size_t n, i;
+	const stp_chip *t;
+
+	if (limit)
+		return limit;
+	t = stp_chip_table(&n);
+	for (i = 0; i < n; i++) {
+		uint64_t ram = t[i].ram_end > t[i].ram_start
+		                       ? t[i].ram_end - t[i].ram_start : 0;
+
+		if (t[i].flash_size > limit)
+			limit = t[i].flash_size;
+		if (ram > limit)
+			limit = ram;
+	}
+	return limit;
+}
+
+static bool raw_format(stp_image_format fmt)
+{
+	return fmt == STP_FMT_BIN || fmt == STP_FMT_DFU;
+}
+
+/* "2 MiB", "528 KiB", "1000 bytes" for messages. */
+static const char *show_size(char *buf, size_t len, uint64_t n)
+{
+	if (n >= 1024 * 1024 && n % (1024 * 1024) == 0)
+		snprintf(buf, len, "%llu MiB", (unsigned long long)(n >> 20));
+	else if (n >= 1024 && n % 1024 == 0)
+		snprintf(buf, len, "%llu KiB", (unsigned long long)(n >> 10));
+	else
+		snprintf(buf, len, "%llu bytes", (unsigned long long)n);
+	return buf;
+}
+
+/* The most file bytes a file of format fmt may have: a raw binary holds
+ * its data byte for byte, so no more than the limit and no more than the
+ * address space above base; the other formats get the coarse bound. */
+static uint64_t file_cap(stp_image_format fmt, uint32_t base, uint64_t limit)
+{
+	uint64_t room = ((uint64_t)1 << 32) - base;
+
+	if (!raw_format(fmt))
+		return STRUCTURED_FILE_MAX;
+	if (room < limit)
+		limit = room;
+	return limit + (fmt == STP_FMT_DFU ? DFU_SUFFIX_BYTES : 0);
+}
+
+static stp_status too_big(stp_ctx *ctx, const char *path, bool regular,
+                          uint64_t size, stp_image_format fmt, uint32_t base,
+                          uint64_t limit, const char *limit_what)
+{
+	char a[32];
+	uint64_t room = ((uint64_t)1 << 32) - base;
+	const char *hint = "check the file name: a raw binary is programmed "
+	                   "byte for byte";
+	char head[160];
+
+	if (regular)
+		snprintf(head, sizeof(head), "%s is %llu bytes", path,
+		         (unsigned long long)size);
+	else
+		snprintf(head, sizeof(head), "%s is not a regular file; reading "
+		         "stopped after %llu bytes", path,
+		         (unsigned long long)size);
+	if (!raw_format(fmt))
+		return stp_fail(ctx, STP_ERR_IMAGE,
+		                "an image file this large is not firmware; check "
+		                "the file name",
+		                "%s; an image in %s format can be at most %s", head,
+		                stp_image_format_name(fmt),
+		                show_size(a, sizeof(a), STRUCTURED_FILE_MAX));
+	if (room < limit)
+		return stp_fail(ctx, STP_ERR_IMAGE, hint,
+		                "%s; a raw binary at 0x%08X can be at most %s "
+		                "(up to the end of the 4 GiB address space)", head,
+		                (unsigned)base, show_size(a, sizeof(a), room));
+	return stp_fail(ctx, STP_ERR_IMAGE, hint,
+	                "%s; a raw binary can be at most %s, %s", head,
+	                show_size(a, sizeof(a), limit),
+	                limit_what ? limit_what
+	                           : "the largest memory of any chip stmprog "
+	                             "knows");
+}
+
+/* Reads up to want bytes more into buf (capacity cap); false on error. */
+static bool read_more(int fd, uint8_t *buf, size_t *len, size_t want)
+{
+	while (want > 0) {
+		ssize_t n = read(fd, buf + *len, want);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return false;
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+		want -= (size_t)n;
+	}
+	return true;
+}
+
+stp_status stp_image_load_max(stp_ctx *ctx, const char *path,
+                              stp_image_format fmt, uint32_t base,
+                              uint64_t limit, const char *limit_what,
+                              stp_image **out)
 {
 	uint8_t *buf = NULL, *nb;
-	size_t len = 0, cap = 0, n;
+	size_t len = 0;
+	uint64_t cap, size = 0;
+	stp_image_format guess, shown;
+	struct stat sb;
+	bool regular;
 	stp_status st;
-	FILE *f;
+	int fd;
 
 	if (!out)
 		return stp_fail(ctx, STP_ERR_ARG, NULL,
@@ -631,52 +760,100 @@ stp_status stp_image_load(stp_ctx *ctx, const char *path,
 	if (!path)
 		return stp_fail(ctx, STP_ERR_ARG, NULL,
 		                "stp_image_load: no path");
-	f = fopen(path, "rb");
-	if (!f)
+	if (limit == 0)
+		limit = stp_image_default_limit();
+	/* A FIFO blocks here until its writer opens it, as with any reader. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
 		return stp_fail(ctx, STP_ERR_FILE, NULL, "%s: cannot open: %s",
 		                path, strerror(errno));
-	/* A regular file is read into a buffer of its size (plus one byte
-	 * to see the end); pipes and growing files fall back to doubling. */
-	{
-		struct stat sb;
-
-		if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
-		    (uint64_t)sb.st_size < SIZE_MAX / 2)
-			cap = (size_t)sb.st_size + 1;
-		buf = malloc(cap ? cap : 1);
-		if (!buf) {
-			fclose(f);
-			return nomem(ctx, path);
-		}
-	}
-	for (;;) {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 65536;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return nomem(ctx, path);
-			}
-			buf = nb;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
+	if (fstat(fd, &sb) != 0) {
 		int e = errno;
 
-		free(buf);
-		fclose(f);
-		return stp_fail(ctx, STP_ERR_FILE, NULL, "%s: read error: %s",
+		close(fd);
+		return stp_fail(ctx, STP_ERR_FILE, NULL, "%s: cannot open: %s",
 		                path, strerror(e));
 	}
-	fclose(f);
+	if (S_ISDIR(sb.st_mode)) {
+		close(fd);
+		return stp_fail(ctx, STP_ERR_FILE, "name an image file in it",
+		                "%s is a directory, not an image file", path);
+	}
+	/* Pipes and devices (/dev/stdin, <(objcopy ...)) are read too, but
+	 * never further than a file of the same format could be long:
+	 * /dev/zero must not fill the memory. */
+	regular = S_ISREG(sb.st_mode);
+	if (regular)
+		size = (uint64_t)sb.st_size;
+	buf = malloc(HEAD_BYTES);
+	if (!buf) {
+		close(fd);
+		return nomem(ctx, path);
+	}
+	if (!read_more(fd, buf, &len, HEAD_BYTES))
+		goto read_error;
+	guess = fmt != STP_FMT_AUTO ? fmt : stp_image_detect(buf, len, path);
+	/* A raw binary may end in a DFU suffix the head cannot show. */
+	if (guess == STP_FMT_BIN && fmt == STP_FMT_AUTO)
+		guess = STP_FMT_DFU;
+	cap = file_cap(guess, base, limit);
+	shown = guess == STP_FMT_DFU && fmt == STP_FMT_AUTO ? STP_FMT_BIN
+	                                                   : guess;
+	if (regular && size > cap) {
+		st = too_big(ctx, path, true, size, shown, base, limit,
+		             limit_what);
+		goto fail;
+	}
+	if (len == HEAD_BYTES) {
+		/* The rest, up to the cap and one byte more to see the end
+		 * (a regular file: its size, unless it grew meanwhile). */
+		uint64_t target = (regular && size < cap ? size : cap) + 1;
+
+		if (target <= len)
+			target = len + 1;
+		nb = realloc(buf, (size_t)target);
+		if (!nb) {
+			st = nomem(ctx, path);
+			goto fail;
+		}
+		buf = nb;
+		if (!read_more(fd, buf, &len, (size_t)(target - len)))
+			goto read_error;
+	}
+	if (len > cap) {
+		st = too_big(ctx, path, regular, regular ? len : cap, shown,
+		             base, limit, limit_what);
+		goto fail;
+	}
+	close(fd);
+	fd = -1;
+	/* The guess allowed a DFU suffix; a file without one is data only. */
+	if (fmt == STP_FMT_AUTO &&
+	    stp_image_detect(buf, len, path) == STP_FMT_BIN &&
+	    len > file_cap(STP_FMT_BIN, base, limit)) {
+		st = too_big(ctx, path, regular, len, STP_FMT_BIN, base, limit,
+		             limit_what);
+		goto fail;
+	}
 	st = stp_image_parse(ctx, buf, len, fmt, path, base, out);
 	free(buf);
 	return st;
+
+read_error:
+	st = stp_fail(ctx, STP_ERR_FILE, NULL, "%s: read error: %s", path,
+	              strerror(errno));
+fail:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return st;
+}
+
+stp_status stp_image_load(stp_ctx *ctx, const char *path,
+                          stp_image_format fmt, uint32_t base,
+                          stp_image **out)
+{
+	return stp_image_load_max(ctx, path, fmt, base, 0, NULL, out);
 }
 
 stp_status stp_image_write(stp_ctx *ctx, const stp_image *img,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test_image.h"
 
@@ -350,5 +351,100 @@ Test(image_file, load_and_save)
 	             STP_ERR_FILE);
 	free(path);
 	stp_image_free(img);
+	t_rmdir(dir);
+}
+
+/* Issue 11 §7: a 2 GiB file was read whole (4 GB of memory, minutes)
+ * before the planner said it did not fit, and /dev/zero grew until the
+ * allocation failed.  What is read is capped at the largest image the file
+ * could be; a larger regular file is refused from its size alone. */
+Test(image_file, oversized_files_fail_before_they_are_read)
+{
+	char *dir = t_tmpdir();
+	char *big = t_path(dir, "big.bin"), *bighex = t_path(dir, "big.hex");
+	char *edge = t_path(dir, "edge.bin");
+	stp_ctx *ctx = t_ctx();
+	stp_image *img = (stp_image *)1;
+	uint64_t limit = stp_image_default_limit();
+	FILE *f;
+
+	/* The largest memory in the database: the 4 MiB of the biggest U5. */
+	cr_assert_eq(limit, 4u * 1024 * 1024);
+	/* Sparse: 2 GiB of size, no blocks, so the test costs nothing. */
+	f = fopen(big, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(ftruncate(fileno(f), (off_t)2 << 30), 0);
+	fclose(f);
+	cr_assert_eq(stp_image_load(ctx, big, STP_FMT_AUTO, 0x08000000, &img),
+	             STP_ERR_IMAGE);
+	cr_assert_null(img);
+	cr_assert(strstr(stp_last_detail(ctx), "big.bin is 2147483648 bytes; a "
+	                 "raw binary can be at most 4 MiB"), "%s",
+	          stp_last_detail(ctx));
+	/* The same file as HEX text is bounded too, more loosely. */
+	cr_assert_eq(rename(big, bighex), 0);
+	cr_assert_eq(stp_image_load(ctx, bighex, STP_FMT_IHEX, 0, &img),
+	             STP_ERR_IMAGE);
+	cr_assert(strstr(stp_last_detail(ctx), "at most 256 MiB"), "%s",
+	          stp_last_detail(ctx));
+	/* A caller that knows the chip passes its flash. */
+	f = fopen(edge, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(ftruncate(fileno(f), 4097), 0);
+	fclose(f);
+	cr_assert_eq(stp_image_load_max(ctx, edge, STP_FMT_AUTO, 0x08000000,
+	                                4096, "the flash of the chip (4 KiB)",
+	                                &img), STP_ERR_IMAGE);
+	cr_assert(strstr(stp_last_detail(ctx), "edge.bin is 4097 bytes; a raw "
+	                 "binary can be at most 4 KiB, the flash of the chip"),
+	          "%s", stp_last_detail(ctx));
+	cr_assert_eq(stp_image_load_max(ctx, edge, STP_FMT_BIN, 0x08000000,
+	                                4097, NULL, &img), STP_OK, "%s",
+	             stp_last_detail(ctx));
+	cr_assert_eq(stp_image_size(img), 4097);
+	stp_image_free(img);
+	/* Near the top of the address space the space left is the limit. */
+	cr_assert_eq(stp_image_load(ctx, edge, STP_FMT_BIN, 0xFFFFF000, &img),
+	             STP_ERR_IMAGE);
+	cr_assert(strstr(stp_last_detail(ctx), "at 0xFFFFF000 can be at most "
+	                 "4 KiB (up to the end of the 4 GiB address space)"),
+	          "%s", stp_last_detail(ctx));
+	free(big);
+	free(bighex);
+	free(edge);
+	t_rmdir(dir);
+}
+
+Test(image_file, special_files_are_read_with_the_cap)
+{
+	char *dir = t_tmpdir();
+	char *fifo = t_path(dir, "fifo.hex");
+	stp_ctx *ctx = t_ctx();
+	stp_image *img = (stp_image *)1;
+	const char *hex = ":0400000001020304F2\n:00000001FF\n";
+
+	/* /dev/zero never ends: it is read up to the cap, then refused. */
+	cr_assert_eq(stp_image_load(ctx, "/dev/zero", STP_FMT_AUTO, 0x08000000,
+	                            &img), STP_ERR_IMAGE);
+	cr_assert_null(img);
+	cr_assert(strstr(stp_last_detail(ctx), "/dev/zero is not a regular "
+	                 "file; reading stopped after"), "%s",
+	          stp_last_detail(ctx));
+	cr_assert(strstr(stp_last_detail(ctx), "at most 4 MiB"), "%s",
+	          stp_last_detail(ctx));
+	/* A directory is no image. */
+	cr_assert_eq(stp_image_load(ctx, dir, STP_FMT_AUTO, 0, &img),
+	             STP_ERR_FILE);
+	cr_assert(strstr(stp_last_detail(ctx), "is a directory, not an image "
+	                 "file"), "%s", stp_last_detail(ctx));
+	/* A pipe with a real image in it still works (<(objcopy ...)). */
+	t_sh("mkfifo '%s' && (printf '%s' > '%s' &)", fifo, hex, fifo);
+	cr_assert_eq(stp_image_load(ctx, fifo, STP_FMT_AUTO, 0, &img), STP_OK,
+	             "%s", stp_last_detail(ctx));
+	cr_assert_eq(stp_image_size(img), 4);
+	cr_assert_eq(img->segs[0].addr, 0);
+	cr_assert_eq(img->segs[0].data[3], 4);
+	stp_image_free(img);
+	free(fifo);
 	t_rmdir(dir);
 }

@@ -77,9 +77,26 @@ stp_image_format stp_image_detect(const uint8_t *buf, size_t len,
 stp_status stp_image_parse(stp_ctx *ctx, const uint8_t *buf, size_t len,
                            stp_image_format fmt, const char *name,
                            uint32_t base, stp_image **out);
+/* Reads and parses a file, but never more of it than an image can be:
+ * a raw binary (every byte data) at most limit bytes and never past the
+ * 4 GiB address space above base; HEX, S-record, ELF and DfuSe files at
+ * most 256 MiB.  A larger regular file fails before it is read; a pipe or
+ * device (/dev/zero) is read up to that much and then refused; a
+ * directory is refused.  These are STP_ERR_IMAGE / STP_ERR_FILE failures
+ * naming the file and the limit.  limit 0 means stp_image_default_limit();
+ * limit_what, when not NULL, says in the message what the limit is
+ * ("the flash of the STM32F405 (1 MiB)"). */
+stp_status stp_image_load_max(stp_ctx *ctx, const char *path,
+                              stp_image_format fmt, uint32_t base,
+                              uint64_t limit, const char *limit_what,
+                              stp_image **out);
+/* stp_image_load_max with the default limit. */
 stp_status stp_image_load(stp_ctx *ctx, const char *path,
                           stp_image_format fmt, uint32_t base,
                           stp_image **out);
+/* The largest memory (flash or the RAM the bootloader leaves free) of any
+ * chip in the database: no raw binary for an STM32 holds more. */
+uint64_t stp_image_default_limit(void);
 
 /* Writers.  bin: the bytes from the lowest to the highest address, holes
  * filled with fill; the others keep holes.  DfuSe: one target per
