@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "stmprog/backend.h"
 
@@ -133,4 +134,186 @@ Test(frontend, program_links_no_transport_library)
 	cr_assert_null(strstr(out, "libusb"), "%s", out);
 	cr_assert_null(strstr(out, "libserialport"), "%s", out);
 	cr_assert_null(strstr(out, "libftdi"), "%s", out);
+}
+
+/* ---- issue 11: input that must not hurt, smaller truths ------------ */
+
+/* stmprog under stmprog-sim (chip, "--transport ..." or ""), flash and
+ * trace in dir; args follow "-c port={port}" unless connect is given. */
+static int under_sim(const char *dir, const char *chip, const char *simopts,
+                     const char *connect, const char *args)
+{
+	char cmd[16384];
+
+	snprintf(cmd, sizeof(cmd),
+	         "cd '%s' && unset STMPROG_BACKEND_PATH; '%s' --chip %s "
+	         "--flash flash.bin --trace trace.txt %s -- '%s' -c %s %s",
+	         dir, th_build_path("contrib/sim/stmprog-sim"), chip, simopts,
+	         th_build_path("frontends/stmprog"),
+	         connect ? connect : "port={port}", args);
+	return th_run(cmd, out, sizeof(out));
+}
+
+/* Lines of dir/trace.txt starting with prefix (no trace: none). */
+static unsigned trace_lines(const char *dir, const char *prefix)
+{
+	char path[4200], line[1024];
+	unsigned n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/trace.txt", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n += strncmp(line, prefix, strlen(prefix)) == 0;
+	fclose(f);
+	return n;
+}
+
+/* §7: 1100-digit erase lists overran a stack buffer; now exit 2. */
+Test(frontend, huge_erase_list_is_a_usage_error)
+{
+	char args[8192], digits[1101];
+
+	memset(digits, '9', sizeof(digits) - 1);
+	digits[sizeof(digits) - 1] = '\0';
+	snprintf(args, sizeof(args), "-c port=usb1 -e %s %s", digits, digits);
+	cr_assert_eq(stmprog(test_modules("tests/modules/good"), args), 2, "%s", out);
+	cr_assert(strstr(out, "stmprog: error: -e: '999999999999...' (1100 "
+	                      "characters) is not a sector number"), "%s", out);
+	snprintf(args, sizeof(args), "-c port=usb1 --write-protect %s %s",
+	         digits, digits);
+	cr_assert_eq(stmprog(test_modules("tests/modules/good"), args), 2, "%s", out);
+	cr_assert(strstr(out, "--write-protect: '999999999999...'"), "%s", out);
+}
+
+/* §7: /dev/zero and a 2 GiB (sparse) file fail as bad input, naming the
+ * file and the limit, before the simulated chip sees a single command
+ * that changes it. */
+Test(frontend, endless_and_huge_images_touch_nothing)
+{
+	char *dir = th_tempdir();
+	char args[8192], big[4200];
+	FILE *f;
+
+	cr_assert_not_null(dir);
+	cr_assert_eq(under_sim(dir, "STM32F405", "", NULL,
+	                       "-e all -d /dev/zero 0x08000000 -v"), 4, "%s", out);
+	cr_assert(strstr(out, "stmprog: error: /dev/zero is not a regular file"),
+	          "%s", out);
+	cr_assert(strstr(out, "a raw binary can be at most 4 MiB"), "%s", out);
+	cr_assert_eq(trace_lines(dir, "ERASE"), 0);
+	cr_assert_eq(trace_lines(dir, "WRITE"), 0);
+
+	snprintf(big, sizeof(big), "%s/big.bin", dir);
+	f = fopen(big, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(ftruncate(fileno(f), (off_t)2 << 30), 0);
+	fclose(f);
+	snprintf(args, sizeof(args), "-e all -d '%s' -v -g", big);
+	cr_assert_eq(under_sim(dir, "STM32F405", "", NULL, args), 4, "%s", out);
+	cr_assert(strstr(out, "big.bin is 2147483648 bytes; a raw binary can be "
+	                      "at most 4 MiB"), "%s", out);
+	cr_assert(strstr(out, "stmprog: hint:"), "%s", out);
+	cr_assert_eq(trace_lines(dir, "ERASE"), 0);
+	cr_assert_eq(trace_lines(dir, "WRITE"), 0);
+	cr_assert_eq(trace_lines(dir, "GO"), 0);
+	th_rmtree(dir);
+	free(dir);
+}
+
+/* §7: -log FILE did not care whether FILE was a symbolic link, so a link
+ * planted there made stmprog overwrite what it pointed to. */
+Test(frontend, log_file_symlink_is_refused)
+{
+	char *dir = th_tempdir();
+	char victim[4200], link[4200], dangling[4200], real[4200], args[16384];
+	char buf[64] = "";
+	FILE *f;
+
+	cr_assert_not_null(dir);
+	snprintf(victim, sizeof(victim), "%s/precious", dir);
+	snprintf(link, sizeof(link), "%s/run.log", dir);
+	snprintf(dangling, sizeof(dangling), "%s/other.log", dir);
+	snprintf(real, sizeof(real), "%s/real.log", dir);
+	f = fopen(victim, "w");
+	fputs("keep me\n", f);
+	fclose(f);
+	cr_assert_eq(symlink(victim, link), 0);
+	snprintf(args, sizeof(args), "-log '%s' --chips", link);
+	cr_assert_eq(stmprog(NULL, args), 2, "%s", out);
+	cr_assert(strstr(out, "stmprog: error: -log "), "%s", out);
+	cr_assert(strstr(out, "run.log: the file is a symbolic link"), "%s", out);
+	cr_assert(strstr(out, "stmprog: hint: name the file itself"), "%s", out);
+	f = fopen(victim, "r");
+	cr_assert_not_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	cr_assert_str_eq(buf, "keep me\n");
+	/* A link to nothing would create its target: refused the same way. */
+	snprintf(buf, sizeof(buf), "%s", "created-by-link");
+	{
+		char target[4200];
+
+		snprintf(target, sizeof(target), "%s/%s", dir, buf);
+		cr_assert_eq(symlink(target, dangling), 0);
+		snprintf(args, sizeof(args), "-log '%s' --chips", dangling);
+		cr_assert_eq(stmprog(NULL, args), 2, "%s", out);
+		cr_assert(strstr(out, "symbolic link"), "%s", out);
+		cr_assert_null(fopen(target, "r"), "the link's target was created");
+	}
+	/* A plain file is written as before. */
+	snprintf(args, sizeof(args), "-log '%s' --chips", real);
+	cr_assert_eq(stmprog(NULL, args), 0, "%s", out);
+	f = fopen(real, "r");
+	cr_assert_not_null(f);
+	fclose(f);
+	th_rmtree(dir);
+	free(dir);
+}
+
+/* §8: the vendor CLI's users write port=USB1 and PORT=usb1; both program
+ * the simulated DfuSe device end to end. */
+Test(frontend, uppercase_usb_port_programs)
+{
+#ifdef HAVE_UMOCKDEV
+	char *dir = th_tempdir();
+	char args[8192], app[4200];
+	unsigned char img[1024];
+	FILE *f;
+
+	cr_assert_not_null(dir);
+	snprintf(app, sizeof(app), "%s/app.bin", dir);
+	/* SP in RAM, reset vector in flash (Thumb), then a pattern. */
+	for (size_t i = 0; i < sizeof(img); i++)
+		img[i] = (unsigned char)(i * 7 + 3);
+	memcpy(img, "\x00\x00\x02\x20\x01\x01\x00\x08", 8);
+	f = fopen(app, "wb");
+	cr_assert_eq(fwrite(img, 1, sizeof(img), f), sizeof(img));
+	fclose(f);
+	snprintf(args, sizeof(args), "-d '%s' 0x08000000 -v", app);
+	cr_assert_eq(under_sim(dir, "STM32F405", "--transport usb",
+	                       "PORT=USB1", args), 0, "%s", out);
+	cr_assert(strstr(out, "Verified"), "%s", out);
+	cr_assert_neq(trace_lines(dir, "WRITE"), 0);
+	{
+		unsigned char back[sizeof(img)];
+		char flash[4200];
+
+		snprintf(flash, sizeof(flash), "%s/flash.bin", dir);
+		f = fopen(flash, "rb");
+		cr_assert_not_null(f);
+		cr_assert_eq(fread(back, 1, sizeof(back), f), sizeof(back));
+		fclose(f);
+		cr_assert_eq(memcmp(back, img, sizeof(img)), 0);
+	}
+	cr_assert_eq(under_sim(dir, "STM32F405", "--transport usb",
+	                       "Port=Usb1 sn=NOSUCH", "-u 0x08000000 4 /dev/null"),
+	             3, "%s", out);
+	cr_assert(strstr(out, "no USB DFU device matches sn=NOSUCH"), "%s", out);
+	th_rmtree(dir);
+	free(dir);
+#else
+	cr_skip_test("stmprog-sim has no USB transport without umockdev");
+#endif
 }
