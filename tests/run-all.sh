@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test stmprog has, the way CI does:
+#   0. README's two set-up commands configure on a fresh clone in either
+#      order (.ci/readme-setup.sh);
 #   1. an AddressSanitizer + UBSan build and its `make check`;
 #   2. a plain build whose test programs and the stmprog binary run again
 #      under valgrind (any error or definite leak fails);
@@ -14,9 +16,22 @@ out=${STMPROG_TEST_DIR:-$src/build-tests}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 cd "$src"
+# A configuration in the source tree itself (a plain ./configure) makes
+# every out-of-tree configure refuse ("source directory already
+# configured"), ours below and README's main-job command alike: clean it.
+if [ -f config.status ]; then
+	echo "cleaning the configuration in the source tree (make distclean)"
+	if [ -f Makefile ]; then
+		make -s distclean >/dev/null 2>&1 || rm -f config.status
+	else
+		rm -f config.status
+	fi
+fi
 if [ ! -x configure ] || [ configure.ac -nt configure ]; then
 	autoreconf -fi >/dev/null
 fi
+# --prepare: only the above (.ci/readme-setup.sh checks it).
+[ "${1:-}" = --prepare ] && exit 0
 
 stage() { printf '\n=== %s\n' "$*"; }
 show_failures() {
@@ -24,6 +39,9 @@ show_failures() {
 	grep -l '^FAIL\|^ERROR' "$1"/tests/*.trs 2>/dev/null | sed 's/\.trs$/.log/' |
 		xargs -r tail -n 40 || true
 }
+
+stage "0. README's set-up commands on a fresh clone"
+bash "$src/.ci/readme-setup.sh" || exit 1
 
 stage "1. ASan + UBSan build, make check"
 mkdir -p "$out/asan"
