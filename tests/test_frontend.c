@@ -317,3 +317,40 @@ Test(frontend, uppercase_usb_port_programs)
 	cr_skip_test("stmprog-sim has no USB transport without umockdev");
 #endif
 }
+
+/* §8: the udev rules once made every FTDI tty 0664 and set the latency of
+ * every ftdi_sio port.  Every rule must now be narrowed to a vendor and a
+ * product ID, and give access through uaccess, never by mode or group. */
+Test(frontend, udev_rules_are_narrow)
+{
+	char path[4096], line[2048];
+	unsigned rules = 0, dfu = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/contrib/udev/50-stmprog.rules",
+	         th_srcdir());
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "%s", path);
+	for (unsigned no = 1; fgets(line, sizeof(line), f); no++) {
+		const char *p = line + strspn(line, " \t");
+
+		if (*p == '#' || *p == '\n' || *p == '\0')
+			continue;
+		cr_assert_null(strchr(line, '\\'), "line %u: one rule per line", no);
+		rules++;
+		cr_assert(strstr(line, "idVendor}==\""), "line %u matches no vendor: %s",
+		          no, line);
+		cr_assert(strstr(line, "idProduct}==\""),
+		          "line %u matches no product: %s", no, line);
+		cr_assert_null(strstr(line, "MODE"), "line %u sets a mode: %s", no, line);
+		cr_assert_null(strstr(line, "GROUP"), "line %u sets a group: %s", no, line);
+		cr_assert_null(strstr(line, "OWNER"), "line %u sets an owner: %s", no, line);
+		if (!strstr(line, "latency_timer"))
+			cr_assert(strstr(line, "TAG+=\"uaccess\""),
+			          "line %u grants access without uaccess: %s", no, line);
+		dfu += strstr(line, "\"0483\"") && strstr(line, "\"df11\"");
+	}
+	fclose(f);
+	cr_assert_geq(rules, 3);
+	cr_assert_eq(dfu, 1, "one rule for ST's DFU bootloader 0483:df11");
+}
