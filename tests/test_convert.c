@@ -142,3 +142,62 @@ Test(convert, chips_and_chip)
 	cr_assert_eq(run("'%s' --chip f4", stmprog()), 3, "%s", out);
 	cr_assert(strstr(out, "matches more than one chip"), "%s", out);
 }
+
+/* The F722 field report (issue 11 §8): a HEX converted to .dfu by the
+ * vendor's converter "flashed" but did not run.  F7 flash has no ECC; the
+ * ROM programs it in 32-bit words (PSIZE x32 at 2.7-3.6 V, RM0431), so the
+ * chip's program unit is 4 bytes, not the 8..32-byte ECC units of L4/H7.
+ * --convert --chip 0x452 aligns each segment's start down and pads its end
+ * up to 4 bytes with 0xFF, and dfuse-pack reads the elements back. */
+Test(convert, f722_dfu_is_word_aligned_and_read_by_dfuse_pack)
+{
+	uint8_t data[1001], tail[10], dumped[2048];
+	FILE *f;
+	size_t n;
+	char path[4200];
+
+	if (!have("srec_cat"))
+		cr_skip_test("srec_cat missing (Debian package srecord)");
+	if (!have("dfuse-pack"))
+		cr_skip_test("dfuse-pack missing (Debian package dfu-util)");
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 37 + 11);
+	for (size_t i = 0; i < sizeof(tail); i++)
+		tail[i] = (uint8_t)(0xA0 + i);
+	snprintf(path, sizeof(path), "%s/a.bin", th_dir);
+	f = fopen(path, "wb");
+	cr_assert_eq(fwrite(data, 1, sizeof(data), f), sizeof(data));
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/b.bin", th_dir);
+	f = fopen(path, "wb");
+	cr_assert_eq(fwrite(tail, 1, sizeof(tail), f), sizeof(tail));
+	fclose(f);
+	/* 1001 bytes at the flash base, 10 bytes at an odd half-word. */
+	cr_assert_eq(run("cd '%s' && srec_cat a.bin -binary -offset 0x08000000 "
+	                 "b.bin -binary -offset 0x08004002 -o fw.hex -intel",
+	                 th_dir), 0, "%s", out);
+	cr_assert_eq(run("cd '%s' && '%s' --convert fw.hex fw.dfu --chip 0x452",
+	                 th_dir, stmprog()), 0, "%s", out);
+	cr_assert(strstr(out, "4-byte units"), "%s", out);
+	cr_assert_eq(run("cd '%s' && dfuse-pack -d fw.dfu", th_dir), 0, "%s", out);
+	cr_assert(strstr(out, "address: 0x08000000, size: 1004"), "%s", out);
+	cr_assert(strstr(out, "address: 0x08004000, size: 12"), "%s", out);
+	snprintf(path, sizeof(path), "%s/fw.dfu.target0.image0.bin", th_dir);
+	f = fopen(path, "rb");
+	cr_assert_not_null(f);
+	n = fread(dumped, 1, sizeof(dumped), f);
+	fclose(f);
+	cr_assert_eq(n, 1004);
+	cr_assert_arr_eq(dumped, data, sizeof(data));
+	for (size_t i = sizeof(data); i < n; i++)
+		cr_assert_eq(dumped[i], 0xFF, "pad byte %zu", i);
+	snprintf(path, sizeof(path), "%s/fw.dfu.target0.image1.bin", th_dir);
+	f = fopen(path, "rb");
+	cr_assert_not_null(f);
+	n = fread(dumped, 1, sizeof(dumped), f);
+	fclose(f);
+	cr_assert_eq(n, 12);
+	cr_assert_eq(dumped[0], 0xFF);
+	cr_assert_eq(dumped[1], 0xFF);
+	cr_assert_arr_eq(dumped + 2, tail, sizeof(tail));
+}
