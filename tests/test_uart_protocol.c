@@ -97,6 +97,34 @@ static void known(const uint8_t *cmds, size_t n)
 	ok(an_get(&dev));
 }
 
+/* The ROM waits for a command: two fillers, the second NACKed (0xFF,
+ * or 0xFE after WRITE, an_filler). */
+static void probes_nacked_with(uint8_t fill)
+{
+	H(fill);
+	H(fill);
+	D(0x1F);
+}
+
+static void probes_nacked(void)
+{
+	probes_nacked_with(0xFF);
+}
+
+/* A re-synchronisation's proof: GET answered exactly (an_resync). */
+static void verified(const uint8_t *cmds, size_t n)
+{
+	H(0x00, 0xFF);
+	get_answer(cmds, n);
+}
+
+/* A whole re-synchronisation of a ROM waiting for a command. */
+static void resync_ok(void)
+{
+	probes_nacked();
+	verified(cmds_ext, sizeof(cmds_ext));
+}
+
 TestSuite(protocol, .init = setup, .fini = teardown);
 
 /* ---- sync -------------------------------------------------------------- */
@@ -183,7 +211,7 @@ Test(protocol, get_get_version_get_id)
 
 Test(protocol, identify_without_get_version_listed)
 {
-	static const uint8_t cmds[] = {0x00, 0x02, 0x11};
+	static const uint8_t cmds[] = {0x00, 0x02, 0x11, 0x21, 0x31, 0x44};
 
 	H(0x00, 0xFF);
 	get_answer(cmds, sizeof(cmds));
@@ -300,19 +328,29 @@ Test(protocol, one_nack_then_success_is_one_retry)
 
 	H(0x11, 0xEE);
 	D(0x1F);
+	probes_nacked();        /* in step, not one byte off */
 	read_ok(0x08000000, 0xAB);
 	ok(an_read(&dev, 0x08000000, got, 4));
 	played();
 	cr_assert_eq(dev.retries, 1);
-	cr_assert_eq(dev.resyncs, 0, "a NACK needs no re-synchronisation");
+	cr_assert_eq(dev.resyncs, 0, "a NACK needs no full re-synchronisation");
 	cr_assert_eq(got[3], 0xAB);
 }
 
+/* READ refused at its command byte every time, and again twice right
+ * after a re-synchronisation that GET confirmed: that is readout
+ * protection, and only then is -rdu (which erases) suggested. */
 Test(protocol, every_try_nacked_on_read_names_the_address_and_rdp)
 {
 	uint8_t got[4];
 
 	for (int i = 0; i < AN_TRIES; i++) {
+		H(0x11, 0xEE);
+		D(0x1F);
+		probes_nacked();
+	}
+	for (int i = 0; i < 2; i++) {
+		resync_ok();
 		H(0x11, 0xEE);
 		D(0x1F);
 	}
@@ -326,6 +364,139 @@ Test(protocol, every_try_nacked_on_read_names_the_address_and_rdp)
 	snprintf(tries, sizeof(tries), "%d tries", AN_TRIES);
 	cr_assert(strstr(stp_last_detail(ctx), tries));
 	cr_assert(strstr(stp_last_hint(ctx), "-rdu"));
+}
+
+/* Issue 11 §5: NACKs at the command byte that a clean re-sync shows
+ * were not the ROM's refusal (READ is accepted then) are never put down
+ * to readout protection, and -rdu is not suggested. */
+Test(protocol, nacks_that_are_not_protection_do_not_suggest_rdu)
+{
+	static const uint8_t data[4] = {1, 2, 3, 4};
+
+	for (int i = 0; i < AN_TRIES; i++) {
+		H(0x31, 0xCE);
+		D(0x1F);
+		probes_nacked_with(0xFE);
+	}
+	probes_nacked_with(0xFE);
+	verified(cmds_ext, sizeof(cmds_ext));
+	H(0x11, 0xEE);
+	D(0x79);                /* READ accepted: not protected */
+	H(0x08, 0x00, 0x00, 0x00, 0x00);
+	D(0x1F);                /* the bad check byte ends it */
+	cr_assert_eq(an_write(&dev, 0x08000000, data, 4), STP_ERR_NACK, "%s",
+	             F->err);
+	played();
+	cr_assert(!strstr(stp_last_hint(ctx), "-rdu"), "%s", stp_last_hint(ctx));
+	cr_assert(!strstr(stp_last_detail(ctx), "protection"), "%s",
+	          stp_last_detail(ctx));
+	cr_assert(strstr(stp_last_hint(ctx), "not readout protection"), "%s",
+	          stp_last_hint(ctx));
+}
+
+/* Issue 11 §5, the stalled reply: the WRITE's ACK comes a second late,
+ * after the host has given up on it.  The late ACK must not be taken for
+ * the answer of the re-synchronisation (that left the link one byte off
+ * and every retry NACKed): only a GET that answers exactly confirms. */
+Test(protocol, a_late_ack_is_not_taken_for_the_resync)
+{
+	static const uint8_t data[4] = {9, 9, 9, 9};
+
+	H(0x31, 0xCE);
+	/* no ACK within 300 ms: the ROM waits for the address (5 bytes) */
+	H(0xFE);
+	H(0xFE);
+	H(0xFE, 0xFE, 0xFE, 0xFE, 0xFE, 0xFE);  /* completes it, and a pair */
+	D(0x79, 0x1F, 0x1F);    /* the late ACK of the command, two NACKs */
+	H(0xFE);                /* the 6th filler byte was held: NACK now */
+	D(0x1F);
+	verified(cmds_ext, sizeof(cmds_ext));
+	H(0x31, 0xCE);
+	D(0x79);
+	H(0x08, 0x00, 0x00, 0x00, 0x08);
+	D(0x79);
+	H(0x03, 9, 9, 9, 9, 0x03);
+	D(0x79);
+	ok(an_write(&dev, 0x08000000, data, 4));
+	played();
+	cr_assert_eq(dev.retries, 1);
+}
+
+/* Issue 11 §5, the repair after a failed WRITE: when every try of a
+ * block failed, the link is put back in step before the error goes up,
+ * so the engine's EXTENDED ERASE that follows is not one byte off. */
+Test(protocol, a_failed_block_leaves_the_link_in_step)
+{
+	static const uint8_t data[4] = {1, 2, 3, 4};
+	static const uint16_t page[1] = {0};
+
+	known(cmds_ext, sizeof(cmds_ext));
+	for (int i = 0; i < AN_TRIES; i++) {
+		H(0x31, 0xCE);
+		/* no ACK: the ROM is inside the frame */
+		H(0xFE);
+		D(0x1F);
+		verified(cmds_ext, sizeof(cmds_ext));
+	}
+	/* The sixth re-synchronisation above ran after the last try, before
+	 * the error went up: the EXTENDED ERASE starts in step. */
+	H(0x44, 0xBB);
+	D(0x79);
+	H(0x00, 0x00, 0x00, 0x00, 0x00);
+	D(0x79);
+	cr_assert_eq(an_write(&dev, 0x08000000, data, 4), STP_ERR_TIMEOUT);
+	ok(an_erase_pages(&dev, page, NULL, 1));
+	played();
+}
+
+/* Issue 11 §5: one damaged byte in GET's list (READ MEMORY's 0x11 seen
+ * as 0x13) is not taken as "does not offer READ MEMORY": the list makes
+ * no sense, so GET is asked again. */
+Test(protocol, a_damaged_get_list_is_read_again)
+{
+	static const uint8_t bad[] = {0x00, 0x01, 0x02, 0x13, 0x21, 0x31, 0x44,
+	                              0x63, 0x73, 0x82, 0x92, 0xA1};
+
+	H(0x00, 0xFF);
+	get_answer(bad, sizeof(bad));
+	H(0x00, 0xFF);
+	get_answer(cmds_ext, sizeof(cmds_ext));
+	ok(an_get(&dev));
+	played();
+	cr_assert(an_has(&dev, AN_CMD_READ));
+	cr_assert(!an_has(&dev, 0x13));
+}
+
+Test(protocol, a_damaged_version_is_read_again)
+{
+	/* GET says 3.3 (one bit of 3.1 flipped), GET VERSION 3.1. */
+	H(0x00, 0xFF);
+	D(0x79, 12, 0x33, 0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73,
+	  0x82, 0x92, 0xA1, 0x79);
+	H(0x01, 0xFE);
+	D(0x79, 0x31, 0x00, 0x00, 0x79);
+	H(0x00, 0xFF);
+	get_answer(cmds_ext, sizeof(cmds_ext));
+	H(0x01, 0xFE);
+	D(0x79, 0x31, 0x00, 0x00, 0x79);
+	H(0x02, 0xFD);
+	D(0x79, 0x01, 0x04, 0x13, 0x79);
+	ok(an_identify(&dev));
+	played();
+	cr_assert_eq(dev.bl_version, 0x31);
+}
+
+Test(protocol, an_odd_list_that_comes_twice_is_believed)
+{
+	static const uint8_t odd[] = {0x00, 0x02, 0x11};
+
+	H(0x00, 0xFF);
+	get_answer(odd, sizeof(odd));
+	H(0x00, 0xFF);
+	get_answer(odd, sizeof(odd));
+	ok(an_get(&dev));
+	played();
+	cr_assert_eq(dev.ncmds, 3);
 }
 
 Test(protocol, every_try_nacked_on_write_address_says_outside_memory)
@@ -370,9 +541,10 @@ Test(protocol, timeout_resynchronises_before_the_retry)
 	D(0x79);
 	H(0x08, 0x00, 0x00, 0x00, 0x08);
 	/* no ACK: the device is somewhere inside the frame */
-	H(0xFF);                /* taken as a command byte: no answer */
-	H(0xFF);                /* not its complement: NACK, command state */
+	H(0xFE);                /* even filler after WRITE: completes the
+	                         * address with a bad check byte */
 	D(0x1F);
+	verified(cmds_ext, sizeof(cmds_ext));
 	H(0x31, 0xCE);
 	D(0x79);
 	H(0x08, 0x00, 0x00, 0x00, 0x08);
@@ -393,9 +565,10 @@ static void write_without_ack(void)
 	H(0x08, 0x00, 0x00, 0x00, 0x08);
 	D(0x79);
 	H(0x03, 1, 2, 3, 4, 0x03 ^ 1 ^ 2 ^ 3 ^ 4);
-	H(0xFF);                /* resync */
-	H(0xFF);
+	H(0xFE);                /* resync: the ROM waited for a command */
+	H(0xFE);
 	D(0x1F);
+	verified(cmds_ext, sizeof(cmds_ext));
 }
 
 Test(protocol, a_write_whose_ack_was_lost_is_read_back_not_rewritten)
@@ -450,6 +623,7 @@ Test(protocol, the_filler_is_a_byte_the_lost_frame_does_not_hold)
 	H(0x03, 0xFF, 0xFF, 0x00, 0x00, 0x03);
 	H(0xFE);                /* completes the frame: bad checksum */
 	D(0x1F);
+	verified(cmds_ext, sizeof(cmds_ext));
 	H(0x11, 0xEE);          /* the ACK was lost? no: read back first */
 	D(0x79);
 	H(0x08, 0x00, 0x00, 0x00, 0x08);
@@ -489,20 +663,26 @@ Test(protocol, filler_choice)
 	cr_assert_neq(f, 0x7C);
 }
 
+static void fill_pieces(void)
+{
+	static const size_t pieces[] = {6, 18, 40, 70, 126};
+	uint8_t b[126];
+
+	memset(b, 0xFF, sizeof(b));
+	for (size_t i = 0; i < 5; i++)
+		buf_step('H', b, pieces[i]);
+}
+
 Test(protocol, resync_fills_a_half_sent_frame_then_falls_back_to_0x7f)
 {
-	uint8_t burst[260];
-
-	memset(burst, 0xFF, sizeof(burst));
-	/* Two probes get nothing, the burst gets nothing, two more probes get
-	 * nothing: the ROM restarted, so it gets a 0x7F. */
+	/* Two probes get nothing, the filler pieces get nothing: the ROM
+	 * restarted, so it gets a 0x7F, and GET confirms. */
 	H(0xFF);
 	H(0xFF);
-	buf_step('H', burst, sizeof(burst));
-	H(0xFF);
-	H(0xFF);
+	fill_pieces();
 	H(0x7F);
 	D(0x79);
+	verified(cmds_ext, sizeof(cmds_ext));
 	ok(an_resync(&dev));
 	played();
 	cr_assert_eq(dev.resets, 1);
@@ -510,15 +690,17 @@ Test(protocol, resync_fills_a_half_sent_frame_then_falls_back_to_0x7f)
 
 Test(protocol, resync_after_a_burst)
 {
-	uint8_t burst[260];
+	uint8_t b[24];
 
-	memset(burst, 0xFF, sizeof(burst));
+	memset(b, 0xFF, sizeof(b));
 	H(0xFF);
 	H(0xFF);
-	buf_step('H', burst, sizeof(burst));
+	buf_step('H', b, 6);
+	buf_step('H', b, 18);
 	D(0x1F);                /* the ROM NACKs the frame's checksum */
 	H(0xFF);
 	D(0x1F);
+	verified(cmds_ext, sizeof(cmds_ext));
 	ok(an_resync(&dev));
 	played();
 	cr_assert_eq(dev.resets, 0);
@@ -663,6 +845,7 @@ Test(protocol, erase_timeout_grows_with_the_list)
 	H(0xFF);                /* resync */
 	H(0xFF);
 	D(0x1F);
+	verified(cmds_ext, sizeof(cmds_ext));
 	H(0x44, 0xBB);
 	D(0x79);
 	H(0x00, 0x01, 0x00, 0x05, 0x00, 0x06, 0x01 ^ 0x05 ^ 0x06);
@@ -729,6 +912,7 @@ Test(protocol, get_checksum_with_a_bad_check_byte_is_retried)
 	H(0xFF);
 	H(0xFF);
 	D(0x1F);
+	verified(cmds_ext, sizeof(cmds_ext));
 	H(0xA1, 0x5E);
 	D(0x79);
 	H(0x08, 0x00, 0x00, 0x00, 0x08);
@@ -766,7 +950,10 @@ Test(protocol, go_then_the_bootloader_is_gone)
 	played();               /* nothing more on the wire */
 }
 
-Test(protocol, is_the_bootloader_back_after_go)
+/* Issue 11 §4: after GO the chip is asked where it is.  An ACK to 0x7F
+ * is a restarted bootloader, a NACK to the second 0x7F a ROM that never
+ * left its command loop, silence to both an application. */
+Test(protocol, where_is_the_chip_after_go)
 {
 	H(0x21, 0xDE);
 	D(0x79);
@@ -774,11 +961,16 @@ Test(protocol, is_the_bootloader_back_after_go)
 	D(0x79);
 	H(0x7F);                /* the empty check sent the jump back */
 	D(0x79);
-	H(0x7F);                /* an application: no answer */
+	H(0x7F);                /* still in the command loop: no answer */
+	H(0x7F);                /* the pair is NACKed */
+	D(0x1F);
+	H(0x7F);                /* an application: no answer to either */
+	H(0x7F);
 	ok(an_go(&dev, 0x08000000));
-	cr_assert(an_back_after_go(&dev));
+	cr_assert_eq(an_check_after_go(&dev), AN_GO_RESTARTED);
 	cr_assert(!dev.gone);
-	cr_assert(!an_back_after_go(&dev));
+	cr_assert_eq(an_check_after_go(&dev), AN_GO_STAYED);
+	cr_assert_eq(an_check_after_go(&dev), AN_GO_LEFT);
 	played();
 }
 

@@ -124,6 +124,7 @@ an_res an_command(an_dev *d, uint8_t cmd)
 	an_res r;
 
 	d->stage = AN_AT_CMD;
+	d->cmd = cmd;
 	if ((r = an_xmit(d, b, 2)))
 		return r;
 	return an_ack(d, d->t.ack_ms, "the command");
@@ -166,6 +167,15 @@ an_res an_address(an_dev *d, uint32_t addr)
 
 /* ---- getting back in step ------------------------------------------- */
 
+/* Resync rounds: each ends with a GET checked byte for byte; a round
+ * fails when a late or damaged byte spoils it, and the next one starts by
+ * draining what arrived meanwhile. */
+#define RESYNC_ROUNDS 8
+/* Rounds without a byte back before the device is taken as gone: the
+ * first three wait 0.1, 0.2 and 0.4 s for each answer (and send 0x7F
+ * in between), so a reply held back 2 s is still waited for. */
+#define RESYNC_SILENT 3
+
 /* True when nothing arrives for ms. */
 static bool quiet(an_dev *d, unsigned ms)
 {
@@ -175,14 +185,18 @@ static bool quiet(an_dev *d, unsigned ms)
 }
 
 /* Reads whatever the device still sends (a late answer, the rest of a
- * block) until it has been quiet for a while, bounded. */
-static void drain(an_dev *d)
+ * block) until it has been quiet for quiet_ms, bounded; true when
+ * anything came. */
+static bool drain(an_dev *d, unsigned quiet_ms)
 {
 	uint8_t b[64];
 	uint64_t until = L->now_ms(L->user) + 2000;
+	bool any = false;
 
-	while (L->now_ms(L->user) < until && L->read(L->user, b, sizeof(b), 50) > 0)
-		;
+	while (L->now_ms(L->user) < until &&
+	       L->read(L->user, b, sizeof(b), quiet_ms) > 0)
+		any = true;
+	return any;
 }
 
 /* The filler for re-synchronisation.  When one byte of a frame is lost,
@@ -191,19 +205,24 @@ static void drain(an_dev *d)
  * lost byte, and the ROM would act on a shifted frame (program data one
  * byte off).  So the filler is a value the frame does not contain: 0xFF
  * when possible (after a stray 0x00 command byte it completes a harmless
- * GET, and on most flash a stray write of 0xFF changes nothing), else an
- * even value (a run of an even byte never checksums as a WRITE block)
- * that is not the complement of a command that changes anything. */
+ * GET; it completes EXTENDED ERASE's count as 0xFFFF, whose check byte
+ * must be 0x00), else an even value (a run of an even byte never
+ * checksums as a WRITE block) that is not the complement of a command
+ * that changes anything.  After WRITE MEMORY and WRITE PROTECT the ROM
+ * may wait for a count, and a run of 0xFF is then a valid block (256
+ * bytes of 0xFF, or all 256 sector codes), so those take an even value
+ * too. */
 uint8_t an_filler(const an_dev *d)
 {
 	static const uint8_t risky[] = {0x21, 0x31, 0x32, 0x43, 0x44, 0x45,
 	                                0x50, 0x51, 0x63, 0x64, 0x73, 0x74,
 	                                0x82, 0x83, 0x92, 0x93};
 	unsigned count[256] = {0}, best = 256;
+	bool counted = d->cmd == AN_CMD_WRITE || d->cmd == AN_CMD_WRITE_PROTECT;
 
 	for (size_t i = 0; i < d->last_ntx; i++)
 		count[d->last_tx[i]]++;
-	if (!count[0xFF])
+	if (!count[0xFF] && !counted)
 		return 0xFF;
 	for (unsigned v = 0xFE; v > 0; v -= 2) {
 		bool ok = true;
@@ -219,8 +238,10 @@ uint8_t an_filler(const an_dev *d)
  * the ROM takes the first as a command byte and NACKs the second (a byte
  * is never its own complement); waiting for a complement, it NACKs the
  * first.  Every NACK returns it to waiting for a command, so a NACK
- * followed by silence means we are in step. */
-static bool probe(an_dev *d, uint8_t fill, unsigned n)
+ * followed by silence means we are probably in step (an_resync checks).
+ * *heard: anything at all came back. */
+static bool probe(an_dev *d, uint8_t fill, unsigned n, unsigned wait,
+                  bool *heard)
 {
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t b;
@@ -228,13 +249,87 @@ static bool probe(an_dev *d, uint8_t fill, unsigned n)
 
 		if (L->write(L->user, &fill, 1) < 0)
 			return false;
-		got = L->read(L->user, &b, 1, d->t.probe_ms);
+		got = L->read(L->user, &b, 1, wait);
 		if (got < 0)
 			return false;
 		if (got == 1) {
-			if (b == AN_NACK && quiet(d, d->t.probe_ms / 2))
+			*heard = true;
+			if (b == AN_NACK && quiet(d, wait / 2))
 				return true;
-			drain(d);
+			drain(d, wait / 2);
+		}
+	}
+	return false;
+}
+
+/* 0x7F until an ACK or a NACK: an ACK is the baud-rate detection of a
+ * ROM that restarted (or a frame the 0x7F happened to complete), a NACK
+ * a ROM that took an earlier 0x7F as a command byte.  Either leaves it
+ * waiting for a command, if the answer was not a late byte. */
+static bool sync_probe(an_dev *d, bool *heard, bool *acked)
+{
+	for (unsigned i = 0; i < d->t.sync_tries; i++) {
+		unsigned junk = 0;
+		uint8_t b, last = 0;
+		int r = an_sync_once(d, &b, &junk, &last);
+
+		if (r < 0) {
+			stp_clear_error(d->ctx);
+			return false;
+		}
+		if (junk)
+			*heard = true;
+		if (r == 1) {
+			*heard = true;
+			*acked = b == AN_ACK;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The proof of being in step: GET answers with exactly the list it gave
+ * before (or, before the first GET, with a consistent one), and nothing
+ * follows.  A late ACK or NACK, a byte of a block still on its way, a ROM
+ * still inside a frame: each spoils it. */
+static bool verify_get(an_dev *d)
+{
+	static const uint8_t get[2] = {AN_CMD_GET, 0xFF};
+	uint8_t b[258];
+	int got;
+
+	if (L->write(L->user, get, 2) < 0)
+		return false;
+	if (L->read(L->user, b, 2, d->t.ack_ms) != 2 || b[0] != AN_ACK)
+		return false;
+	got = L->read(L->user, b + 2, (size_t)b[1] + 2, d->t.ack_ms);
+	if (got != b[1] + 2 || b[b[1] + 3] != AN_ACK)
+		return false;
+	if (!quiet(d, d->t.probe_ms / 2))
+		return false;
+	if (d->have_cmds)
+		return b[1] == d->ncmds && b[2] == d->bl_version &&
+		       !memcmp(b + 3, d->cmds, d->ncmds);
+	return an_get_consistent(b[2], b + 3, b[1], NULL, 0);
+}
+
+/* Filler after the two probes went unanswered: the ROM is deeper inside
+ * a frame (up to 1 + 256 + 1 bytes of a WRITE block are missing).  In
+ * growing pieces, each followed by a look for a NACK, rather than all at
+ * once: every two bytes past the frame's end provoke another NACK, and
+ * each reply is one more chance for a held-back answer. */
+static bool fill_frame(an_dev *d, uint8_t fill, unsigned wait, bool *heard)
+{
+	static const unsigned pieces[] = {6, 18, 40, 70, 126};
+	uint8_t buf[126];
+
+	memset(buf, fill, sizeof(buf));
+	for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
+		if (L->write(L->user, buf, pieces[i]) < 0)
+			return false;
+		if (drain(d, wait)) {
+			*heard = true;
+			return probe(d, fill, 2, wait, heard);
 		}
 	}
 	return false;
@@ -242,30 +337,69 @@ static bool probe(an_dev *d, uint8_t fill, unsigned n)
 
 stp_status an_resync(an_dev *d)
 {
-	/* A frame the ROM is still inside needs at most 1 + 256 + 1 more
-	 * bytes (a WRITE block); the filler completes it and the ROM NACKs
-	 * the checksum. */
-	uint8_t fill = an_filler(d), burst[260];
-	stp_status st;
+	uint8_t fill = an_filler(d);
+	unsigned silent = 0, round;
+	bool heard_any = false;
 
-	memset(burst, fill, sizeof(burst));
 	d->resyncs++;
-	drain(d);
-	if (probe(d, fill, 2))
-		return STP_OK;
-	if (L->write(L->user, burst, sizeof(burst)) == 0) {
-		drain(d);
-		if (probe(d, fill, 2))
+	for (round = 0; round < RESYNC_ROUNDS && silent < RESYNC_SILENT; round++) {
+		bool acked = false, heard = false, here;
+		/* Each round waits longer for answers: a reply held back (by
+		 * the adapter, the host, a slow ROM) must not be taken for
+		 * silence, and must arrive before the next question does. */
+		unsigned wait = d->t.probe_ms << (round < 5 ? round : 5);
+
+		heard = drain(d, wait);
+		here = probe(d, fill, 2, wait, &heard) ||
+		       fill_frame(d, fill, wait, &heard);
+		if (!here) {
+			/* No NACK to anything: the ROM seems to have restarted
+			 * and to wait for the 0x7F of its baud-rate detection. */
+			stp_log(d->ctx, STP_LOG_DEBUG,
+			        "%s: no NACK to 0x%02X probes, trying 0x7F", d->port,
+			        fill);
+			here = sync_probe(d, &heard, &acked);
+		}
+		if (here && verify_get(d)) {
+			if (acked)
+				d->resets++;
+			d->dirty = false;
+			stp_log(d->ctx, STP_LOG_DEBUG,
+			        "%s: back in step (GET answers as before)", d->port);
 			return STP_OK;
+		}
+		heard_any = heard_any || heard || here;
+		silent = heard || here ? 0 : silent + 1;
+		stp_log(d->ctx, STP_LOG_DEBUG,
+		        "%s: re-synchronisation round %u not confirmed by GET%s",
+		        d->port, round + 1, heard || here ? "" : " (silence)");
 	}
-	/* No NACK to anything: the ROM seems to have restarted and to be
-	 * waiting for the 0x7F of its baud-rate detection. */
-	stp_log(d->ctx, STP_LOG_DEBUG, "%s: no NACK to 0x%02X probes, trying 0x7F",
-	        d->port, fill);
-	st = an_sync(d);
-	if (!st)
-		d->resets++;
-	return st;
+	d->dirty = true;
+	if (!heard_any)
+		return stp_fail(d->ctx, STP_ERR_TIMEOUT, an_hint_lost,
+		                "no answer on %s to re-synchronisation (filler "
+		                "0x%02X, then 0x7F)",
+		                d->port, fill);
+	return stp_fail(d->ctx, STP_ERR_PROTOCOL, an_hint_lost,
+	                "%s: the bootloader answers, but %u re-synchronisation "
+	                "rounds ended without a GET that answered as expected",
+	                d->port, round);
+}
+
+/* After a NACK to the command bytes the ROM may have paired them with a
+ * stray byte it held (one of ours, one byte off), and it then holds our
+ * complement: a retry would be NACKed the same way for ever.  One or two
+ * filler bytes settle it either way (held byte: NACK at once; none: NACK
+ * on the second), without a GET. */
+static void after_nack(an_dev *d)
+{
+	bool heard = false;
+
+	drain(d, 50);
+	if (d->stage != AN_AT_CMD)
+		return;
+	if (!probe(d, an_filler(d), 2, d->t.probe_ms, &heard))
+		d->dirty = true;
 }
 
 /* ---- retries -------------------------------------------------------- */
@@ -273,12 +407,21 @@ stp_status an_resync(an_dev *d)
 /* Runs one exchange up to AN_TRIES times.  After a NACK the ROM waits for
  * a command again, so a late byte is drained and the exchange repeated;
  * after a timeout or a stray byte the command state is re-established
- * first. */
+ * first.  However it ends, the link is left in step (or marked dirty, so
+ * the next exchange re-synchronises first): a failed command must not
+ * leave the ROM one byte off for whatever the caller does next. */
 an_res an_tries(an_dev *d, an_once_fn fn, void *arg, unsigned *ntries)
 {
-	an_res r = fn(d, arg);
+	an_res r;
 	unsigned n = 1;
 
+	if (d->dirty && an_resync(d)) {
+		*ntries = 0;
+		snprintf(d->why, sizeof(d->why), "%.150s", stp_last_detail(d->ctx));
+		stp_clear_error(d->ctx);
+		return RES_TIMEOUT;
+	}
+	r = fn(d, arg);
 	while (r != RES_OK && r != RES_IO && n < AN_TRIES) {
 		char was[sizeof(d->why)];
 
@@ -288,7 +431,9 @@ an_res an_tries(an_dev *d, an_once_fn fn, void *arg, unsigned *ntries)
 		d->prev_res = r;
 		d->prev_stage = d->stage;
 		if (r == RES_NACK) {
-			drain(d);
+			after_nack(d);
+		} else if (r == RES_AGAIN) {
+			/* complete and in step */
 		} else if (an_resync(d)) {
 			stp_clear_error(d->ctx);
 			snprintf(d->why, sizeof(d->why),
@@ -298,6 +443,24 @@ an_res an_tries(an_dev *d, an_once_fn fn, void *arg, unsigned *ntries)
 		r = fn(d, arg);
 		n++;
 	}
+	if (r != RES_OK && r != RES_IO && !d->dirty) {
+		/* Leave the link in step for what comes next (an erase and
+		 * rewrite of the unit, a message's GET). */
+		char was[sizeof(d->why)];
+		int stage = d->stage;
+
+		memcpy(was, d->why, sizeof(was));
+		if (r == RES_NACK)
+			after_nack(d);
+		else if (r != RES_AGAIN && an_resync(d))
+			stp_clear_error(d->ctx);
+		memcpy(d->why, was, sizeof(was));
+		d->stage = stage;
+	}
+	if (n == 1 && r == RES_OK)
+		d->noise -= d->noise > 0;
+	else
+		d->noise = d->noise + 8 * n > 64 ? 64 : d->noise + 8 * n;
 	d->prev_res = RES_OK;
 	*ntries = n;
 	return r;
@@ -309,7 +472,8 @@ stp_status an_status(an_res r)
 	case RES_OK: return STP_OK;
 	case RES_NACK: return STP_ERR_NACK;
 	case RES_TIMEOUT: return STP_ERR_TIMEOUT;
-	case RES_JUNK: return STP_ERR_PROTOCOL;
+	case RES_JUNK:
+	case RES_AGAIN: return STP_ERR_PROTOCOL;
 	default: return STP_ERR_IO;
 	}
 }
@@ -436,13 +600,99 @@ static an_res counted_reply(an_dev *d, uint8_t cmd, uint8_t *buf, uint8_t *n,
 	return an_ack(d, d->t.ack_ms, what);
 }
 
+/* The codes a USART bootloader lists (AN3155).  SPEED (0x03, CAN) and the
+ * I2C no-stretch variants (0x32, 0x45, 0x64, 0x74, 0x83, 0x93) are left
+ * out on purpose: each is one bit away from a USART code, so a list with
+ * one of them is more likely damaged than real, and is asked for again
+ * (and believed when it comes twice). */
+static bool known_code(uint8_t c)
+{
+	static const uint8_t codes[] = {0x00, 0x01, 0x02, 0x11, 0x21, 0x31,
+	                                0x43, 0x44, 0x50, 0x51, 0x63, 0x73,
+	                                0x82, 0x92, 0xA1};
+
+	return memchr(codes, c, sizeof(codes)) != NULL;
+}
+
+bool an_get_consistent(uint8_t version, const uint8_t *codes, size_t n,
+                       char *why, size_t whylen)
+{
+	/* GET VERSION is not required: every damage to it gives a code
+	 * listed twice or an unknown one anyway. */
+	static const uint8_t must[] = {AN_CMD_GET, AN_CMD_GET_ID, AN_CMD_READ,
+	                               AN_CMD_GO, AN_CMD_WRITE};
+	char dummy[8];
+
+	if (!why) {
+		why = dummy;
+		whylen = sizeof(dummy);
+	}
+	/* Versions so far are 1.0 to 4.x. */
+	if (version < 0x10 || version > 0x4F) {
+		snprintf(why, whylen, "version byte 0x%02X", version);
+		return false;
+	}
+	if (n < sizeof(must) + 1 || n > 32) {
+		snprintf(why, whylen, "%zu command codes", n);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!known_code(codes[i])) {
+			snprintf(why, whylen, "unknown code 0x%02X", codes[i]);
+			return false;
+		}
+		if (memchr(codes + i + 1, codes[i], n - i - 1)) {
+			snprintf(why, whylen, "code 0x%02X listed twice", codes[i]);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < sizeof(must); i++)
+		if (!memchr(codes, must[i], n)) {
+			snprintf(why, whylen, "no %s", an_cmd_name(must[i]));
+			return false;
+		}
+	if (!memchr(codes, AN_CMD_ERASE, n) && !memchr(codes, AN_CMD_EXT_ERASE, n)) {
+		snprintf(why, whylen, "neither ERASE nor EXTENDED ERASE");
+		return false;
+	}
+	return true;
+}
+
+/* GET's answer has no checksum: one damaged byte could make a listed
+ * command vanish ("does not offer READ MEMORY") or an unknown one appear.
+ * An answer that does not make sense is asked for again; one that comes
+ * twice the same is believed, even if odd (a ROM newer than this list). */
+typedef struct get_state {
+	bool have_odd;
+	uint8_t odd[258];
+} get_state;
+
 static an_res get_once(an_dev *d, void *arg)
 {
+	get_state *g = arg;
 	uint8_t n, buf[256];
+	char why[64];
 	an_res r;
 
 	if ((r = counted_reply(d, AN_CMD_GET, buf, &n, "the command list")))
 		return r;
+	if (!an_get_consistent(buf[0], buf + 1, n, why, sizeof(why))) {
+		bool twice = g && g->have_odd && g->odd[0] == n &&
+		             !memcmp(g->odd + 1, buf, (size_t)n + 1);
+		if (!twice) {
+			if (g) {
+				g->have_odd = true;
+				g->odd[0] = n;
+				memcpy(g->odd + 1, buf, (size_t)n + 1);
+			}
+			return an_why(d, RES_AGAIN,
+			              "GET answered a list that does not make sense "
+			              "(%s)", why);
+		}
+		stp_log(d->ctx, STP_LOG_WARN,
+		        "%s: GET answered the same unusual list twice (%s); "
+		        "taking it as the bootloader's", d->port, why);
+	}
 	d->bl_version = buf[0];
 	d->ncmds = n > sizeof(d->cmds) ? sizeof(d->cmds) : n;
 	memcpy(d->cmds, buf + 1, d->ncmds);
@@ -493,20 +743,25 @@ stp_status an_get(an_dev *d)
 	unsigned n;
 	an_res r;
 
+	get_state g = {0};
+
 	if (d->gone)
 		return an_usable(d, AN_CMD_GET);
-	if ((r = an_tries(d, get_once, NULL, &n)))
+	if ((r = an_tries(d, get_once, &g, &n)))
 		return fail_cmd(d, r, AN_CMD_GET, n, NULL);
 	return STP_OK;
 }
 
 stp_status an_probe(an_dev *d)
 {
+	get_state g = {0};
 	an_res r;
 
-	/* One GET, no re-synchronisation: its fillers and 0x7F are what
-	 * noinit=1 asks not to send. */
-	if ((r = get_once(d, NULL)))
+	/* One GET (two if its list makes no sense), no re-synchronisation:
+	 * its fillers and 0x7F are what noinit=1 asks not to send. */
+	if ((r = get_once(d, &g)) == RES_AGAIN)
+		r = get_once(d, &g);
+	if (r)
 		return stp_fail(d->ctx, an_status(r),
 		                "noinit=1 expects a bootloader that is already "
 		                "synchronised: leave noinit out so stmprog sends 0x7F, "
@@ -522,19 +777,37 @@ stp_status an_identify(an_dev *d)
 	unsigned n;
 	an_res r;
 
-	if ((st = an_get(d)))
-		return st;
-	if (an_has(d, AN_CMD_GET_VERSION)) {
+	for (unsigned round = 0;; round++) {
+		if ((st = an_get(d)))
+			return st;
+		if (!an_has(d, AN_CMD_GET_VERSION))
+			break;
 		/* Only informative: a ROM that fumbles it is still usable. */
 		if ((r = an_tries(d, get_version_once, NULL, &n))) {
 			stp_log(d->ctx, STP_LOG_WARN, "%s: GET VERSION failed: %s",
 			        d->port, d->why);
-			if (r != RES_NACK && an_resync(d))
+			if (d->dirty)
 				return stp_fail(d->ctx, an_status(r), an_hint_lost,
 				                "%s: the bootloader stopped answering after "
 				                "GET VERSION",
 				                d->port);
+			break;
 		}
+		/* Both name the bootloader's version: when they differ, one
+		 * of them was damaged on the way (GET has no checksum), so
+		 * both are asked again. */
+		if (d->version == d->bl_version)
+			break;
+		if (round == 2) {
+			stp_log(d->ctx, STP_LOG_WARN,
+			        "%s: GET says bootloader v%u.%u, GET VERSION v%u.%u",
+			        d->port, d->bl_version >> 4, d->bl_version & 0xFu,
+			        d->version >> 4, d->version & 0xFu);
+			break;
+		}
+		stp_log(d->ctx, STP_LOG_INFO,
+		        "%s: GET and GET VERSION disagree on the version (0x%02X, "
+		        "0x%02X); asking again", d->port, d->bl_version, d->version);
 	}
 	if ((r = an_tries(d, get_id_once, NULL, &n)))
 		return fail_cmd(d, r, AN_CMD_GET_ID, n, NULL);

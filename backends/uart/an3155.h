@@ -70,6 +70,8 @@ typedef struct an_timing {
  * noisy line still ends, while a ROM that refuses a block (protection,
  * bad address) is reported within a second. */
 #define AN_TRIES 6
+#define AN_NOISE_LIMIT 16
+#define AN_NOISY_BLOCK 64u
 
 typedef struct an_dev {
 	stp_ctx *ctx;
@@ -85,10 +87,18 @@ typedef struct an_dev {
 	uint8_t option[2];
 	uint16_t pid;            /* GET ID */
 	bool gone;               /* GO ran: the bootloader is not there */
+	/* The last exchange failed and getting back in step failed too, so
+	 * the next one starts with an_resync. */
+	bool dirty;
+	uint8_t cmd;             /* the command of the exchange under way */
 	/* Counters, for logs and tests. */
 	unsigned retries;        /* blocks tried again */
 	unsigned resyncs;        /* command-state recoveries */
 	unsigned resets;         /* re-syncs after a device reset */
+	/* How damaged the line looks: +8 per retry, -1 per exchange that
+	 * worked at once, 0..64; above AN_NOISE_LIMIT memory blocks go in
+	 * frames of AN_NOISY_BLOCK bytes (an3155_mem.c). */
+	unsigned noise;
 	/* The step the last failed exchange was at, for hints. */
 	enum { AN_AT_CMD, AN_AT_ADDR, AN_AT_DATA, AN_AT_END } stage;
 	/* Set while an exchange is being tried again: how the try before
@@ -132,9 +142,21 @@ stp_status an_erase_bank(an_dev *d, unsigned bank);
  * multiples of 4. */
 stp_status an_crc(an_dev *d, uint32_t addr, uint32_t len, uint32_t *crc);
 stp_status an_go(an_dev *d, uint32_t addr);
-/* After GO: is the bootloader still (or again) there?  One 0x7F; an ACK
- * means yes, and the session is usable again. */
-bool an_back_after_go(an_dev *d);
+/* After GO: where is the chip?  Up to two 0x7F: an ACK means the
+ * bootloader restarted (the session is usable again after it), a NACK
+ * that the ROM never left its command loop (also usable), silence that
+ * something else owns the line now. */
+typedef enum an_after_go {
+	AN_GO_LEFT = 0,
+	AN_GO_RESTARTED,
+	AN_GO_STAYED
+} an_after_go;
+an_after_go an_check_after_go(an_dev *d);
+/* GET's answer makes sense: a version, no code twice, nothing unknown,
+ * and the commands every AN3155 bootloader has.  why (may be NULL) says
+ * what is wrong. */
+bool an_get_consistent(uint8_t version, const uint8_t *codes, size_t n,
+                       char *why, size_t whylen);
 
 /* The commands after which the ROM resets: each waits for the reset,
  * re-syncs and runs GET again so the session stays usable. */
@@ -152,8 +174,15 @@ stp_status an_write_option_bytes(an_dev *d, uint32_t addr, const uint8_t *buf,
 stp_status an_resync_after_reset(an_dev *d, unsigned deadline_ms,
                                  const char *after);
 /* Puts a ROM that is somewhere inside a frame back to waiting for a
- * command (see an3155.c); falls back to 0x7F if it seems to have reset. */
+ * command (see an3155.c); falls back to 0x7F if it seems to have reset.
+ * Succeeds only once a GET has answered exactly as expected, so a late
+ * byte is never taken for the answer that puts us in step. */
 stp_status an_resync(an_dev *d);
+/* After READ (or another command) was refused: whether readout
+ * protection is established, i.e. right after a verified re-sync GET
+ * still answers and READ MEMORY is refused at its command byte, twice.
+ * Only then may a message blame protection and suggest -rdu. */
+bool an_rdp_established(an_dev *d);
 /* The byte an_resync sends, chosen from the last frame sent. */
 uint8_t an_filler(const an_dev *d);
 

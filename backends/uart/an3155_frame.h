@@ -14,7 +14,9 @@ typedef enum an_res {
 	RES_NACK,      /* the ROM refused; it waits for a command again */
 	RES_TIMEOUT,   /* no answer; the ROM may be inside a frame */
 	RES_JUNK,      /* an unexpected byte */
-	RES_IO         /* the port failed */
+	RES_IO,        /* the port failed */
+	RES_AGAIN      /* complete and in step, but the content is doubtful
+	                  (GET's list): ask again, no re-sync needed */
 } an_res;
 
 /* Records in d->why what went wrong, returns r. */

@@ -32,21 +32,119 @@ static an_res read_once(an_dev *d, void *arg)
 	return an_recv(d, x->buf, x->len, d->t.read_ms, "the data");
 }
 
+/* READ refused at its command byte, twice, each time right after a
+ * re-synchronisation that GET confirmed: the ROM is in step and
+ * answering, and refuses READ MEMORY itself, which AN3155's ROMs do
+ * exactly under readout protection.  Anything less (a NACK that may be
+ * for a byte we are off by, a damaged command byte) is not enough to
+ * suggest -rdu, which erases the flash. */
+bool an_rdp_established(an_dev *d)
+{
+	static const uint8_t rd[2] = {AN_CMD_READ, AN_CMD_READ ^ 0xFF};
+	/* An address whose check byte is wrong: the ROM NACKs it and waits
+	 * for a command again, having read nothing. */
+	static const uint8_t bad_addr[5] = {0x08, 0x00, 0x00, 0x00, 0x00};
+
+	for (int i = 0; i < 2; i++) {
+		uint8_t b;
+
+		if (an_resync(d)) {
+			stp_clear_error(d->ctx);
+			return false;
+		}
+		if (L->write(L->user, rd, 2) < 0 ||
+		    L->read(L->user, &b, 1, d->t.ack_ms) != 1) {
+			d->dirty = true;
+			return false;
+		}
+		if (b == AN_ACK) {
+			if (L->write(L->user, bad_addr, 5) < 0 ||
+			    L->read(L->user, &b, 1, d->t.ack_ms) != 1 || b != AN_NACK)
+				d->dirty = true;
+			return false;
+		}
+		if (b != AN_NACK) {
+			d->dirty = true;
+			return false;
+		}
+	}
+	stp_log(d->ctx, STP_LOG_DEBUG,
+	        "%s: GET answers and READ MEMORY is refused: readout protection",
+	        d->port);
+	return true;
+}
+
+static const char hint_not_rdp[] =
+	"the bootloader answers GET and accepts READ MEMORY, so this is not "
+	"readout protection: check the wiring and the adapter, or try a lower "
+	"baud rate (br=57600)";
+static const char hint_unsure[] =
+	"the bootloader did not answer clearly enough to tell why: check the "
+	"wiring and the adapter, or try a lower baud rate (br=57600); if it "
+	"persists, `-u` of a few bytes tells whether reads are refused";
+
+/* A NACK at the command byte of cmd after every try: readout protection
+ * only when an_rdp_established says so; *hint set either way. */
+static stp_status refused_at_command(an_dev *d, const char **hint)
+{
+	uint8_t last[sizeof(d->last_tx)];
+	size_t nlast = d->last_ntx;
+	char why[sizeof(d->why)];
+	uint8_t cmd = d->cmd;
+	stp_status st;
+
+	memcpy(why, d->why, sizeof(why));
+	memcpy(last, d->last_tx, nlast);
+	if (an_rdp_established(d)) {
+		*hint = an_hint_rdp;
+		st = STP_ERR_PROTECTED;
+	} else {
+		*hint = d->dirty ? hint_unsure : hint_not_rdp;
+		st = STP_ERR_NACK;
+	}
+	memcpy(d->why, why, sizeof(why));
+	memcpy(d->last_tx, last, nlast);
+	d->last_ntx = nlast;
+	d->cmd = cmd;
+	d->stage = AN_AT_CMD;
+	return st;
+}
+
 static stp_status fail_block(an_dev *d, an_res r, uint8_t cmd, uint32_t addr,
                              uint32_t len, unsigned ntries, const char *hint)
 {
 	stp_status st = an_status(r);
 
 	if (r == RES_NACK && d->stage == AN_AT_CMD &&
-	    (cmd == AN_CMD_READ || cmd == AN_CMD_WRITE)) {
-		/* The ROM refuses READ and WRITE outright under RDP level 1. */
-		st = STP_ERR_PROTECTED;
-		hint = an_hint_rdp;
-	}
+	    (cmd == AN_CMD_READ || cmd == AN_CMD_WRITE))
+		/* The ROM refuses READ and WRITE outright under RDP level 1,
+		 * but a link one byte off gets NACKs there too. */
+		st = refused_at_command(d, &hint);
 	return stp_fail(d->ctx, st, hint ? hint : an_default_hint(d, r),
 	                "%s of %u bytes at 0x%08X on %s failed (%u %s): %s",
 	                an_cmd_name(cmd), len, addr, d->port, ntries,
 	                ntries == 1 ? "try" : "tries", d->why);
+}
+
+/* Whether a block that failed every try goes again as two halves: on a
+ * noisy line a 258-byte frame is hit far more often than a short one (at
+ * 2e-3 errors a byte, four frames in ten), and a half has tries of its
+ * own.  Not for a refusal of the command or the address (protection, a
+ * bad address: the same for any length), nor once the link is lost. */
+static bool worth_splitting(const an_dev *d, an_res r, uint32_t len)
+{
+	return len >= 128 && r != RES_IO && !d->dirty &&
+	       (r != RES_NACK || d->stage == AN_AT_DATA);
+}
+
+/* On a line that keeps damaging frames (an3155.c counts it in
+ * d->noise), blocks go as frames of AN_NOISY_BLOCK bytes: fewer of them
+ * need another try, and a WRITE block's XOR check byte misses two flips
+ * of the same bit, which happen per frame in proportion to its length
+ * squared, so four times fewer per byte at a quarter of the length. */
+static bool noisy(const an_dev *d, uint32_t len)
+{
+	return len > AN_NOISY_BLOCK && d->noise > AN_NOISE_LIMIT;
 }
 
 stp_status an_read(an_dev *d, uint32_t addr, uint8_t *buf, uint32_t len)
@@ -64,7 +162,25 @@ stp_status an_read(an_dev *d, uint32_t addr, uint8_t *buf, uint32_t len)
 		return stp_fail(d->ctx, STP_ERR_ARG, NULL,
 		                "READ MEMORY of %u bytes at 0x%08X: 256 at most", len,
 		                addr);
-	if ((r = an_tries(d, read_once, &x, &n)))
+	if (noisy(d, len)) {
+		for (uint32_t at = 0; at < len; at += AN_NOISY_BLOCK)
+			if ((st = an_read(d, addr + at, buf + at,
+			                  len - at < AN_NOISY_BLOCK ? len - at
+			                                            : AN_NOISY_BLOCK)))
+				return st;
+		return STP_OK;
+	}
+	if ((r = an_tries(d, read_once, &x, &n)) && worth_splitting(d, r, len)) {
+		uint32_t half = len / 2;
+
+		stp_log(d->ctx, STP_LOG_INFO,
+		        "%s: %s; reading the %u bytes at 0x%08X as two blocks",
+		        d->port, d->why, len, addr);
+		if ((st = an_read(d, addr, buf, half)))
+			return st;
+		return an_read(d, addr + half, buf + half, len - half);
+	}
+	if (r)
 		return fail_block(d, r, AN_CMD_READ, addr, len, n,
 		                  r == RES_NACK && d->stage == AN_AT_ADDR
 		                          ? "the address is outside the memory the "
@@ -137,7 +253,27 @@ stp_status an_write(an_dev *d, uint32_t addr, const uint8_t *buf, uint32_t len)
 
 	if ((st = an_usable(d, AN_CMD_WRITE)) || (st = check_write(d, addr, len)))
 		return st;
-	if ((r = an_tries(d, write_once, &x, &n)))
+	if (noisy(d, len)) {
+		for (uint32_t at = 0; at < len; at += AN_NOISY_BLOCK)
+			if ((st = an_write(d, addr + at, buf + at,
+			                   len - at < AN_NOISY_BLOCK ? len - at
+			                                             : AN_NOISY_BLOCK)))
+				return st;
+		return STP_OK;
+	}
+	if ((r = an_tries(d, write_once, &x, &n)) && worth_splitting(d, r, len)) {
+		/* A ROM that refuses the data (protection) costs two more
+		 * rounds of quick NACKs. */
+		uint32_t half = len / 2 / 4 * 4;
+
+		stp_log(d->ctx, STP_LOG_INFO,
+		        "%s: %s; writing the %u bytes at 0x%08X as two blocks",
+		        d->port, d->why, len, addr);
+		if ((st = an_write(d, addr, buf, half)))
+			return st;
+		return an_write(d, addr + half, buf + half, len - half);
+	}
+	if (r)
 		return fail_block(d, r, AN_CMD_WRITE, addr, len, n,
 		                  r != RES_NACK ? NULL
 		                  : d->stage == AN_AT_ADDR
@@ -184,21 +320,23 @@ static uint8_t erase_cmd(const an_dev *d)
 
 static stp_status run_erase(an_dev *d, erase_frame *e, const char *what)
 {
+	const char *hint = an_hint_lost;
 	stp_status st;
 	unsigned n;
 	an_res r;
 
 	if ((st = an_usable(d, e->cmd)))
 		return st;
-	if ((r = an_tries(d, erase_once, e, &n)))
-		return stp_fail(d->ctx, an_status(r),
-		                r == RES_NACK ? "the pages may be write-protected "
-		                              "(--write-unprotect), or readout "
-		                              "protection is active (`stmprog -rdu`)"
-		                            : an_hint_lost,
-		                "%s (%s) on %s failed (%u %s): %s", an_cmd_name(e->cmd),
-		                what, d->port, n, n == 1 ? "try" : "tries", d->why);
-	return STP_OK;
+	if (!(r = an_tries(d, erase_once, e, &n)))
+		return STP_OK;
+	st = an_status(r);
+	if (r == RES_NACK && d->stage == AN_AT_CMD)
+		st = refused_at_command(d, &hint);
+	else if (r == RES_NACK)
+		hint = "the pages may be write-protected (--write-unprotect)";
+	return stp_fail(d->ctx, st, hint, "%s (%s) on %s failed (%u %s): %s",
+	                an_cmd_name(e->cmd), what, d->port, n,
+	                n == 1 ? "try" : "tries", d->why);
 }
 
 /* "pages 0 (0x08000000), 1 (0x08004000)" for the first few of a list. */
@@ -360,7 +498,10 @@ stp_status an_go(an_dev *d, uint32_t addr)
 		return st;
 	/* One try: after the address ACK the ROM has jumped, and bytes of a
 	 * retry would reach the application. */
-	if ((r = an_command(d, AN_CMD_GO)) || (r = an_address(d, addr)))
+	if ((r = an_command(d, AN_CMD_GO)) || (r = an_address(d, addr))) {
+		/* A lost ACK leaves the ROM inside the frame, or gone. */
+		if (r != RES_NACK)
+			d->dirty = true;
 		return stp_fail(d->ctx, an_status(r),
 		                r == RES_NACK && d->stage == AN_AT_ADDR
 		                        ? "the address must hold a vector table "
@@ -369,22 +510,41 @@ stp_status an_go(an_dev *d, uint32_t addr)
 		                        : an_default_hint(d, r),
 		                "GO (0x21) to 0x%08X on %s failed: %s", addr, d->port,
 		                d->why);
+	}
 	d->gone = true;
 	return STP_OK;
 }
 
-bool an_back_after_go(an_dev *d)
+/* Two 0x7F at most: a ROM that restarted (the empty check, a reset)
+ * measures the first and ACKs it; a ROM still in its command loop takes
+ * the first as a command byte and NACKs the second; an application hears
+ * two bytes it may ignore. */
+an_after_go an_check_after_go(an_dev *d)
 {
 	static const uint8_t sync = AN_SYNC;
-	uint8_t b;
 
 	L->sleep_ms(L->user, d->t.settle_ms);
 	L->flush(L->user);
-	if (an_xmit(d, &sync, 1) || L->read(L->user, &b, 1, d->t.sync_ms) != 1 ||
-	    b != AN_ACK)
-		return false;
-	d->gone = false;
-	return true;
+	for (int i = 0; i < 2; i++) {
+		uint64_t end;
+
+		if (an_xmit(d, &sync, 1))
+			return AN_GO_LEFT;
+		end = L->now_ms(L->user) + d->t.sync_ms;
+		for (;;) {
+			uint64_t now = L->now_ms(L->user);
+			uint8_t b;
+
+			if (now >= end || L->read(L->user, &b, 1,
+			                          (unsigned)(end - now)) != 1)
+				break;
+			if (b == AN_ACK || b == AN_NACK) {
+				d->gone = false;
+				return b == AN_ACK ? AN_GO_RESTARTED : AN_GO_STAYED;
+			}
+		}
+	}
+	return AN_GO_LEFT;
 }
 
 stp_status an_write_option_bytes(an_dev *d, uint32_t addr, const uint8_t *buf,

@@ -63,11 +63,31 @@ static stp_status reset_cmd(an_dev *d, uint8_t cmd, const uint8_t *payload,
 
 	if ((st = an_usable(d, cmd)))
 		return st;
-	if ((r = an_command(d, cmd)))
-		return stp_fail(d->ctx, an_status(r),
+	if ((r = an_command(d, cmd))) {
+		char was[sizeof(d->why)];
+		stp_status st2 = an_status(r);
+
+		memcpy(was, d->why, sizeof(was));
+		if (r != RES_NACK) {
+			/* The ROM may be inside a frame: get back in step so
+			 * the next command is not one byte off. */
+			if (an_resync(d))
+				stp_clear_error(d->ctx);
+		} else if (!nack_hint) {
+			/* Refused at the command: protection, if established. */
+			if (an_rdp_established(d)) {
+				st2 = STP_ERR_PROTECTED;
+				nack_hint = an_hint_rdp;
+			} else {
+				nack_hint = "the bootloader accepts READ MEMORY, so "
+				            "readout protection is not the cause";
+			}
+		}
+		return stp_fail(d->ctx, st2,
 		                r == RES_NACK ? nack_hint : an_default_hint(d, r),
 		                "%s on %s failed: %s", an_cmd_name(cmd), d->port,
-		                d->why);
+		                was);
+	}
 	d->stage = AN_AT_DATA;
 	if (payload && (r = an_xmit(d, payload, n)))
 		return stp_fail(d->ctx, STP_ERR_IO, NULL, "%s on %s: %s",
@@ -114,9 +134,10 @@ stp_status an_readout_unprotect(an_dev *d)
 
 stp_status an_write_unprotect(an_dev *d)
 {
+	/* NULL: a refusal is put down to readout protection (and -rdu
+	 * named) only when an_rdp_established proves it. */
 	return reset_cmd(d, AN_CMD_WRITE_UNPROTECT, NULL, 0, d->t.mass_erase_ms,
-	                 d->t.reset_ms,
-	                 "readout protection may be active: `stmprog -rdu` first");
+	                 d->t.reset_ms, NULL);
 }
 
 stp_status an_write_protect(an_dev *d, const uint16_t *units, size_t n)
