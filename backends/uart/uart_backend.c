@@ -358,25 +358,21 @@ static stp_status u_crc(void *s, uint32_t addr, uint32_t len, uint32_t *crc)
  * at power-on and send every jump, GO included, back into the bootloader
  * until a power cycle or an option-byte reload: after the first download
  * into a blank chip the application would not start (field report 2).
- * So after GO on such a part one 0x7F asks whether the ROM is back (an
- * application that owns the UART sees that one byte); if it is, the
- * option bytes are written back unchanged, which reloads them and clears
- * the latch, and GO is sent again. */
+ * If GO brought such a part back, the option bytes are written back
+ * unchanged, which reloads them and clears the latch (when the first
+ * flash word is no longer erased), and GO is sent again. */
 static stp_status escape_empty_check(uart *u, uint32_t addr)
 {
 	const stp_chip *c = u->chip;
 	uint8_t ob[256];
 	stp_status st;
 
-	if (!c || !(c->quirks & STP_QUIRK_EMPTY_CHECK) ||
-	    !an_back_after_go(&u->dev))
-		return STP_OK;
 	if (!c->ob_size || c->ob_size > sizeof(ob) || c->ob_size % 4)
 		return stp_fail(u->ctx, STP_ERR_PROTOCOL,
 		                "power-cycle the chip to start the application",
-		                "%s: after GO the chip is back in its bootloader "
-		                "(empty check latched at power-on)",
-		                u->spec.port);
+		                "%s: after GO to 0x%08X the chip is back in its "
+		                "bootloader (empty check latched at power-on)",
+		                u->spec.port, addr);
 	stp_log(u->ctx, STP_LOG_WARN,
 	        "%s: after GO the chip came back to its bootloader: its empty "
 	        "check latched \"flash empty\" at power-on; rewriting the option "
@@ -386,24 +382,76 @@ static stp_status escape_empty_check(uart *u, uint32_t addr)
 	    (st = an_write_option_bytes(&u->dev, c->ob_start, ob, c->ob_size)) ||
 	    (st = an_go(&u->dev, addr)))
 		return st;
-	if (an_back_after_go(&u->dev))
-		return stp_fail(u->ctx, STP_ERR_PROTOCOL,
-		                "power-cycle the chip to start the application",
-		                "%s: the chip is still in its bootloader after GO and "
-		                "an option-byte reload",
-		                u->spec.port);
 	return STP_OK;
 }
 
+/* The chip is still (or again) in its bootloader after GO: say why as
+ * far as it can be known. */
+static stp_status still_in_bootloader(uart *u, uint32_t addr,
+                                      an_after_go where, bool reloaded)
+{
+	const stp_chip *c = u->chip;
+	uint8_t first[4];
+	bool base_erased = false;
+
+	if (c && an_read(&u->dev, c->flash_base, first, 4) == STP_OK) {
+		base_erased = true;
+		for (int i = 0; i < 4; i++)
+			base_erased = base_erased && first[i] == c->erased_value;
+	}
+	stp_clear_error(u->ctx);
+	if (where == AN_GO_STAYED)
+		return stp_fail(u->ctx, STP_ERR_PROTOCOL,
+		                "reset the chip (BOOT0 low) to start the "
+		                "application",
+		                "%s: GO to 0x%08X was acknowledged, but the "
+		                "bootloader still answers in its command loop: "
+		                "the jump did not happen",
+		                u->spec.port, addr);
+	if (base_erased)
+		return stp_fail(u->ctx, STP_ERR_PROTOCOL,
+		                "write the application (or at least its vector "
+		                "table) at the flash base; the empty check looks "
+		                "only at that word",
+		                "%s: after GO to 0x%08X the chip is back in its "
+		                "bootloader%s: the first flash word at 0x%08X is "
+		                "erased, so its empty check sends every start "
+		                "back to the bootloader",
+		                u->spec.port, addr,
+		                reloaded ? ", also after an option-byte reload" : "",
+		                c->flash_base);
+	return stp_fail(u->ctx, STP_ERR_PROTOCOL,
+	                "power-cycle the chip with BOOT0 low; if it comes back "
+	                "again, the application resets itself (watchdog, "
+	                "fault handler) before it runs",
+	                "%s: after GO to 0x%08X the chip is back in its "
+	                "bootloader%s (it answered 0x7F)",
+	                u->spec.port, addr,
+	                reloaded ? ", also after an option-byte reload" : "");
+}
+
+/* GO, then the proof that the chip left: one or two 0x7F must go
+ * unanswered (an3155.c, an_check_after_go).  OK means the bootloader is
+ * gone, not only that it acknowledged the jump. */
 static stp_status u_go(void *s, uint32_t addr)
 {
 	uart *u = s;
+	an_after_go where;
+	bool reloaded = false;
 	stp_status st;
 
-	if (addr == STP_GO_DEFAULT)
-		addr = u->chip ? u->chip->flash_base : 0x08000000u;
-	if ((st = an_go(&u->dev, addr)) || (st = escape_empty_check(u, addr)))
+	if ((st = an_go(&u->dev, addr)))
 		return st;
+	where = an_check_after_go(&u->dev);
+	if (where == AN_GO_RESTARTED && u->chip &&
+	    (u->chip->quirks & STP_QUIRK_EMPTY_CHECK)) {
+		if ((st = escape_empty_check(u, addr)))
+			return st;
+		reloaded = true;
+		where = an_check_after_go(&u->dev);
+	}
+	if (where != AN_GO_LEFT)
+		return still_in_bootloader(u, addr, where, reloaded);
 	if (u->have_seq && u->seq.has_exit)
 		return run_exit(u);
 	return STP_OK;
