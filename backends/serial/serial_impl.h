@@ -46,4 +46,18 @@ bool serial_sp_knows(const char *path);
 /* The hint for a port that cannot be opened, by errno. */
 const char *serial_open_hint(int err);
 
+#ifndef _WIN32
+/* Takes the port for this process alone: flock(LOCK_EX|LOCK_NB), which
+ * every stmprog (and minicom, picocom, ModemManager...) honours, then
+ * TIOCEXCL, so that other open()s fail with EBUSY (root excepted).
+ * Fails with STP_ERR_BUSY naming the holder where the OS tells. */
+stp_status serial_lock_fd(stp_ctx *ctx, int fd, const char *port);
+/* Undoes TIOCEXCL (it stays on the tty while any other descriptor of it
+ * is open, e.g. the simulator's); the flock goes with the descriptor. */
+void serial_unlock_fd(int fd);
+/* The busy failure for a port another program holds (open() said EBUSY
+ * or the flock was taken). */
+stp_status serial_busy(stp_ctx *ctx, const char *port, const char *path);
+#endif
+
 #endif

@@ -5,12 +5,17 @@
 
 #ifndef _WIN32
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -118,6 +123,7 @@ static int px_set_line(serial_link *sl, ls_signal sig, bool high)
 
 static void px_close(serial_link *sl)
 {
+	serial_unlock_fd(sl->fd);
 	close(sl->fd);
 	sl->fd = -1;
 }
@@ -129,6 +135,139 @@ static const serial_impl px_impl = {
 	.set_line = px_set_line,
 	.close = px_close,
 };
+
+/* ---- exclusive use ---------------------------------------------------- */
+
+/* "PID 123 (stmprog)" into out, from /proc/PID/comm. */
+static void name_pid(long pid, char *out, size_t len)
+{
+	char path[64], comm[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	if ((f = fopen(path, "r"))) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = 0;
+		fclose(f);
+	}
+	if (comm[0])
+		snprintf(out, len, "PID %ld (%s)", pid, comm);
+	else
+		snprintf(out, len, "PID %ld", pid);
+}
+
+/* Who holds a flock on the port: /proc/locks names the PID and the
+ * inode ("1: FLOCK  ADVISORY  WRITE 4242 00:19:3 0 EOF"). */
+static bool lock_holder(const struct stat *st, char *out, size_t len)
+{
+	char line[256], want[64];
+	FILE *f = fopen("/proc/locks", "r");
+	bool found = false;
+
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), "%02x:%02x:%lu", major(st->st_dev),
+	         minor(st->st_dev), (unsigned long)st->st_ino);
+	while (!found && fgets(line, sizeof(line), f)) {
+		char kind[16], where[64];
+		long pid;
+
+		if (sscanf(line, "%*[^:]: %15s %*s %*s %ld %63s", kind, &pid,
+		           where) == 3 &&
+		    !strcmp(kind, "FLOCK") && !strcmp(where, want) &&
+		    pid != (long)getpid()) {
+			name_pid(pid, out, len);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* Otherwise the processes that have the device open, from /proc/PID/fd
+ * (best effort: only the processes this user may look into). */
+static void open_holders(const struct stat *st, char *out, size_t len)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *e;
+	size_t at = 0;
+	unsigned n = 0;
+
+	if (!proc)
+		return;
+	while ((e = readdir(proc)) && n < 4) {
+		char dir[300];
+		long pid = strtol(e->d_name, NULL, 10);
+		DIR *fds;
+		struct dirent *fe;
+
+		if (pid <= 0 || pid == (long)getpid())
+			continue;
+		snprintf(dir, sizeof(dir), "/proc/%ld/fd", pid);
+		if (!(fds = opendir(dir)))
+			continue;
+		while ((fe = readdir(fds))) {
+			char link[600];
+			struct stat fs;
+
+			snprintf(link, sizeof(link), "%s/%s", dir, fe->d_name);
+			if (fe->d_name[0] == '.' || stat(link, &fs) != 0 ||
+			    !S_ISCHR(fs.st_mode) || fs.st_rdev != st->st_rdev)
+				continue;
+			if (at < len) {
+				char who[96];
+				name_pid(pid, who, sizeof(who));
+				at += (size_t)snprintf(out + at, len - at, "%s%s",
+				                       n ? ", " : "", who);
+			}
+			n++;
+			break;
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+}
+
+stp_status serial_busy(stp_ctx *ctx, const char *port, const char *path)
+{
+	char who[256] = "";
+	struct stat st;
+
+	if (stat(path, &st) == 0 && !lock_holder(&st, who, sizeof(who)))
+		open_holders(&st, who, sizeof(who));
+	if (who[0])
+		return stp_fail(ctx, STP_ERR_BUSY,
+		                "wait for it to finish, or stop it; two programs on "
+		                "one bootloader garble each other's bytes",
+		                "%s is busy: %s is using it", port, who);
+	return stp_fail(ctx, STP_ERR_BUSY,
+	                "wait for the other program to finish, or stop it "
+	                "(`fuser -v PORT` names it); two programs on one "
+	                "bootloader garble each other's bytes",
+	                "%s is busy: another program has it locked", port);
+}
+
+stp_status serial_lock_fd(stp_ctx *ctx, int fd, const char *port)
+{
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+		char path[64];
+
+		/* stat() through the descriptor: the lock is on its inode. */
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		return serial_busy(ctx, port, path);
+	}
+	/* Other flock failures (not supported here): TIOCEXCL still
+	 * guards. */
+	if (ioctl(fd, TIOCEXCL) != 0 && errno != ENOTTY)
+		stp_log(ctx, STP_LOG_DEBUG, "%s: TIOCEXCL: %s", port, strerror(errno));
+	return STP_OK;
+}
+
+void serial_unlock_fd(int fd)
+{
+	if (fd >= 0)
+		ioctl(fd, TIOCNXCL);
+}
 
 static speed_t speed_of(unsigned baud)
 {
@@ -165,6 +304,8 @@ stp_status serial_posix_open(stp_ctx *ctx, const stp_portspec *spec,
 		                "br=%u: %s takes only standard baud rates", sl->baud,
 		                spec->port);
 	fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == EBUSY)
+		return serial_busy(ctx, spec->port, path);
 	if (fd < 0)
 		return stp_fail(ctx,
 		                errno == EACCES || errno == EPERM ? STP_ERR_ACCESS
@@ -177,6 +318,15 @@ stp_status serial_posix_open(stp_ctx *ctx, const stp_portspec *spec,
 		return stp_fail(ctx, STP_ERR_NOT_FOUND,
 		                "`stmprog -l uart` lists the serial ports",
 		                "%s is not a serial port", spec->port);
+	}
+	/* Before the line settings: a port in use stays as its user set
+	 * it. */
+	{
+		stp_status st = serial_lock_fd(ctx, fd, spec->port);
+		if (st) {
+			close(fd);
+			return st;
+		}
 	}
 	cfmakeraw(&t);
 	t.c_cflag &= ~(CSIZE | PARENB | PARODD | CSTOPB | CRTSCTS | HUPCL);

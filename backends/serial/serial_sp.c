@@ -118,6 +118,12 @@ static int sp_set_line(serial_link *sl, ls_signal sig, bool high)
 
 static void sp_close_(serial_link *sl)
 {
+#ifndef _WIN32
+	int fd;
+
+	if (sp_get_port_handle(SP(sl), &fd) == SP_OK)
+		serial_unlock_fd(fd);
+#endif
 	sp_close(SP(sl));
 	sp_free_port(SP(sl));
 }
@@ -201,7 +207,15 @@ stp_status serial_sp_open(stp_ctx *ctx, const stp_portspec *spec,
 		                "no serial port %s", spec->port);
 	if (sp_open(p, SP_MODE_READ_WRITE) != SP_OK) {
 		int err = sp_last_error_code();
-		char *msg = sp_last_error_message();
+		char *msg;
+
+#ifndef _WIN32
+		if (err == EBUSY) {
+			sp_free_port(p);
+			return serial_busy(ctx, spec->port, path);
+		}
+#endif
+		msg = sp_last_error_message();
 		st = stp_fail(ctx,
 		              err == EACCES || err == EPERM ? STP_ERR_ACCESS
 		              : err == ENOENT || err == ENODEV || err == ENXIO
@@ -215,6 +229,21 @@ stp_status serial_sp_open(stp_ctx *ctx, const stp_portspec *spec,
 	}
 	sl->sp = p;
 	sl->impl = &sp_impl;
+#ifndef _WIN32
+	{
+		/* libserialport opens the port shared: lock it as the
+		 * termios path does, before anything is changed on it.
+		 * (Windows opens COM ports exclusively itself.) */
+		int fd;
+
+		if (sp_get_port_handle(p, &fd) == SP_OK &&
+		    (st = serial_lock_fd(ctx, fd, spec->port))) {
+			sp_close(p);
+			sp_free_port(p);
+			return st;
+		}
+	}
+#endif
 	if ((st = configure(ctx, spec, sl))) {
 		sp_close_(sl);
 		return st;
