@@ -15,7 +15,9 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
+#ifdef __linux__
+#include <sys/sysmacros.h>      /* major(), minor() */
+#endif
 #include <termios.h>
 #include <unistd.h>
 
