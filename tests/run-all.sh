@@ -66,6 +66,9 @@ mkdir -p "$out/plain"
 	# the shells and independent tools the tests start.
 	vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-possibly-lost=no
 	    --trace-children=yes --trace-children-skip=*/sh,*/bash,*/dash,*/ldd,*/cmp,*/rm,*/srec_cat,*/srec_cmp,*/dfuse-pack,*/python3*,*/arm-none-eabi-*,*/head,*/test,*/env,*/stm32flash,*/dfu-util,*/sleep,*/cat"
+	# valgrind notes the serial lock's TIOCEXCL/TIOCNXCL (0x540c/0x540d),
+	# ioctls without arguments it has no wrapper for: a note, not an error.
+	vg_ioctl_note='unhandled ioctl 0x540[cd] with no size|could cause spurious value errors|README_MISSING_SYSCALL_OR_IOCTL'
 	for t in "${tests[@]}"; do
 		case "$t" in *.o | *.log | *.trs | *.c) continue ;; esac
 		[ -x "$t" ] || continue
@@ -73,7 +76,7 @@ mkdir -p "$out/plain"
 		# Criterion does not pass a child's valgrind exit status on, so
 		# any valgrind report (quiet mode prints only errors) fails too.
 		if ! ./libtool --mode=execute $vg "$t" --jobs 1 >"$t.valgrind.log" 2>&1 ||
-			grep -qE '^==[0-9]+== ' "$t.valgrind.log"; then
+			grep -E '^==[0-9]+== ' "$t.valgrind.log" | grep -vqE "$vg_ioctl_note"; then
 			tail -n 60 "$t.valgrind.log"
 			exit 1
 		fi
