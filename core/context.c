@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "stmprog/context.h"
+#include "stmprog/events.h"
 #include "ctx_internal.h"
 
 #define DETAIL_MAX 1024
@@ -20,6 +22,12 @@ struct stp_ctx {
 	stp_log_level log_max;
 	stp_progress_fn progress_fn;
 	void *progress_user;
+	/* The one event channel (stmprog/events.h); the log and progress
+	 * callbacks above are views of it for callers that want only those. */
+	stp_event_fn event_fn;
+	void *event_user;
+	char label[128];        /* stp_ctx_set_label; "" = port_label */
+	char port_label[128];   /* the port of the target opened on ctx */
 	stp_status last_status;
 	char detail[DETAIL_MAX];
 	char hint[HINT_MAX];
@@ -179,17 +187,111 @@ void stp_clear_error(stp_ctx *ctx)
 
 int stp_log_enabled(const stp_ctx *ctx, stp_log_level level)
 {
-	return ctx && ctx->log_fn && level <= ctx->log_max;
+	return ctx && (ctx->log_fn || ctx->event_fn) && level <= ctx->log_max;
+}
+
+void stp_ctx_set_events(stp_ctx *ctx, stp_event_fn fn, void *user,
+                        stp_log_level max_level)
+{
+	ctx->event_fn = fn;
+	ctx->event_user = user;
+	ctx->log_max = max_level;
+}
+
+void stp_ctx_set_label(stp_ctx *ctx, const char *label)
+{
+	snprintf(ctx->label, sizeof(ctx->label), "%s", label ? label : "");
+}
+
+void stp_ctx_set_port_label(stp_ctx *ctx, const char *port)
+{
+	snprintf(ctx->port_label, sizeof(ctx->port_label), "%s",
+	         port ? port : "");
+}
+
+const char *stp_ctx_label(const stp_ctx *ctx)
+{
+	return ctx->label[0] ? ctx->label : ctx->port_label;
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void stp_emit(stp_ctx *ctx, const stp_event *ev)
+{
+	stp_event e;
+
+	if (!ctx)
+		return;
+	if (ev->kind == STP_EVENT_LOG && ctx->log_fn && ev->level <= ctx->log_max)
+		ctx->log_fn(ctx->log_user, ev->level, ev->message);
+	if (ev->kind == STP_EVENT_PROGRESS && ctx->progress_fn)
+		ctx->progress_fn(ctx->progress_user, ev->phase, ev->done,
+		                 ev->total);
+	if (!ctx->event_fn)
+		return;
+	e = *ev;
+	e.time_ns = monotonic_ns();
+	e.target = stp_ctx_label(ctx);
+	if (!e.message)
+		e.message = "";
+	ctx->event_fn(ctx->event_user, &e);
+}
+
+static void emit_phase(stp_ctx *ctx, stp_event_kind kind, stp_phase phase,
+                       uint64_t done, uint64_t total)
+{
+	stp_event ev = {.kind = kind, .level = STP_LOG_INFO, .phase = phase,
+	                .done = done, .total = total};
+	stp_emit(ctx, &ev);
+}
+
+void stp_phase_begin(stp_ctx *ctx, stp_phase phase, uint64_t total)
+{
+	emit_phase(ctx, STP_EVENT_PHASE_BEGIN, phase, 0, total);
+}
+
+void stp_phase_end(stp_ctx *ctx, stp_phase phase, uint64_t total)
+{
+	emit_phase(ctx, STP_EVENT_PHASE_END, phase, total, total);
+}
+
+void stp_phase_failed(stp_ctx *ctx, stp_phase phase, uint64_t done,
+                      uint64_t total, stp_status st)
+{
+	stp_event ev = {.kind = STP_EVENT_PHASE_FAILED, .level = STP_LOG_INFO,
+	                .phase = phase, .done = done, .total = total,
+	                .status = st, .message = ctx ? ctx->detail : ""};
+	stp_emit(ctx, &ev);
+}
+
+void stp_result(stp_ctx *ctx, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	stp_event ev = {.kind = STP_EVENT_RESULT, .level = STP_LOG_INFO,
+	                .message = msg};
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	stp_emit(ctx, &ev);
 }
 
 void stp_vlog(stp_ctx *ctx, stp_log_level level, const char *fmt, va_list ap)
 {
 	char msg[1024];
+	stp_event ev = {.kind = STP_EVENT_LOG, .level = level, .message = msg};
 
 	if (!stp_log_enabled(ctx, level))
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	ctx->log_fn(ctx->log_user, level, msg);
+	stp_emit(ctx, &ev);
 }
 
 void stp_log(stp_ctx *ctx, stp_log_level level, const char *fmt, ...)
@@ -203,6 +305,7 @@ void stp_log(stp_ctx *ctx, stp_log_level level, const char *fmt, ...)
 
 void stp_progress(stp_ctx *ctx, stp_phase phase, uint64_t done, uint64_t total)
 {
-	if (ctx && ctx->progress_fn)
-		ctx->progress_fn(ctx->progress_user, phase, done, total);
+	stp_event ev = {.kind = STP_EVENT_PROGRESS, .level = STP_LOG_INFO,
+	                .phase = phase, .done = done, .total = total};
+	stp_emit(ctx, &ev);
 }

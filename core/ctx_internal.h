@@ -11,5 +11,8 @@ struct stp_registry;
  * the context owns them and unloads them in stp_ctx_free(). */
 struct stp_registry **stp_ctx_registry(stp_ctx *ctx);
 void stp_registry_free(struct stp_registry *reg);
+/* The port of the target opened on ctx: the label its events carry
+ * when the caller set none. */
+void stp_ctx_set_port_label(stp_ctx *ctx, const char *port);
 
 #endif

@@ -36,7 +36,8 @@ stmproginclude_HEADERS = \
 	core/include/stmprog/dfuse.h \
 	core/include/stmprog/option_bytes.h \
 	core/include/stmprog/guard.h \
-	core/include/stmprog/start.h
+	core/include/stmprog/start.h \
+	core/include/stmprog/events.h
 
 pkgconfig_DATA = core/libstmprog.pc
 EXTRA_DIST += core/libstmprog.pc.in

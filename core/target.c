@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctx_internal.h"
 #include "registry.h"
 #include "stmprog/backend.h"
 #include "stmprog/dfuse.h"
@@ -378,6 +379,7 @@ stp_status stp_target_open(stp_ctx *ctx, const stp_portspec *spec,
 		return stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory");
 	t->ctx = ctx;
 	t->backend = lb->desc;
+	stp_ctx_set_port_label(ctx, spec->port);
 	stp_log(ctx, STP_LOG_INFO, "opening %s with the %s backend", spec->port,
 	        lb->desc->name);
 	st = lb->desc->ops->open(ctx, spec, &t->session);

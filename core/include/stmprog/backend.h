@@ -32,7 +32,9 @@ extern "C" {
 
 #define STP_BACKEND_ABI_MAJOR 1
 /* 1.2: stp_device_info identification fields, stp_portspec.chip_pid. */
-#define STP_BACKEND_ABI_MINOR 2
+/* 1.3: stp_device_info.uid*, stp_port_info.path/by_id/serial_shared,
+ * stp_portspec.usb_path. */
+#define STP_BACKEND_ABI_MINOR 3
 #define STP_BACKEND_SYMBOL "stp_backend_descriptor"
 
 typedef struct stp_backend_ops {

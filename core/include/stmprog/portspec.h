@@ -83,6 +83,11 @@ typedef struct stp_portspec {
 	 * it among the parts an ambiguous identification leaves, and fails
 	 * when the device says it is another part (ABI 1.2). */
 	uint16_t chip_pid;
+
+	/* ABI 1.3, USB: path=BUS-PORT[.PORT...] ("1-2.3", as `stmprog -l
+	 * usb` and Linux's sysfs name it) or port=usb:1-2.3 selects the
+	 * device plugged there; "" when not given. */
+	char usb_path[32];
 } stp_portspec;
 
 /* Bits of stp_portspec.given. */
@@ -99,7 +104,8 @@ enum {
 	STP_GIVEN_DBR = 1u << 9,
 	STP_GIVEN_FD = 1u << 10,
 	STP_GIVEN_INIT = 1u << 11,
-	STP_GIVEN_SPEED = 1u << 12
+	STP_GIVEN_SPEED = 1u << 12,
+	STP_GIVEN_PATH = 1u << 13
 };
 
 /* Which transport a port name belongs to, from its shape alone:

@@ -58,7 +58,23 @@ typedef struct stp_device_info {
 	 * ("STM32G0B0xx/0B1xx/0C1xx", or "readout-protected chip, F2/F4
 	 * family (PID 0x411 or 0x413)"). */
 	char identity[256];
+	/* ABI 1.3, filled by the core on connect: the chip's 96-bit unique
+	 * ID (the chip database's uid_addr, read through the bootloader),
+	 * as the chip stores it, and whether it could be read. */
+	uint8_t uid[12];
+	uint8_t uid_status;      /* STP_UID_* */
 } stp_device_info;
+
+/* stp_device_info.uid_status */
+enum {
+	STP_UID_UNREAD = 0,      /* not tried (no chip identified) */
+	STP_UID_READ,            /* uid holds the chip's unique ID */
+	STP_UID_PROTECTED,       /* the bootloader refused the read:
+	                            readout protection */
+	STP_UID_NO_ADDRESS,      /* the chip database has no UID address */
+	STP_UID_UNREADABLE       /* the bootloader cannot read that address
+	                            (DfuSe without that memory, a failure) */
+};
 
 /* stp_device_info.id_flags */
 enum {
@@ -116,6 +132,14 @@ typedef struct stp_port_info {
 	char serial[64];
 	uint16_t vid, pid;       /* USB IDs when known, else 0 */
 	char details[1024];      /* more lines (DfuSe layouts), may be "" */
+	/* ABI 1.3: where the device is plugged, as port= or path= selects
+	 * it: USB "1-2.3" (bus-port.port...), a serial port's
+	 * /dev/serial/by-path/... and /dev/serial/by-id/... names; "". */
+	char path[256];
+	char by_id[256];
+	/* Another device enumerated by the same backend has this serial:
+	 * select these by path. */
+	bool serial_shared;
 } stp_port_info;
 
 typedef void (*stp_port_fn)(void *user, const stp_port_info *port);

@@ -1,0 +1,152 @@
+/* libstmprog: the job, everything one run does to a target as one plan.
+ *
+ * A job holds the steps of a run in order: erases, the images to program
+ * (any number, any format, plus data patches at addresses, all written
+ * as ONE merged plan, core/image_merge.c), option-byte changes,
+ * protection changes, reads, and what to do at the end (start the
+ * application, or stay in the bootloader).  It is built and validated
+ * without a device (files read, formats checked, the order of the steps
+ * and, when the chip is named, addresses against its memory map), then
+ * run on a target: there it is planned against the connected chip as one
+ * plan, every step's arguments are checked, and the irreversible-step
+ * guard (stmprog/guard.h) is passed, all before the first erase.  Success
+ * is reported only after a verify of everything written.
+ *
+ * The same job may run on any number of targets, one after another or at
+ * once from different threads: stp_job_run only reads the job.  Per-
+ * target data (a serial number patch) goes in stp_job_run_opts.
+ *
+ * Ownership and threading:
+ *   - stp_job_new returns a job the caller frees with stp_job_free.
+ *   - The stp_job_add_* calls and stp_job_validate are not thread-safe on
+ *     one job; once validated, the job is frozen (adds fail) and
+ *     stp_job_run may run concurrently on it, each call with its own
+ *     context and target.
+ *   - Strings and buffers passed in are copied.
+ *   - Messages go to the ctx of each call (stmprog/events.h): RESULT
+ *     events say what each step did, phases and progress come from the
+ *     engine.
+ */
+#ifndef STMPROG_JOB_H
+#define STMPROG_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stmprog/chip.h"
+#include "stmprog/context.h"
+#include "stmprog/image.h"
+#include "stmprog/target.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct stp_job stp_job;
+
+/* What happens at the end of a successful job. */
+typedef enum stp_job_end {
+	STP_JOB_END_STAY = 0,   /* leave the chip in its bootloader */
+	STP_JOB_END_GO          /* start the application (stmprog/start.h) */
+} stp_job_end;
+
+/* Data written at an address as part of the one plan: a serial number,
+ * a calibration word, a MAC address. */
+typedef struct stp_job_patch {
+	uint32_t addr;
+	const uint8_t *data;
+	size_t len;
+	const char *name;       /* for messages: "serial"; NULL: "a patch" */
+} stp_job_patch;
+
+/* A read step hands its bytes to this callback, once, whole. */
+typedef stp_status (*stp_job_read_fn)(void *user, stp_ctx *ctx,
+                                      uint32_t addr, const uint8_t *data,
+                                      size_t len);
+
+stp_job *stp_job_new(void);
+void stp_job_free(stp_job *job);
+
+/* The part the job is for, when known before connecting: addresses are
+ * then checked without a device, and a target that is another part is
+ * refused.  NULL (the default): checked on connect only. */
+stp_status stp_job_set_chip(stp_job *job, stp_ctx *ctx, const stp_chip *chip);
+
+/* ---- steps, in the order they run -------------------------------- */
+
+/* Loads path (fmt STP_FMT_AUTO: by its name and contents); a raw binary
+ * goes to addr when has_addr, else to the flash base.  A .dfu file's
+ * option-bytes alternate setting becomes the job's option-byte image,
+ * written after the flash and read back. */
+stp_status stp_job_add_file(stp_job *job, stp_ctx *ctx, const char *path,
+                            stp_image_format fmt, bool has_addr,
+                            uint32_t addr);
+/* An image already in memory (copied); name is for messages. */
+stp_status stp_job_add_image(stp_job *job, stp_ctx *ctx,
+                             const stp_image *img, const char *name);
+/* Data patched into the one plan (copied). */
+stp_status stp_job_add_patch(stp_job *job, stp_ctx *ctx,
+                             const stp_job_patch *patch);
+/* Erases everything (all) or the listed units (sector/page numbers). */
+stp_status stp_job_add_erase(stp_job *job, stp_ctx *ctx, bool all,
+                             const unsigned *units, size_t nunits);
+/* Option-byte assignments ("RDP=0xBB", "nBOOT0=0"), applied to what
+ * the chip holds, written, read back; checked before the first erase. */
+stp_status stp_job_add_option_bytes(stp_job *job, stp_ctx *ctx,
+                                    const char *const *assignments,
+                                    size_t n);
+stp_status stp_job_add_readout_protect(stp_job *job, stp_ctx *ctx);
+stp_status stp_job_add_readout_unprotect(stp_job *job, stp_ctx *ctx);
+stp_status stp_job_add_write_protect(stp_job *job, stp_ctx *ctx,
+                                     const unsigned *units, size_t nunits);
+stp_status stp_job_add_write_unprotect(stp_job *job, stp_ctx *ctx);
+/* Reads len bytes at addr when the step runs. */
+stp_status stp_job_add_read(stp_job *job, stp_ctx *ctx, uint32_t addr,
+                            size_t len, stp_job_read_fn fn, void *user);
+/* At the end: start the application at addr (has_addr), else at the
+ * flash base, after its vector table was checked. */
+stp_status stp_job_set_end(stp_job *job, stp_ctx *ctx, stp_job_end end,
+                           bool has_addr, uint32_t addr);
+
+/* Checks what can be checked without a device and freezes the job.
+ * Fails naming the file, step or address at fault. */
+stp_status stp_job_validate(stp_job *job, stp_ctx *ctx);
+
+/* ---- running ----------------------------------------------------- */
+
+typedef struct stp_job_run_opts {
+	/* Per-target patches, merged into the one plan with the job's. */
+	const stp_job_patch *patches;
+	size_t npatches;
+} stp_job_run_opts;
+
+typedef struct stp_job_report {
+	bool programmed;          /* the plan ran (or held nothing new) */
+	size_t units_erased;
+	size_t units_skipped;
+	bool mass_erased;
+	uint64_t bytes_written;
+	uint64_t bytes_verified;
+	bool verified_by_crc;
+	unsigned units_repaired;
+	bool option_bytes_written;
+	bool started;             /* the application was started */
+	uint32_t start_addr;
+} stp_job_report;
+
+/* Plans the validated job against target t (one plan, every check, the
+ * guard) and runs it.  ctx is t's context.  opts and report may be
+ * NULL.  A cancel (stp_cancel) stops it at the next block boundary with
+ * STP_ERR_CANCELLED, saying which units may be partial. */
+stp_status stp_job_run(const stp_job *job, stp_ctx *ctx, stp_target *t,
+                       const stp_job_run_opts *opts, stp_job_report *report);
+
+/* Plans and checks only, touching nothing (a dry run). */
+stp_status stp_job_check(const stp_job *job, stp_ctx *ctx, stp_target *t,
+                         const stp_job_run_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
