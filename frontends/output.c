@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "output.h"
+#include "stmprog/events.h"
 
 static const char *const level_name[] = {"error", "warning", "info", "debug",
                                          "trace"};
@@ -69,6 +70,27 @@ static void on_progress(void *user, stp_phase phase, uint64_t done,
 	}
 }
 
+/* The one event channel (stmprog/events.h): messages, progress, and the
+ * sentences job steps end with, which go to stdout like output_say's. */
+static void on_event(void *user, const stp_event *ev)
+{
+	output *o = user;
+
+	switch (ev->kind) {
+	case STP_EVENT_LOG:
+		on_log(user, ev->level, ev->message);
+		break;
+	case STP_EVENT_PROGRESS:
+		on_progress(user, ev->phase, ev->done, ev->total);
+		break;
+	case STP_EVENT_RESULT:
+		output_say(o, "%s\n", ev->message);
+		break;
+	default:
+		break;
+	}
+}
+
 void output_attach(output *o, stp_ctx *ctx)
 {
 	stp_log_level max = STP_LOG_WARN;
@@ -77,8 +99,7 @@ void output_attach(output *o, stp_ctx *ctx)
 		max = STP_LOG_TRACE;
 	else if (o->verbosity == 2 || o->log)
 		max = o->log ? STP_LOG_DEBUG : STP_LOG_INFO;
-	stp_ctx_set_log(ctx, on_log, o, max);
-	stp_ctx_set_progress(ctx, on_progress, o);
+	stp_ctx_set_events(ctx, on_event, o, max);
 }
 
 int output_exit_code(stp_status st)
