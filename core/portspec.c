@@ -36,6 +36,10 @@ stp_transport stp_port_transport(const char *port)
 	if (strncasecmp(port, "usb", 3) == 0 &&
 	    (port[3] == '\0' || all_digits(port + 3)))
 		return STP_TRANSPORT_USB;
+	/* usb:BUS-PORT...: the device plugged there (the path is checked
+	 * when the port is set, so a typo gets its own sentence). */
+	if (strncasecmp(port, "usb:", 4) == 0 && port[4])
+		return STP_TRANSPORT_USB;
 	if (strncasecmp(port, "slcan:", 6) == 0 && port[6])
 		return STP_TRANSPORT_CAN;
 	if (strncasecmp(port, "socketcan:", 10) == 0 && port[10])
@@ -45,7 +49,9 @@ stp_transport stp_port_transport(const char *port)
 	    (strncmp(port, "slcan", 5) == 0 && all_digits(port + 5)))
 		return STP_TRANSPORT_CAN;
 	/* Any device path is a serial port: /dev/ttyUSB0, /dev/pts/3,
-	 * /dev/serial/by-id/..., /dev/cu.usbserial-... */
+	 * /dev/serial/by-id/..., /dev/serial/by-path/... (udev's stable
+	 * names, which the UART backend opens through the link),
+	 * /dev/cu.usbserial-... */
 	if (port[0] == '/')
 		return STP_TRANSPORT_UART;
 	if (strncasecmp(port, "COM", 3) == 0 && all_digits(port + 3))
@@ -96,6 +102,70 @@ static bool v_sn(stp_portspec *spec, const char *value, const char **why)
 	}
 	strcpy(spec->serial, value);
 	spec->given |= STP_GIVEN_SN;
+	return true;
+}
+
+/* A USB port path as Linux's sysfs names the device and `stmprog -l usb`
+ * shows it: the bus number, a dash, then the port numbers from the root
+ * hub down, separated by dots ("1-2.3": bus 1, root port 2, port 3 of
+ * the hub there).  USB allows 7 tiers below the root, so at most 7 port
+ * numbers, each 1..255 (libusb_get_port_numbers).  Written back in one
+ * canonical form (no leading zeros) so the backend compares strings. */
+#define USB_PATH_FORM                                                        \
+	"a USB port path BUS-PORT[.PORT...] such as 1-2.3 (bus number, '-', "  \
+	"then 1 to 7 port numbers 1..255 separated by '.', as `stmprog -l usb` " \
+	"shows it)"
+
+static bool usb_path_parse(const char *value, char *out, size_t outlen)
+{
+	const char *p = value;
+	size_t used = 0;
+	unsigned levels = 0;
+
+	for (;;) {
+		unsigned long v = 0;
+		const char *start = p;
+		int n;
+
+		while (*p >= '0' && *p <= '9' && p - start < 4)
+			v = v * 10 + (unsigned long)(*p++ - '0');
+		if (p == start || (*p >= '0' && *p <= '9'))
+			return false;
+		/* Bus numbers start at 1 too: 0 is no bus libusb reports. */
+		if (v < 1 || v > 255)
+			return false;
+		n = snprintf(out + used, outlen - used, "%s%lu",
+		             levels == 0 ? "" : levels == 1 ? "-" : ".", v);
+		if (n < 0 || (size_t)n >= outlen - used)
+			return false;
+		used += (size_t)n;
+		levels++;
+		if (levels == 1) {
+			if (*p++ != '-')
+				return false;
+			continue;
+		}
+		if (!*p)
+			break;
+		if (*p++ != '.' || levels > 7)
+			return false;
+	}
+	return levels >= 2 && levels <= 8;
+}
+
+static bool v_path(stp_portspec *spec, const char *value, const char **why)
+{
+	if (spec->given & STP_GIVEN_PATH) {
+		*why = "one path: the port already names one (port=usb:PATH); "
+		       "give either port=usb:PATH or port=usb path=PATH";
+		return false;
+	}
+	spec->given |= STP_GIVEN_PATH;
+	if (!usb_path_parse(value, spec->usb_path, sizeof(spec->usb_path))) {
+		spec->usb_path[0] = '\0';
+		*why = USB_PATH_FORM;
+		return false;
+	}
 	return true;
 }
 
@@ -324,6 +394,7 @@ static const struct key {
 	{"sn", T_USB, v_sn},
 	{"VID", T_USB, v_vid},
 	{"PID", T_USB, v_pid},
+	{"path", T_USB, v_path},
 	{"br", T_UART | T_CAN, v_br},
 	{"P", T_UART, v_parity},
 	{"db", T_UART, v_db},
@@ -370,7 +441,8 @@ static void set_defaults(stp_portspec *spec)
 }
 
 static const char port_hint[] =
-	"use port=usb1 (USB DFU), port=/dev/ttyUSB0 or port=COM3 (UART), "
+	"use port=usb1 or port=usb:1-2.3 (USB DFU, by number or by where it "
+	"is plugged), port=/dev/ttyUSB0 or port=COM3 (UART), "
 	"port=can0 or port=slcan:/dev/ttyACM0 (CAN); `stmprog -l` lists ports";
 
 /* The vendor CLI takes USB1 and usb1, COM3 and com3 alike (its Windows
@@ -435,6 +507,19 @@ static stp_status set_port(stp_ctx *ctx, stp_portspec *spec, const char *value)
 		                value);
 	strcpy(spec->port, value);
 	normalise_port(spec->port);
+	if (spec->transport == STP_TRANSPORT_USB && value[3] == ':') {
+		if (!usb_path_parse(value + 4, spec->usb_path,
+		                    sizeof(spec->usb_path)))
+			return stp_fail(ctx, STP_ERR_PORTSPEC,
+			                "write it as port=usb:1-2.3 or port=usb "
+			                "path=1-2.3; `stmprog -l usb` shows each "
+			                "device's path",
+			                "port=%s: expected usb: and " USB_PATH_FORM,
+			                value);
+		spec->given |= STP_GIVEN_PATH;
+		spec->usb_index = 1;
+		return STP_OK;
+	}
 	if (spec->transport == STP_TRANSPORT_USB) {
 		unsigned long n = 1;
 		if (value[3] && (!parse_uint(value + 3, 127, &n) || n == 0))
@@ -484,7 +569,7 @@ static stp_status apply_pair(stp_ctx *ctx, parse *ps, const char *word,
 	k = find_key(word, klen);
 	if (!k)
 		return stp_fail(ctx, STP_ERR_PORTSPEC,
-		                "USB keys: sn VID PID; UART keys: br P db sb fc "
+		                "USB keys: sn VID PID path; UART keys: br P db sb fc "
 		                "noinit init; CAN keys: br dbr fd speed",
 		                "unknown key '%.*s' in the port specification",
 		                (int)klen, word);
@@ -598,6 +683,10 @@ const char *stp_portspec_format(const stp_portspec *spec, char *buf,
 	switch (spec->transport) {
 	case STP_TRANSPORT_USB: {
 		int n = snprintf(buf, len, "port=%s", spec->port);
+		if (n >= 0 && (unsigned)n < len && spec->usb_path[0] &&
+		    strncasecmp(spec->port, "usb:", 4) != 0)
+			n += snprintf(buf + n, len - (unsigned)n, " path=%s",
+			              spec->usb_path);
 		if (n >= 0 && (unsigned)n < len && spec->serial[0])
 			n += snprintf(buf + n, len - (unsigned)n, " sn=%s", spec->serial);
 		if (n >= 0 && (unsigned)n < len && spec->vid >= 0)

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "stmprog/portspec.h"
@@ -251,4 +252,112 @@ Test(portspec, vendor_spellings_are_normalised)
 	parse_fails("port=CAN0", "port=CAN0 is not");
 	cr_assert(strstr(stp_last_hint(ctx), "case-sensitive"), "%s",
 	          stp_last_hint(ctx));
+}
+
+/* Selecting a DFU device by where it is plugged: path= and port=usb:PATH,
+ * stored in one canonical form and combinable with the other USB keys. */
+Test(portspec, usb_path_selects_by_place)
+{
+	stp_portspec s = parse_ok("port=usb path=1-2.3");
+	char buf[512];
+
+	cr_assert_eq(s.transport, STP_TRANSPORT_USB);
+	cr_assert_str_eq(s.usb_path, "1-2.3");
+	cr_assert(s.given & STP_GIVEN_PATH);
+	cr_assert_eq(s.usb_index, 1);
+	s = parse_ok("port=USB:3-1");
+	cr_assert_eq(s.transport, STP_TRANSPORT_USB);
+	cr_assert_str_eq(s.port, "usb:3-1");
+	cr_assert_str_eq(s.usb_path, "3-1");
+	cr_assert(s.given & STP_GIVEN_PATH);
+	cr_assert_eq(s.usb_index, 1);
+	/* Leading zeros are written away; the deepest tree USB allows. */
+	s = parse_ok("port=usb PATH=001-02.255.1.1.1.1.7");
+	cr_assert_str_eq(s.usb_path, "1-2.255.1.1.1.1.7");
+	s = parse_ok("sn=206A3583 path=255-255.255.255.255.255.255.255 "
+	             "PID=0xDF11 port=usb1 VID=0x0483");
+	cr_assert_str_eq(s.usb_path, "255-255.255.255.255.255.255.255");
+	cr_assert_str_eq(s.serial, "206A3583");
+	cr_assert_eq(s.vid, 0x0483);
+	cr_assert_eq(s.pid, 0xDF11);
+	stp_portspec_format(&s, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "port=usb1 path=255-255.255.255.255.255.255.255 "
+	                      "sn=206A3583 VID=0x0483 PID=0xDF11");
+	s = parse_ok("port=usb:1-4 sn=X");
+	stp_portspec_format(&s, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "port=usb:1-4 sn=X");
+	s = parse_ok("port=usb1");
+	cr_assert_str_eq(s.usb_path, "");
+	cr_assert_eq(s.given & STP_GIVEN_PATH, 0);
+}
+
+Test(portspec, usb_path_errors_show_the_form)
+{
+	static const char *const bad[] = {
+		"1",          /* no port */
+		"1-",         /* no port number */
+		"-2",         /* no bus */
+		"0-1",        /* bus 0 */
+		"1-0",        /* port 0 */
+		"1-256",      /* port above 255 */
+		"256-1",      /* bus above 255 */
+		"1-2.",       /* trailing dot */
+		"1-2..3",     /* empty level */
+		"1-2.3.4.5.6.7.8.9", /* 8 levels */
+		"1-2:1.0",    /* an interface, not a device */
+		"1-2.x",
+		"usb1",
+		"1-00001",
+	};
+	char spec[128];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char needle[64];
+		snprintf(spec, sizeof(spec), "port=usb path=%s", bad[i]);
+		snprintf(needle, sizeof(needle), "path=%s: expected", bad[i]);
+		parse_fails(spec, needle);
+		cr_assert(strstr(stp_last_detail(ctx), "BUS-PORT[.PORT...]"),
+		          "%s", stp_last_detail(ctx));
+		snprintf(spec, sizeof(spec), "port=usb:%s", bad[i]);
+		snprintf(needle, sizeof(needle), "port=usb:%s: expected", bad[i]);
+		parse_fails(spec, needle);
+		cr_assert(strstr(stp_last_detail(ctx), "such as 1-2.3"), "%s",
+		          stp_last_detail(ctx));
+		cr_assert(strstr(stp_last_hint(ctx), "port=usb:1-2.3"), "%s",
+		          stp_last_hint(ctx));
+	}
+	parse_fails("port=usb:", "not a USB, serial or CAN port name");
+	parse_fails("port=usb:1-2 path=1-3", "give either port=usb:PATH");
+	parse_fails("port=usb path=1-2 path=1-3", "twice");
+	parse_fails("port=/dev/ttyUSB0 path=1-2", "'path' does not apply to uart");
+	parse_fails("port=can0 path=1-2", "'path' does not apply to can");
+}
+
+/* udev's stable names for serial ports are serial ports; a CAN
+ * interface is selected by its name. */
+Test(portspec, stable_serial_names_and_can_interfaces)
+{
+	static const char by_path[] =
+		"/dev/serial/by-path/pci-0000:00:14.0-usb-0:2.3:1.0-port0";
+	static const char by_id[] =
+		"/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10K2Z3C-if00-port0";
+	char spec[300];
+	stp_portspec s;
+
+	cr_assert_eq(stp_port_transport(by_path), STP_TRANSPORT_UART);
+	cr_assert_eq(stp_port_transport(by_id), STP_TRANSPORT_UART);
+	snprintf(spec, sizeof(spec), "port=%s br=57600", by_path);
+	s = parse_ok(spec);
+	cr_assert_eq(s.transport, STP_TRANSPORT_UART);
+	cr_assert_str_eq(s.port, by_path);
+	cr_assert_eq(s.baud, 57600);
+	snprintf(spec, sizeof(spec), "port=%s", by_id);
+	s = parse_ok(spec);
+	cr_assert_str_eq(s.port, by_id);
+	s = parse_ok("port=can1 br=500");
+	cr_assert_eq(s.transport, STP_TRANSPORT_CAN);
+	cr_assert_str_eq(s.port, "can1");
+	s = parse_ok("port=socketcan:line_a br=250");
+	cr_assert_eq(s.transport, STP_TRANSPORT_CAN);
+	cr_assert_str_eq(s.port, "socketcan:line_a");
 }

@@ -1,6 +1,12 @@
 /* libstmprog: port specifications in the vendor CLI's syntax.
  *
  *   port=usb1 sn=206A3583 VID=0x0483 PID=0xDF11
+ *   port=usb path=1-2.3           (the DFU device plugged at bus 1, port 2,
+ *                                  hub port 3, as `stmprog -l usb` shows)
+ *   port=usb:1-2.3                (the same, in one word)
+ *   port=usb path=1-4 sn=206A3583 (every key given must match)
+ *   port=/dev/serial/by-path/pci-0000:00:14.0-usb-0:2:1.0-port0
+ *   port=/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10K2Z3C-if00-port0
  *   port=/dev/ttyUSB0 br=115200 P=EVEN db=8 sb=1 fc=OFF noinit=1
  *   port=/dev/ttyUSB0 init=-rts,dtr,-dtr:rts,dtr,-dtr   (our extension)
  *   port=COM3 br=57600
@@ -50,7 +56,9 @@ typedef struct stp_portspec {
 	char port[STP_PORT_MAX]; /* as given: "usb1", "/dev/ttyUSB0", "slcan:/dev/ttyACM0" */
 	stp_transport transport;
 
-	/* USB: port=usbN selects the N-th DFU device (1-based) */
+	/* USB: port=usbN selects the N-th DFU device (1-based) among those
+	 * that match path=, sn=, VID= and PID= (port=usb and port=usb:PATH
+	 * count as usb1) */
 	unsigned usb_index;
 	char serial[128];        /* sn=, "" when not given */
 	int vid, pid;            /* VID=, PID=; -1 when not given */
@@ -86,7 +94,8 @@ typedef struct stp_portspec {
 
 	/* ABI 1.3, USB: path=BUS-PORT[.PORT...] ("1-2.3", as `stmprog -l
 	 * usb` and Linux's sysfs name it) or port=usb:1-2.3 selects the
-	 * device plugged there; "" when not given. */
+	 * device plugged there; "" when not given.  Stored in one canonical
+	 * form (no leading zeros), so it compares as a string. */
 	char usb_path[32];
 } stp_portspec;
 
@@ -109,7 +118,9 @@ enum {
 };
 
 /* Which transport a port name belongs to, from its shape alone:
- * usbN -> USB; /dev/tty*, /dev/cu.*, /dev/pts/N, COMn, \\.\COMn -> UART;
+ * usbN, usb:PATH -> USB; any /dev/... name (/dev/tty*, /dev/cu.*,
+ * /dev/pts/N, /dev/serial/by-id/..., /dev/serial/by-path/...), COMn,
+ * \\.\COMn -> UART;
  * canN, vcanN, slcanN, slcan:PATH -> CAN; anything else -> NONE. */
 stp_transport stp_port_transport(const char *port);
 const char *stp_transport_name(stp_transport t);
