@@ -238,6 +238,12 @@ static stp_status d_open(stp_ctx *ctx, const stp_portspec *spec, void **out)
 		dfu_scan_free(&sc);
 		goto fail;
 	}
+	/* Taking the first of two boards with one serial programs the
+	 * wrong board (the field report): refuse and name the paths. */
+	if ((st = dfu_usb_one_serial(ctx, &sc, spec))) {
+		dfu_scan_free(&sc);
+		goto fail;
+	}
 	if (spec->usb_index < 1 || spec->usb_index > sc.n) {
 		st = stp_fail(ctx, STP_ERR_NOT_FOUND,
 		              "`stmprog -l usb` lists them in the order port=usbN "
@@ -246,8 +252,8 @@ static stp_status d_open(stp_ctx *ctx, const stp_portspec *spec, void **out)
 		              spec->port, sc.n == 1 ? "is" : "are", sc.n,
 		              sc.n == 1 ? "" : "s",
 		              spec->given & (STP_GIVEN_SN | STP_GIVEN_VID |
-		                             STP_GIVEN_PID)
-		                      ? " matching sn=/VID=/PID="
+		                             STP_GIVEN_PID | STP_GIVEN_PATH)
+		                      ? " matching path=/sn=/VID=/PID="
 		                      : "");
 		dfu_scan_free(&sc);
 		goto fail;
@@ -963,6 +969,21 @@ static stp_status d_go(void *p, uint32_t addr)
 
 /* ---- listing ---------------------------------------------------------- */
 
+/* Whether another device of the scan (at another place) shows f's
+ * serial: then sn= cannot tell them apart and -l says so. */
+static bool serial_shared(const dfu_scan *sc, size_t i)
+{
+	const dfu_found *f = &sc->v[i];
+
+	if (!f->serial[0])
+		return false;
+	for (size_t k = 0; k < sc->n; k++)
+		if (k != i && !strcmp(sc->v[k].serial, f->serial) &&
+		    !dfu_same_place(&sc->v[k], f->location, f->bus, f->located))
+			return true;
+	return false;
+}
+
 static void describe(const dfu_found *f, unsigned n, stp_port_info *pi)
 {
 	size_t len = 0;
@@ -976,6 +997,10 @@ static void describe(const dfu_found *f, unsigned n, stp_port_info *pi)
 	snprintf(pi->serial, sizeof(pi->serial), "%s", f->serial);
 	pi->vid = f->vid;
 	pi->pid = f->pid;
+	/* What path= takes; a device whose port path libusb cannot tell
+	 * has none (its details line still says where it is). */
+	if (f->located)
+		snprintf(pi->path, sizeof(pi->path), "%s", f->location);
 	len = (size_t)snprintf(pi->details, sizeof(pi->details),
 	                       "  location %s, %04X:%04X, %s, interface %u, "
 	                       "wTransferSize %u",
@@ -1014,6 +1039,7 @@ static stp_status d_enumerate(stp_ctx *ctx, stp_port_fn fn, void *user)
 	for (size_t i = 0; i < sc.n; i++) {
 		stp_port_info pi;
 		describe(&sc.v[i], (unsigned)i + 1, &pi);
+		pi.serial_shared = serial_shared(&sc, i);
 		fn(user, &pi);
 	}
 	if (!sc.n && sc.stlink_pid)

@@ -141,7 +141,9 @@ static const char *filter_str(const stp_portspec *spec, char *buf, size_t len)
 	size_t n = 0;
 
 	buf[0] = '\0';
-	if (spec->serial[0])
+	if (spec->usb_path[0])
+		n += (size_t)snprintf(buf + n, len - n, " path=%s", spec->usb_path);
+	if (spec->serial[0] && n < len)
 		n += (size_t)snprintf(buf + n, len - n, " sn=%s", spec->serial);
 	if (spec->vid >= 0 && n < len)
 		n += (size_t)snprintf(buf + n, len - n, " VID=0x%04X", spec->vid);
@@ -158,7 +160,7 @@ stp_status dfu_usb_none_found(stp_ctx *ctx, const dfu_scan *sc,
 	if (sc->unfiltered && spec)
 		return stp_fail(ctx, STP_ERR_NOT_FOUND,
 		                "`stmprog -l usb` lists the DFU devices with their "
-		                "serial numbers and IDs",
+		                "paths, serial numbers and IDs",
 		                "no USB DFU device matches %s (%zu other DFU "
 		                "device%s attached)",
 		                filter_str(spec, f, sizeof(f)), sc->unfiltered,
@@ -348,6 +350,11 @@ static bool matches(const dfu_found *f, const stp_portspec *spec)
 {
 	if (!spec)
 		return true;
+	/* A device whose port path libusb cannot tell is nowhere a path
+	 * could name. */
+	if (spec->usb_path[0] &&
+	    (!f->located || strcmp(f->location, spec->usb_path)))
+		return false;
 	if (spec->vid >= 0 && f->vid != spec->vid)
 		return false;
 	if (spec->pid >= 0 && f->pid != spec->pid)
@@ -413,6 +420,49 @@ stp_status dfu_usb_scan(stp_ctx *ctx, libusb_context *usb,
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof(*out->v), compare);
 	return STP_OK;
+}
+
+stp_status dfu_usb_one_serial(stp_ctx *ctx, const dfu_scan *sc,
+                               const stp_portspec *spec)
+{
+	char paths[400];
+	size_t len = 0, places = 0, *first;
+
+	if (!spec->serial[0] || sc->n < 2)
+		return STP_OK;
+	if (!(first = calloc(sc->n, sizeof(*first))))
+		return stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory");
+	/* One device may show several DFU interfaces: count places. */
+	for (size_t i = 0; i < sc->n; i++) {
+		bool seen = false;
+		for (size_t k = 0; k < places && !seen; k++)
+			seen = dfu_same_place(&sc->v[first[k]], sc->v[i].location,
+			                      sc->v[i].bus, sc->v[i].located);
+		if (!seen)
+			first[places++] = i;
+	}
+	paths[0] = '\0';
+	for (size_t k = 0; k < places && len < sizeof(paths); k++) {
+		const dfu_found *f = &sc->v[first[k]];
+		len += (size_t)snprintf(paths + len, sizeof(paths) - len,
+		                        "%s%s%s",
+		                        k == 0 ? "" : k + 1 == places ? " or " : ", ",
+		                        f->located ? "path=" : "",
+		                        f->located ? f->location
+		                                   : "(a device whose port path "
+		                                     "libusb cannot tell)");
+	}
+	free(first);
+	if (places < 2)
+		return STP_OK;
+	return stp_fail(ctx, STP_ERR_PORTSPEC,
+	                "the ROM builds its serial string from 48 of the chip's "
+	                "96 unique-ID bits, so two chips can show the same one; "
+	                "`stmprog -l usb` shows each device's path, which stays "
+	                "the same as long as the cable stays in the same port",
+	                "sn=%s matches %zu USB DFU devices: select these by "
+	                "path: %s",
+	                spec->serial, places, paths);
 }
 
 void dfu_scan_free(dfu_scan *sc)

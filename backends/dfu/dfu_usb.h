@@ -7,6 +7,14 @@
  * Every scan may use a fresh libusb context: after a device re-enumerates
  * (detach, reset, leave) a new context sees the bus as it is now, both on
  * real systems and under umockdev.
+ *
+ * Threads: nothing here is static and mutable.  Each session (and each
+ * listing) owns its libusb context, created with libusb_init and ended
+ * with libusb_exit, so sessions in different threads each open their own
+ * device at the same time without sharing libusb state; libusb itself
+ * serialises what its contexts share (the default-context lock, the
+ * hotplug and usbfs bookkeeping).  One session is used by one thread at
+ * a time.
  */
 #ifndef STMPROG_DFU_USB_H
 #define STMPROG_DFU_USB_H
@@ -63,8 +71,8 @@ typedef struct dfu_scan {
 } dfu_scan;
 
 /* Lists DFU interfaces, sorted by bus, port path and interface; with
- * filter, only those matching its sn=/VID=/PID= (sn= needs the strings,
- * so it opens every candidate).  strings: read serial, product and the
+ * filter, only those matching all of its path=/sn=/VID=/PID= (sn= needs
+ * the strings, so it opens every candidate).  strings: read serial, product and the
  * alternate-setting names (opens each device briefly). */
 stp_status dfu_usb_scan(stp_ctx *ctx, libusb_context *usb,
                         const stp_portspec *filter, bool strings,
@@ -74,6 +82,13 @@ void dfu_scan_free(dfu_scan *sc);
 /* The error for "nothing (matching) there": names the ST-LINK connector
  * when one is attached, else the usual causes. */
 stp_status dfu_usb_none_found(stp_ctx *ctx, const dfu_scan *sc,
+                              const stp_portspec *spec);
+
+/* sn= was given and matches devices at two or more places (the ROM's
+ * serial string leaves out half of the unique ID, so chips collide):
+ * fails naming every match's path= instead of taking the first.  STP_OK
+ * when sn= is not given or names one device. */
+stp_status dfu_usb_one_serial(stp_ctx *ctx, const dfu_scan *sc,
                               const stp_portspec *spec);
 
 /* A libusb failure as a sentence with a hint: rc decides the words
