@@ -90,6 +90,26 @@ static void print_port(void *user, const stp_port_info *p)
 	if (p->serial[0])
 		output_say(out, " sn=%s", p->serial);
 	output_say(out, "\n");
+	/* Where it is plugged: what path= (USB) or port= (a serial port's
+	 * udev names) selects whatever else gets plugged in.  Names that
+	 * carry device strings (by-id holds the USB serial) are escaped
+	 * like every device string. */
+	if (p->path[0] || p->by_id[0]) {
+		char esc[4 * sizeof(p->path)];
+		if (p->transport == STP_TRANSPORT_USB)
+			output_say(out, "  path=%s",
+			           stp_escape(esc, sizeof(esc), p->path));
+		else if (p->path[0])
+			output_say(out, "  by-path %s",
+			           stp_escape(esc, sizeof(esc), p->path));
+		if (p->by_id[0])
+			output_say(out, "%s by-id %s", p->path[0] ? "," : " ",
+			           stp_escape(esc, sizeof(esc), p->by_id));
+		if (p->serial_shared)
+			output_say(out, " (serial shared with another device: "
+			                "select these by path)");
+		output_say(out, "\n");
+	}
 	if (p->details[0])
 		output_say(out, "%s\n", p->details);
 }
