@@ -19,6 +19,7 @@
 #include "latency.h"
 #include "line_seq.h"
 #include "serial_link.h"
+#include "serial_names.h"
 #include "stmprog/backend.h"
 
 /* After ENTRY: the ROM checks BOOT0 at reset and needs a moment before it
@@ -573,6 +574,11 @@ static stp_status u_enumerate(stp_ctx *ctx, stp_port_fn fn, void *user)
 		info.transport = STP_TRANSPORT_UART;
 		info.backend = "uart";
 		describe(sp_get_port_name(list[i]), &info);
+		/* The names that stay when adapters are plugged in another
+		 * order: where it is plugged, and which adapter it is. */
+		serial_stable_names(SERIAL_STABLE_DIR, info.port, info.path,
+		                    sizeof(info.path), info.by_id,
+		                    sizeof(info.by_id));
 		fn(user, &info);
 	}
 	sp_free_port_list(list);
