@@ -85,4 +85,15 @@ include tests/can_e2e.mk
 include tests/sim_slcan.mk
 include tests/kernel.mk
 include tests/trust_e2e.mk
+# stmprog-sim --devices N: several chips in one run, each programmed by
+# stmprog through its own port.
+if BUILD_UART
+check_PROGRAMS += tests/test_sim_multi
+TESTS += tests/test_sim_multi
+tests_test_sim_multi_SOURCES = tests/test_sim_multi.c $(TEST_E2E_UTIL) \
+	$(TEST_HELPERS)
+tests_test_sim_multi_CFLAGS = $(TEST_CFLAGS)
+tests_test_sim_multi_LDADD = $(TEST_LIBS)
+tests/test_sim_multi.log: contrib/sim/stmprog-sim$(EXEEXT)
+endif
 endif

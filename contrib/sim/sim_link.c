@@ -343,6 +343,12 @@ void sim_link_child_exec(sim_link *l, char **argv)
 	sim_ttywatch_exec(l->watch, argv);
 }
 
+void sim_link_follow(sim_link *first, sim_link *l)
+{
+	if (first && l)
+		sim_ttywatch_follow(first->watch, l->watch);
+}
+
 void sim_link_child_started(sim_link *l)
 {
 	sim_ttywatch_parent(l->watch);

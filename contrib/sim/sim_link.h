@@ -67,6 +67,10 @@ void sim_link_work(sim_link *l, int64_t ns);
  * (returns only on failure); in the parent after fork: starts watching. */
 void sim_link_child_exec(sim_link *l, char **argv);
 void sim_link_child_started(sim_link *l);
+/* Several links for one COMMAND (--devices): l's host termios calls are
+ * watched through first's, whose sim_link_child_exec alone runs COMMAND.
+ * Close l before first. */
+void sim_link_follow(sim_link *first, sim_link *l);
 
 /* ---- the event loop ---- */
 

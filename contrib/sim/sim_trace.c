@@ -4,11 +4,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim_trace.h"
 
 struct sim_trace {
 	FILE *f;
+	char prefix[16];
 };
 
 sim_trace *sim_trace_open(const char *path)
@@ -34,12 +36,21 @@ void sim_trace_close(sim_trace *t)
 	free(t);
 }
 
+void sim_trace_set_prefix(sim_trace *t, const char *prefix)
+{
+	if (t)
+		snprintf(t->prefix, sizeof(t->prefix), "%s", prefix);
+}
+
 void sim_trace_line(sim_trace *t, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (!t)
 		return;
+	/* Each device its own handle on the file, opened for appending, and
+	 * every line flushed whole: lines of several devices never mix. */
+	fputs(t->prefix, t->f);
 	va_start(ap, fmt);
 	vfprintf(t->f, fmt, ap);
 	va_end(ap);

@@ -17,6 +17,9 @@ typedef struct sim_trace sim_trace;
 /* Appends to path; returns NULL (errno set) when it cannot be opened. */
 sim_trace *sim_trace_open(const char *path);
 void sim_trace_close(sim_trace *t);
+/* Starts each of t's lines with prefix (copied; at most 15 characters):
+ * "d2 " for device 2 when several share the file (--devices). */
+void sim_trace_set_prefix(sim_trace *t, const char *prefix);
 
 /* One trace line; t may be NULL (no --trace), then nothing happens. */
 void sim_trace_line(sim_trace *t, const char *fmt, ...)

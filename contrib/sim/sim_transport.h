@@ -26,7 +26,13 @@ typedef enum sim_usb_start {
 	SIM_USB_START_RUNTIME    /* running one with a DFU run-time interface */
 } sim_usb_start;
 
-/* The options every transport may care about. */
+typedef struct sim_transport sim_transport; /* each transport's own */
+
+/* --devices: at most this many chips in one run. */
+#define SIM_MAX_DEVICES 16
+
+/* The options every transport may care about; each device has its own
+ * copy, which lives as long as its transport. */
 typedef struct sim_config {
 	bool real_time;        /* --timing real */
 	unsigned baud;         /* --baud, 0 = not given */
@@ -36,12 +42,25 @@ typedef struct sim_config {
 	bool usb_stlink;       /* --usb-stlink */
 	unsigned can_kbps;     /* --can-bitrate, 0 = the bootloader's default */
 	unsigned can_data_kbps;/* --can-data-bitrate, 0 = the default */
+	/* --devices N: this open is for device `device` (1..devices); for
+	 * device 2 and on, `first` is device 1's transport (to share what
+	 * one COMMAND can only have once: a termios watch, a USB bus), for
+	 * device 1 it is NULL. */
+	unsigned device;
+	unsigned devices;
+	sim_transport *first;
 } sim_config;
-
-typedef struct sim_transport sim_transport; /* each transport's own */
 
 #define SIM_MAX_POLLFDS 4
 
+/* With --devices N the main loop calls, in this order: open for devices
+ * 1, 2, ..., N (each with its own chip, faults, trace handle and
+ * config); port and tty of each; after fork, child_exec ONCE, on device
+ * 1's transport, in the child (it must arrange what every device needs
+ * there), and child_started on every device 1..N in the parent;
+ * poll_setup and service on every device, each with its own slice of
+ * SIM_MAX_POLLFDS pollfds, around one ppoll; close on devices N..1
+ * (device 1 last, so what it shares outlives the others). */
 typedef struct sim_transport_ops {
 	const char *name;
 	/* NULL with a sentence in err on failure. */

@@ -42,6 +42,12 @@ struct sim_ttywatch {
 	int sock[2];     /* child -> parent, to pass the listener */
 	int listener;
 	sim_tty_flags req; /* the last settings asked for, as asked */
+	/* One COMMAND, one filter: with several simulated ports (--devices)
+	 * the first watcher (the leader) installs it and owns its listener,
+	 * and answers for the others (its followers, chained through next)
+	 * by the device the call names. */
+	sim_ttywatch *leader; /* NULL for a leader */
+	sim_ttywatch *next;   /* a leader's followers */
 };
 
 sim_ttywatch *sim_ttywatch_new(dev_t rdev, int tty_fd, const sim_tty_flags *now)
@@ -60,10 +66,41 @@ sim_ttywatch *sim_ttywatch_new(dev_t rdev, int tty_fd, const sim_tty_flags *now)
 	return w;
 }
 
+void sim_ttywatch_follow(sim_ttywatch *leader, sim_ttywatch *w)
+{
+	if (!leader || !w || leader == w || w->leader || w->next)
+		return;
+	while (leader->leader)
+		leader = leader->leader;
+	/* A follower neither installs a filter nor receives a listener. */
+	for (int i = 0; i < 2; i++)
+		if (w->sock[i] >= 0) {
+			close(w->sock[i]);
+			w->sock[i] = -1;
+		}
+	w->leader = leader;
+	w->next = leader->next;
+	leader->next = w;
+}
+
 void sim_ttywatch_free(sim_ttywatch *w)
 {
 	if (!w)
 		return;
+	if (w->leader) {
+		sim_ttywatch **pp = &w->leader->next;
+		while (*pp && *pp != w)
+			pp = &(*pp)->next;
+		if (*pp)
+			*pp = w->next;
+	} else {
+		/* Followers left behind are unwatched from now on. */
+		for (sim_ttywatch *f = w->next, *n; f; f = n) {
+			n = f->next;
+			f->leader = NULL;
+			f->next = NULL;
+		}
+	}
 	for (int i = 0; i < 2; i++)
 		if (w->sock[i] >= 0)
 			close(w->sock[i]);
@@ -235,6 +272,8 @@ bool sim_ttywatch_parent(sim_ttywatch *w)
 	struct cmsghdr *cm;
 	ssize_t n;
 
+	if (w && w->leader)
+		return sim_ttywatch_active(w);
 	if (!w || w->sock[0] < 0)
 		return false;
 	close(w->sock[1]);
@@ -270,11 +309,14 @@ void sim_ttywatch_tty_closed(sim_ttywatch *w)
 
 int sim_ttywatch_fd(const sim_ttywatch *w)
 {
-	return w ? w->listener : -1;
+	/* A follower's calls arrive on its leader's listener. */
+	return w && !w->leader ? w->listener : -1;
 }
 
 bool sim_ttywatch_active(const sim_ttywatch *w)
 {
+	if (w && w->leader)
+		w = w->leader;
 	return w && w->listener >= 0;
 }
 
@@ -307,10 +349,21 @@ static bool is_get(unsigned long cmd)
 	return cmd == TCGETS || cmd == TCGETS2;
 }
 
+/* Of the leader and its followers, the one whose terminal fd is in pid,
+ * or NULL. */
+static sim_ttywatch *watcher_of(sim_ttywatch *leader, pid_t pid, int fd)
+{
+	for (sim_ttywatch *w = leader; w; w = w->next)
+		if (w->tty_fd >= 0 && is_our_tty(w, pid, fd))
+			return w;
+	return NULL;
+}
+
 /* One call: note a set, answer a get; false when the request vanished. */
-static void answer(sim_ttywatch *w, const struct seccomp_notif *req,
+static void answer(sim_ttywatch *leader, const struct seccomp_notif *req,
                    struct seccomp_notif_resp *resp)
 {
+	sim_ttywatch *w;
 	unsigned long cmd = (uint32_t)req->data.args[1];
 	uint64_t ptr = req->data.args[2];
 	struct termios2 t2;
@@ -323,7 +376,8 @@ static void answer(sim_ttywatch *w, const struct seccomp_notif *req,
 	resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	resp->error = 0;
 	resp->val = 0;
-	if (w->tty_fd < 0 || !is_our_tty(w, (pid_t)req->pid, (int)req->data.args[0]))
+	w = watcher_of(leader, (pid_t)req->pid, (int)req->data.args[0]);
+	if (!w)
 		return;
 	if (!is_get(cmd)) {
 		/* Carried out by the kernel; only what it drops is noted. */
@@ -340,7 +394,7 @@ static void answer(sim_ttywatch *w, const struct seccomp_notif *req,
 		return;
 	t2.c_cflag = (t2.c_cflag & ~KEPT_BITS) | (w->req.cflag & KEPT_BITS);
 	/* The request may have died and its ID been reused meanwhile. */
-	if (ioctl(w->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) != 0)
+	if (ioctl(leader->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) != 0)
 		return;
 	resp->flags = 0;
 	if (process_vm_writev((pid_t)req->pid, &local, 1, &remote, 1, 0) !=
@@ -354,7 +408,7 @@ void sim_ttywatch_service(sim_ttywatch *w)
 	struct seccomp_notif_resp *resp;
 	struct pollfd p;
 
-	if (!sim_ttywatch_active(w))
+	if (!w || w->leader || !sim_ttywatch_active(w))
 		return;
 	/* The ioctl numbers carry these sizes: the header's are the ABI.
 	 * (SECCOMP_GET_NOTIF_SIZES would need seccomp(2), which valgrind

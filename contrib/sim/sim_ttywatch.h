@@ -34,6 +34,12 @@ typedef struct sim_tty_flags {
  * the simulator is tty_fd; now is how the simulator set it up. */
 sim_ttywatch *sim_ttywatch_new(dev_t rdev, int tty_fd, const sim_tty_flags *now);
 void sim_ttywatch_free(sim_ttywatch *w);
+/* Several ports for one COMMAND (--devices): w's terminal is watched
+ * through leader's filter.  Only the leader is passed to
+ * sim_ttywatch_exec; sim_ttywatch_parent on a follower only reports
+ * whether the leader's filter runs; the leader's fd and service answer
+ * for all.  Free followers before their leader. */
+void sim_ttywatch_follow(sim_ttywatch *leader, sim_ttywatch *w);
 
 /* In the child after fork: installs the filter, passes its listener to
  * the parent and runs argv (execvp); returns only if that failed.  Where

@@ -790,6 +790,9 @@ static sim_transport *uart_open(const sim_config *cfg, sim_chip *chip,
 		uart_close(u);
 		return NULL;
 	}
+	/* COMMAND runs once, under device 1's termios watch. */
+	if (cfg->first)
+		sim_link_follow(cfg->first->link, u->link);
 	set_command_list(u);
 	expect(u, S_NOSYNC, 1);
 	if (chip->rdp == 2 || chip->app == SIM_APP_NONE) {
