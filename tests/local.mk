@@ -85,6 +85,23 @@ include tests/can_e2e.mk
 include tests/sim_slcan.mk
 include tests/kernel.mk
 include tests/trust_e2e.mk
+# Two simulated U585s with one serial string on one USB bus: -l usb shows
+# paths, sn= alone is refused, path= programs each board; the ROMs' serial
+# derivation; udev's by-path/by-id names of serial ports.
+if BUILD_DFU
+if HAVE_UMOCKDEV
+check_PROGRAMS += tests/test_usb_paths
+TESTS += tests/test_usb_paths
+tests_test_usb_paths_SOURCES = tests/test_usb_paths.c \
+	contrib/sim/sim_usb_desc.c backends/serial/serial_names.c \
+	$(TEST_E2E_UTIL) $(TEST_HELPERS)
+tests_test_usb_paths_CFLAGS = $(TEST_CFLAGS) \
+	-I$(top_srcdir)/contrib/sim -I$(top_srcdir)/backends/serial
+tests_test_usb_paths_LDADD = $(TEST_LIBS)
+USB_PATHS_TEST_LOG = tests/test_usb_paths.log
+$(USB_PATHS_TEST_LOG): contrib/sim/stmprog-sim$(EXEEXT)
+endif
+endif
 # stmprog-sim --devices N: several chips in one run, each programmed by
 # stmprog through its own port.
 if BUILD_UART

@@ -1,10 +1,19 @@
 /* stmprog-sim: the usb transport, a simulated USB bus through umockdev.
  *
  * The simulator owns a UMockdevTestbed: the devices on the bus are sysfs
- * records in it (bus 1, the target at port 1-1, an optional ST-LINK at
- * 1-2), and their /dev/bus/usb nodes are served by our usbfs ioctl
- * handler.  COMMAND runs with umockdev's preload library, so libusb in it
- * takes its real Linux code path and ends up here.
+ * records in it, and their /dev/bus/usb nodes are served by our usbfs
+ * ioctl handlers.  COMMAND runs with umockdev's preload library, so libusb
+ * in it takes its real Linux code path and ends up here.
+ *
+ * One bus for every device (--devices N): the transport is opened once
+ * per device, device 1's open creates the test bed and the others plug
+ * into it (sim_config.first), so COMMAND sees N boards on one bus as on a
+ * production line's hub: device I at port 1-I (path=1-I), each with its
+ * own chip, serial string and ioctl handler, then the optional ST-LINK at
+ * the port after the last target.  Device numbers are handed out by the
+ * bus, so no two nodes collide.  Every open and every change of the bus
+ * runs on the main loop's thread; only the ioctl handlers run on
+ * umockdev's worker.
  *
  * Two threads: umockdev calls the ioctl handler on its own worker
  * thread, and everything the handler does (DFU requests, the chip model)
@@ -40,7 +49,7 @@
 #include "sim_usb_desc.h"
 
 /* What the bus looks like from COMMAND. */
-#define BUS_PORT "usb1"
+#define BUS_PREFIX "usb"
 #define SYS_PARENT "/devices/pci0000:00/usb1"
 
 /* --timing real: from disconnect to the new device being enumerated.
@@ -70,7 +79,7 @@ static const char *const personality_names[] = {"none", "dfu", "runtime",
                                                 "stlink"};
 
 typedef struct usb_dev {
-	const char *sysname;       /* "1-1": kept across re-enumerations */
+	char sysname[16];          /* "1-1": kept across re-enumerations */
 	/* The handler's view: what answers on devnode (P_NONE: gone). */
 	personality now;
 	char devnode[64];
@@ -107,11 +116,15 @@ struct sim_transport {
 	sim_chip *chip;
 	sim_faults *faults;
 	sim_trace *trace;
+	/* The bus: device 1's transport, which created the test bed and
+	 * numbers the devices; every transport holds a reference to the
+	 * test bed, so it outlives all of them. */
+	sim_transport *bus;
 	UMockdevTestbed *testbed;
 	UMockdevIoctlBase *handler;
 	sim_dfu_layout layout;
 	sim_dfuse *dfuse;
-	char serial[13];
+	char serial[SIM_USB_SERIAL_MAX];
 	char stlink_serial[25];
 	/* STMPROG_SIM_USB_PRODUCT: a product string in place of the ROM's,
 	 * so tests can play a device that sends control characters. */
@@ -119,9 +132,13 @@ struct sim_transport {
 	pthread_mutex_t lock;
 	int wake[2];               /* handler -> main loop */
 	usb_dev target, stlink;
-	unsigned next_devnum;
+	unsigned next_devnum;      /* the bus's: read only on device 1's */
 	pending_urb *urbs;
-	int64_t bus_free_at;       /* --timing real: the wire is busy until */
+	/* --timing real: the wire is busy until.  Per device: transfers
+	 * of two devices on one bus do not wait for each other here (each
+	 * board usually sits behind its own hub port, and the hub's
+	 * transaction translation is not modelled). */
+	int64_t bus_free_at;
 	uint64_t ncontrol;         /* control transfers to the target */
 	bool unplugged;            /* disconnect=N struck: gone for good */
 	char port[16];
@@ -596,7 +613,7 @@ static void describe(sim_transport *t, usb_dev *d, personality p)
 static int plug(sim_transport *t, usb_dev *d, personality p)
 {
 	char devnode[64], *record, *hex;
-	unsigned devnum = t->next_devnum++;
+	unsigned devnum = t->bus->next_devnum++;
 	size_t hexlen = 2 * (18 + SIM_USB_CONFIG_MAX) + 1, reclen = hexlen + 2048;
 	GError *error = NULL;
 	int rc = -1;
@@ -704,6 +721,11 @@ static void usb_close(sim_transport *t)
 
 	if (!t)
 		return;
+	/* The child is gone, so no ioctl can arrive any more; the test bed
+	 * may still hold the handler (another device's transport keeps the
+	 * bed alive), so it must not call back into t once t is freed. */
+	if (t->handler)
+		g_signal_handlers_disconnect_by_data(t->handler, t);
 	if (t->testbed)
 		g_object_unref(t->testbed);
 	if (t->handler)
@@ -726,6 +748,8 @@ static sim_transport *usb_open(const sim_config *cfg, sim_chip *chip,
                                char *err, size_t errlen)
 {
 	sim_transport *t = calloc(1, sizeof(*t));
+	unsigned device = cfg->device ? cfg->device : 1;
+	unsigned devices = cfg->devices > device ? cfg->devices : device;
 	sim_rng r;
 
 	if (!t) {
@@ -738,10 +762,20 @@ static sim_transport *usb_open(const sim_config *cfg, sim_chip *chip,
 	t->chip = chip;
 	t->faults = faults;
 	t->trace = trace;
-	t->target.sysname = "1-1";
-	t->stlink.sysname = "1-2";
+	if (device > 1 && (!cfg->first || !cfg->first->testbed)) {
+		snprintf(err, errlen, "usb device %u: device 1's bus is not there",
+		         device);
+		goto fail;
+	}
+	t->bus = device > 1 ? cfg->first : t;
+	snprintf(t->target.sysname, sizeof(t->target.sysname), "1-%u", device);
+	snprintf(t->stlink.sysname, sizeof(t->stlink.sysname), "1-%u",
+	         devices + 1);
 	t->next_devnum = 2;        /* 1 would be the root hub */
-	snprintf(t->port, sizeof(t->port), "%s", BUS_PORT);
+	/* stmprog numbers DFU devices by port path, so device I is usbI
+	 * while every device is on the bus in DFU mode; path=1-I always
+	 * names it. */
+	snprintf(t->port, sizeof(t->port), "%s%u", BUS_PREFIX, device);
 	if (!(chip->chip->interfaces & STP_IF_USB_DFU))
 		sim_say("the %s has no USB DFU bootloader (AN2606); simulating "
 		        "one anyway", chip->chip->name);
@@ -756,7 +790,7 @@ static sim_transport *usb_open(const sim_config *cfg, sim_chip *chip,
 	if (getenv("STMPROG_SIM_USB_PRODUCT"))
 		snprintf(t->product, sizeof(t->product), "%s",
 		         getenv("STMPROG_SIM_USB_PRODUCT"));
-	sim_usb_serial_from_uid(chip->uid, t->serial);
+	sim_usb_serial_from_uid(chip->chip, chip->uid, t->serial);
 	sim_rng_seed(&r, cfg->seed ^ UINT64_C(0x53544C494E4B0000));
 	snprintf(t->stlink_serial, sizeof(t->stlink_serial), "%08X%08X%08X",
 	         (unsigned)(uint32_t)sim_rng_next(&r), (unsigned)(uint32_t)sim_rng_next(&r),
@@ -766,7 +800,8 @@ static sim_transport *usb_open(const sim_config *cfg, sim_chip *chip,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	t->testbed = umockdev_testbed_new();
+	t->testbed = device > 1 ? g_object_ref(t->bus->testbed)
+	                        : umockdev_testbed_new();
 	t->handler = umockdev_ioctl_base_new();
 	if (!t->testbed || !t->handler) {
 		snprintf(err, errlen, "cannot set up the umockdev test bed");
@@ -788,7 +823,8 @@ static sim_transport *usb_open(const sim_config *cfg, sim_chip *chip,
 		    plug(t, &t->target, P_RUNTIME) != 0)
 			goto plug_failed;
 	}
-	if (cfg->usb_stlink && plug(t, &t->stlink, P_STLINK) != 0)
+	/* One probe on the bus, whatever the number of boards. */
+	if (cfg->usb_stlink && device == 1 && plug(t, &t->stlink, P_STLINK) != 0)
 		goto plug_failed;
 	return t;
 plug_failed:

@@ -213,13 +213,76 @@ void sim_usb_desc_hex(const sim_usb_desc *d, char *out, size_t outlen)
 		used += (size_t)snprintf(out + used, outlen - used, "%02x", d->config[i]);
 }
 
-void sim_usb_serial_from_uid(const uint8_t uid[12], char out[13])
+/* How each family's ROM builds iSerialNumber from the unique ID.
+ *
+ * Confirmed on silicon (public reports of the string next to the UID it
+ * came from, and disassembly of the ROMs):
+ * - F2, F4: hex8(w0 + w2) then the top 4 hex digits of w1 (libopencm3
+ *   issue 760, from the F2/F4 system memory; UID 002D0030 3334510B
+ *   32313533 gives "325E35633334").
+ * - F3: hex8(w0 + w2) then the top 4 hex digits of w2, not w1 (the same
+ *   issue; UID 003B0041 50335706 20333333 gives "206E33742033").
+ * - F76x/F77x: the F4 scheme (vendor forum: CubeF7's Get_SerialNum, which
+ *   is that scheme, matches what the ROM shows).
+ * - C071: the F4 scheme (vendor forum thread 788813, four UID/serial
+ *   pairs: the sum of the halfwords at +2 and +10, at +0 and +8, then the
+ *   one at +6).
+ * - F72x/F73x (PID 0x452): the constant "STM32FxSTM32" (one report).
+ * - F04x/F07x: the constant "FFFFFFFEFFFF" (candleLight_fw issue 64,
+ *   one F072/F042 report).
+ *
+ * Assumed, not confirmed for real silicon:
+ * - every other family with a DFU ROM (L4, L4+, L5, G0, G4, H5, H7, U0,
+ *   U3, U5, WB, WBA, F1 connectivity line, L0, L1) is taken to use the F4
+ *   scheme.  For the U5 the field report (15-30 U585 boards with
+ *   duplicate serials, "48 of the 96 UID bits") agrees with it but gives
+ *   no UID/serial pair; an H745 user reported that the F4 formula did not
+ *   give his ROM's string, and libopencm3 issue 760 says the F1 ROM does
+ *   not read the UID at all, so H7 and F1 are the least certain.
+ * - the sum is a 32-bit sum with the carry from the low half into the
+ *   high half; the C0 thread's halfword sums would differ only when the
+ *   low halves carry, which none of the published pairs shows.
+ * - the constant strings hold for every part of those lines, not only
+ *   the one reported. */
+sim_usb_serial_scheme sim_usb_serial_scheme_of(const stp_chip *chip,
+                                               const char **constant)
 {
+	*constant = NULL;
+	if (!chip || !chip->family)
+		return SIM_USB_SERIAL_SUM_W1HI;
+	if (!strcmp(chip->family, "F3"))
+		return SIM_USB_SERIAL_SUM_W2HI;
+	if (chip->pid == 0x452) {
+		*constant = "STM32FxSTM32";
+		return SIM_USB_SERIAL_CONSTANT;
+	}
+	if (chip->pid == 0x445 || chip->pid == 0x448) {
+		*constant = "FFFFFFFEFFFF";
+		return SIM_USB_SERIAL_CONSTANT;
+	}
+	return SIM_USB_SERIAL_SUM_W1HI;
+}
+
+void sim_usb_serial_from_uid(const stp_chip *chip, const uint8_t uid[12],
+                             char out[SIM_USB_SERIAL_MAX])
+{
+	const char *constant;
 	uint32_t w[3];
 
 	for (int i = 0; i < 3; i++)
 		w[i] = (uint32_t)uid[4 * i] | (uint32_t)uid[4 * i + 1] << 8 |
 		       (uint32_t)uid[4 * i + 2] << 16 | (uint32_t)uid[4 * i + 3] << 24;
-	snprintf(out, 13, "%08X%04X", (unsigned)(w[0] + w[2]),
-	         (unsigned)(w[1] >> 16));
+	switch (sim_usb_serial_scheme_of(chip, &constant)) {
+	case SIM_USB_SERIAL_CONSTANT:
+		snprintf(out, SIM_USB_SERIAL_MAX, "%s", constant);
+		break;
+	case SIM_USB_SERIAL_SUM_W2HI:
+		snprintf(out, SIM_USB_SERIAL_MAX, "%08X%04X",
+		         (unsigned)(w[0] + w[2]), (unsigned)(w[2] >> 16));
+		break;
+	case SIM_USB_SERIAL_SUM_W1HI:
+		snprintf(out, SIM_USB_SERIAL_MAX, "%08X%04X",
+		         (unsigned)(w[0] + w[2]), (unsigned)(w[1] >> 16));
+		break;
+	}
 }

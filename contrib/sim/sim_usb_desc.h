@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "sim_dfu_layout.h"
+#include "stmprog/chip.h"
 
 #define SIM_USB_VID_ST 0x0483
 #define SIM_USB_PID_DFU 0xDF11
@@ -48,9 +49,30 @@ int sim_usb_desc_get(const sim_usb_desc *d, uint8_t type, uint8_t index,
  * them, in hex, into out (at least 2 * (18 + config_len) + 1 bytes). */
 void sim_usb_desc_hex(const sim_usb_desc *d, char *out, size_t outlen);
 
-/* The serial string ST's ROMs derive from the 96-bit unique ID: the sum
- * of the first and third words, then the top half of the second, in
- * upper-case hex (12 digits). */
-void sim_usb_serial_from_uid(const uint8_t uid[12], char out[13]);
+/* The USB serial string of a chip's DFU ROM, from its 96-bit unique ID
+ * (uid in memory order: the word at +0 first, each word little-endian).
+ * ROMs differ by family (sim_usb_desc.c says which facts are confirmed
+ * on silicon and which are assumed); every scheme keeps at most 48 of
+ * the 96 bits, so two chips can show the same serial. */
+#define SIM_USB_SERIAL_MAX 25
+
+typedef enum sim_usb_serial_scheme {
+	/* hex8(w0 + w2) hex4(w1 >> 16): w1's low half is left out and w0
+	 * and w2 only count through their sum (F2, F4, F7, C0, ...) */
+	SIM_USB_SERIAL_SUM_W1HI,
+	/* hex8(w0 + w2) hex4(w2 >> 16): w1 is left out entirely (F3) */
+	SIM_USB_SERIAL_SUM_W2HI,
+	/* the same string on every chip: the UID is not used at all */
+	SIM_USB_SERIAL_CONSTANT
+} sim_usb_serial_scheme;
+
+/* The scheme of chip's ROM; *constant is the string for
+ * SIM_USB_SERIAL_CONSTANT (else NULL). */
+sim_usb_serial_scheme sim_usb_serial_scheme_of(const stp_chip *chip,
+                                               const char **constant);
+/* The serial string chip's ROM shows for uid (chip NULL: the F4
+ * scheme). */
+void sim_usb_serial_from_uid(const stp_chip *chip, const uint8_t uid[12],
+                             char out[SIM_USB_SERIAL_MAX]);
 
 #endif
