@@ -113,4 +113,9 @@ tests_test_sim_multi_CFLAGS = $(TEST_CFLAGS)
 tests_test_sim_multi_LDADD = $(TEST_LIBS)
 tests/test_sim_multi.log: contrib/sim/stmprog-sim$(EXEEXT)
 endif
+# Four targets from four threads through the installed library and its
+# pkg-config file (tests/threads/run.sh installs into a temporary DESTDIR).
+TESTS += tests/threads/run.sh
+EXTRA_DIST += tests/threads/run.sh tests/threads/four_targets.c
+tests/threads/run.log: contrib/sim/stmprog-sim$(EXEEXT)
 endif
