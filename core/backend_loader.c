@@ -4,13 +4,24 @@
  * Modules are opened with libltdl, which understands libtool's .la files,
  * including the uninstalled ones in a build tree whose shared object
  * lives in .libs/.  Distributions often delete installed .la files, so a
- * directory with only .so files works too. */
+ * directory with only .so files works too.
+ *
+ * libltdl keeps global state and is not thread-safe, and a module is
+ * process-wide anyway, so the modules are loaded once per process: one
+ * registry per distinct search path, made the first time a context needs
+ * that path, shared by every context that uses it and kept until the
+ * process exits (still reachable, never leaked).  registries_lock guards
+ * the list of registries and every libltdl call; a registry never changes
+ * once it is published, so contexts read it without the lock. */
 #include "config.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
 #include <limits.h>
 #include <ltdl.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +38,13 @@ struct stp_registry {
 	size_t nloaded;
 	char **strings;               /* owned copies of file names and errors */
 	size_t nstrings;
+	struct stp_registry *next;    /* the process's other registries */
 };
+
+static pthread_mutex_t registries_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Guarded by registries_lock. */
+static struct stp_registry *registries;
+static bool ltdl_ready;
 
 static char *keep(struct stp_registry *reg, const char *s)
 {
@@ -69,18 +86,19 @@ static int running_uninstalled(void)
 #endif
 }
 
-static void choose_path(struct stp_registry *reg)
+/* The search path for a context about to use the backends. */
+static void choose_path(char *path, size_t len)
 {
 	const char *env = getenv(STP_BACKEND_PATH_ENV);
 
 	if (env && *env)
-		snprintf(reg->path, sizeof(reg->path), "%s", env);
+		snprintf(path, len, "%s", env);
 #ifdef STP_BUILD_BACKEND_DIR
 	else if (running_uninstalled())
-		snprintf(reg->path, sizeof(reg->path), "%s", STP_BUILD_BACKEND_DIR);
+		snprintf(path, len, "%s", STP_BUILD_BACKEND_DIR);
 #endif
 	else
-		snprintf(reg->path, sizeof(reg->path), "%s", STP_BACKEND_DIR);
+		snprintf(path, len, "%s", STP_BACKEND_DIR);
 }
 
 static int has_suffix(const char *s, const char *suffix)
@@ -140,6 +158,50 @@ static size_t list_modules(const char *dir, char ***out)
 	return kept;
 }
 
+/* Every struct the module and the core exchange must have the layout this
+ * library was built with: a module built against an older header would
+ * read and write the wrong offsets.  false (and why) on the first that
+ * differs. */
+static bool sizes_match(const stp_backend_desc *d, char *why, size_t len)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+		uint32_t ours;
+	} structs[] = {
+#define STRUCT_SIZE(field, type)                                         \
+	{#type, offsetof(stp_backend_sizes, field), sizeof(type)}
+		STRUCT_SIZE(portspec, stp_portspec),
+		STRUCT_SIZE(device_info, stp_device_info),
+		STRUCT_SIZE(caps, stp_caps),
+		STRUCT_SIZE(erase_req, stp_erase_req),
+		STRUCT_SIZE(erase_unit, stp_erase_unit),
+		STRUCT_SIZE(port_info, stp_port_info),
+		STRUCT_SIZE(chip, stp_chip),
+		STRUCT_SIZE(geometry, stp_geometry),
+		STRUCT_SIZE(dfuse_layout, stp_dfuse_layout),
+		STRUCT_SIZE(dfuse_group, stp_dfuse_group),
+#undef STRUCT_SIZE
+	};
+
+	for (size_t i = 0; i < sizeof(structs) / sizeof(structs[0]); i++) {
+		uint32_t theirs;
+
+		memcpy(&theirs, (const char *)&d->sizes + structs[i].offset,
+		       sizeof(theirs));
+		if (theirs != structs[i].ours) {
+			snprintf(why, len,
+			         "it was built with a %s of %u bytes, this "
+			         "libstmprog's is %u bytes (ABI %u.%u): rebuild "
+			         "the module against this libstmprog's headers",
+			         structs[i].name, theirs, structs[i].ours,
+			         STP_BACKEND_ABI_MAJOR, STP_BACKEND_ABI_MINOR);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Checks a descriptor against this library's ABI; NULL when it passes,
  * else the reason, written into why. */
 static const char *check_descriptor(const stp_backend_desc *d,
@@ -162,6 +224,8 @@ static const char *check_descriptor(const stp_backend_desc *d,
 		         sizeof(stp_backend_desc));
 		return why;
 	}
+	if (!sizes_match(d, why, len))
+		return why;
 	if (d->ops_size < sizeof(stp_backend_ops)) {
 		snprintf(why, len,
 		         "its ops table is %u bytes, ABI %u.%u needs at least %zu",
@@ -255,18 +319,23 @@ refuse:
 	add_info(reg, &info);
 }
 
-static struct stp_registry *load_all(stp_ctx *ctx)
+/* Loads every module on path into a new registry.  Called with
+ * registries_lock held: libltdl is only ever used under it. */
+static struct stp_registry *load_all(stp_ctx *ctx, const char *search)
 {
 	struct stp_registry *reg = calloc(1, sizeof(*reg));
 	char *path, *dir, *save = NULL;
 
 	if (!reg)
 		return NULL;
-	if (lt_dlinit() != 0) {
-		free(reg);
-		return NULL;
+	if (!ltdl_ready) {
+		if (lt_dlinit() != 0) {
+			free(reg);
+			return NULL;
+		}
+		ltdl_ready = true;
 	}
-	choose_path(reg);
+	snprintf(reg->path, sizeof(reg->path), "%s", search);
 	path = strdup(reg->path);
 	for (dir = path ? strtok_r(path, ":", &save) : NULL; dir;
 	     dir = strtok_r(NULL, ":", &save)) {
@@ -287,24 +356,40 @@ static struct stp_registry *load_all(stp_ctx *ctx)
 
 void stp_registry_free(struct stp_registry *reg)
 {
-	for (size_t i = 0; i < reg->nloaded; i++)
-		lt_dlclose(reg->loaded[i].handle);
-	for (size_t i = 0; i < reg->nstrings; i++)
-		free(reg->strings[i]);
-	free(reg->strings);
-	free(reg->loaded);
-	free(reg->infos);
-	free(reg);
-	lt_dlexit();
+	/* The context only referred to a process-wide registry. */
+	(void)reg;
 }
 
+/* The registry for ctx's search path: the one already made for that
+ * path, or a new one.  The log lines a new registry's loading writes go
+ * to ctx (under the lock: a log callback must not itself open targets or
+ * list backends on another context). */
 static struct stp_registry *registry(stp_ctx *ctx)
 {
 	struct stp_registry **slot = stp_ctx_registry(ctx);
+	struct stp_registry *reg;
+	char path[sizeof(reg->path)];
 
-	if (!*slot)
-		*slot = load_all(ctx);
-	return *slot;
+	if (*slot)
+		return *slot;
+	choose_path(path, sizeof(path));
+	pthread_mutex_lock(&registries_lock);
+	for (reg = registries; reg; reg = reg->next)
+		if (strcmp(reg->path, path) == 0)
+			break;
+	if (!reg) {
+		reg = load_all(ctx, path);
+		if (reg) {
+			reg->next = registries;
+			registries = reg;
+		}
+	} else {
+		stp_log(ctx, STP_LOG_DEBUG,
+		        "backends from %s: loaded earlier in this process", path);
+	}
+	pthread_mutex_unlock(&registries_lock);
+	*slot = reg;
+	return reg;
 }
 
 stp_status stp_backends_list(stp_ctx *ctx, const stp_backend_info **list,

@@ -7,9 +7,12 @@
 
 struct stp_registry;
 
-/* The backend modules loaded for this context (NULL until first used);
- * the context owns them and unloads them in stp_ctx_free(). */
+/* The backend registry this context uses (NULL until first used): a
+ * process-wide one, shared with every context of the same search path
+ * (backend_loader.c); the context only refers to it. */
 struct stp_registry **stp_ctx_registry(stp_ctx *ctx);
+/* Drops a context's reference (stp_ctx_free); the registry itself stays
+ * until the process exits, so this frees nothing. */
 void stp_registry_free(struct stp_registry *reg);
 /* The port of the target opened on ctx: the label its events carry
  * when the caller set none. */

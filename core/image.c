@@ -632,14 +632,14 @@ stp_status stp_image_parse(stp_ctx *ctx, const uint8_t *buf, size_t len,
 /* A plain DFU suffix after raw bytes. */
 #define DFU_SUFFIX_BYTES 16u
 
+/* Computed on every call (a hundred rows): a cached copy would be a
+ * global written by whichever thread came first. */
 uint64_t stp_image_default_limit(void)
 {
-	static uint64_t limit;
+	uint64_t limit = 0;
 	size_t n, i;
 	const stp_chip *t;
 
-	if (limit)
-		return limit;
 	t = stp_chip_table(&n);
 	for (i = 0; i < n; i++) {
 		uint64_t ram = t[i].ram_end > t[i].ram_start

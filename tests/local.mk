@@ -6,6 +6,7 @@ TEST_LIBS = core/libstmprog.la $(CRITERION_LIBS)
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \
+	CPP='$(CPP)'; export CPP; \
 	unset STMPROG_BACKEND_PATH; \
 	LSAN_OPTIONS="suppressions=$(abs_top_srcdir)/tests/lsan.supp"; \
 	export LSAN_OPTIONS;
@@ -26,8 +27,19 @@ tests_modules_bad_small_struct_la_SOURCES = tests/modules/small_struct.c
 tests_modules_bad_small_struct_la_LDFLAGS = $(TESTMODULE_FLAGS)
 tests_modules_bad_no_symbol_la_SOURCES = tests/modules/no_symbol.c
 tests_modules_bad_no_symbol_la_LDFLAGS = $(TESTMODULE_FLAGS)
+# memdev as built against an older stp_portspec: refused by its size.
+check_LTLIBRARIES += tests/modules/old/old_portspec.la
+tests_modules_old_old_portspec_la_SOURCES = tests/modules/memdev.c
+tests_modules_old_old_portspec_la_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DSTMPROG_TEST_OLD_PORTSPEC
+tests_modules_old_old_portspec_la_LDFLAGS = $(TESTMODULE_FLAGS)
+tests_modules_old_old_portspec_la_LIBADD = core/libstmprog.la
 
 EXTRA_DIST += tests/lsan.supp
+
+# libstmprog exports only what the public headers declare.
+TESTS += tests/test_exports.sh
+EXTRA_DIST += tests/test_exports.sh
 noinst_HEADERS = tests/test_helpers.h tests/test_e2e_util.h \
 	tests/test_script_link.h
 TEST_HELPERS = tests/test_helpers.c
@@ -60,8 +72,9 @@ tests_test_portspec_CFLAGS = $(TEST_CFLAGS)
 tests_test_portspec_LDADD = $(TEST_LIBS)
 
 tests_test_loader_SOURCES = tests/test_loader.c $(TEST_HELPERS)
-tests_test_loader_CFLAGS = $(TEST_CFLAGS)
-tests_test_loader_LDADD = $(TEST_LIBS)
+tests_test_loader_CFLAGS = $(TEST_CFLAGS) $(PTHREAD_CFLAGS)
+tests_test_loader_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
+tests_test_loader_LDFLAGS = $(PTHREAD_CFLAGS)
 
 tests_test_cli_SOURCES = tests/test_cli.c frontends/cli.c
 tests_test_cli_CFLAGS = $(TEST_CFLAGS)

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,11 +77,14 @@ Test(loader, refuses_bad_modules_naming_the_file)
 	cr_assert_eq(stp_backends_list(ctx, &list, &n), STP_OK);
 	cr_assert_eq(n, 3);
 
+	char future[32];
+
+	snprintf(future, sizeof(future), "ABI %d.0", STP_BACKEND_ABI_MAJOR + 1);
 	b = find(list, n, "bad_abi");
 	cr_assert_not_null(b);
 	cr_assert_null(b->name);
 	cr_assert_not_null(b->error);
-	cr_assert(strstr(b->error, "ABI 2.0"), "error: %s", b->error);
+	cr_assert(strstr(b->error, future), "error: %s", b->error);
 	cr_assert(strstr(b->error, "rebuild"), "error: %s", b->error);
 
 	b = find(list, n, "small_struct");
@@ -92,6 +96,100 @@ Test(loader, refuses_bad_modules_naming_the_file)
 	cr_assert_not_null(b);
 	cr_assert_not_null(b->error);
 	cr_assert(strstr(b->error, "stp_backend_descriptor"), "error: %s", b->error);
+}
+
+/* A module built against an older layout of a struct the two sides
+ * exchange (stp_portspec before usb_path) would read the wrong offsets:
+ * it is refused, naming the struct and both sizes. */
+Test(loader, refuses_a_module_built_with_an_older_portspec)
+{
+	const stp_backend_info *list, *b;
+	size_t n;
+	char ours[64];
+
+	use_path("tests/modules/old");
+	cr_assert_eq(stp_backends_list(ctx, &list, &n), STP_OK);
+	cr_assert_eq(n, 1);
+	b = find(list, n, "old_portspec");
+	cr_assert_not_null(b);
+	cr_assert_null(b->name, "loaded as %s", b->name);
+	cr_assert_not_null(b->error);
+	cr_assert(strstr(b->error, "stp_portspec of "), "error: %s", b->error);
+	snprintf(ours, sizeof(ours), "this libstmprog's is %zu bytes",
+	         sizeof(stp_portspec));
+	cr_assert(strstr(b->error, ours), "error: %s", b->error);
+	cr_assert(strstr(b->error, "rebuild"), "error: %s", b->error);
+	cr_assert_eq(stp_target_open(ctx, &(stp_portspec){
+	                     .port = "/stp-test/memdev",
+	                     .transport = STP_TRANSPORT_UART}, &(stp_target *){0}),
+	             STP_ERR_BACKEND, "a refused module must not open ports");
+}
+
+/* Modules are loaded once per process for each search path: a second
+ * context on the same path gets the same list (the same memory), and a
+ * context on another path its own. */
+Test(loader, contexts_share_the_modules_of_a_path)
+{
+	const stp_backend_info *first, *second, *other;
+	size_t n1, n2, n3;
+	stp_ctx *again, *elsewhere;
+
+	use_path("tests/modules/good");
+	cr_assert_eq(stp_backends_list(ctx, &first, &n1), STP_OK);
+	again = stp_ctx_new();
+	cr_assert_eq(stp_backends_list(again, &second, &n2), STP_OK);
+	cr_assert_eq(first, second, "the second context loaded the modules again");
+	cr_assert_eq(n1, n2);
+	stp_ctx_free(again);
+
+	setenv(STP_BACKEND_PATH_ENV, th_build_path("tests/modules/bad"), 1);
+	elsewhere = stp_ctx_new();
+	cr_assert_eq(stp_backends_list(elsewhere, &other, &n3), STP_OK);
+	cr_assert_neq(other, first);
+	cr_assert_eq(n3, 3);
+	cr_assert(strstr(stp_backends_path(elsewhere), "tests/modules/bad"));
+	/* the first context keeps the path it started with */
+	cr_assert(strstr(stp_backends_path(ctx), "tests/modules/good"));
+	stp_ctx_free(elsewhere);
+	/* freeing a context leaves the shared list intact */
+	cr_assert_str_eq(first[0].name, "memdev");
+}
+
+struct lister {
+	const stp_backend_info *list;
+	size_t n;
+	stp_status st;
+};
+
+static void *list_on_own_context(void *arg)
+{
+	struct lister *l = arg;
+	stp_ctx *own = stp_ctx_new();
+
+	l->st = stp_backends_list(own, &l->list, &l->n);
+	stp_ctx_free(own);
+	return NULL;
+}
+
+/* Contexts on several threads asking at once load the modules once:
+ * every thread gets the same list. */
+Test(loader, threads_load_the_modules_once)
+{
+	pthread_t threads[4];
+	struct lister got[4];
+
+	use_path("tests/modules/bad:tests/modules/good");
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(pthread_create(&threads[i], NULL, list_on_own_context,
+		                            &got[i]), 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(threads[i], NULL);
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(got[i].st, STP_OK);
+		cr_assert_eq(got[i].n, 4);
+		cr_assert_eq(got[i].list, got[0].list, "thread %d loaded again", i);
+	}
+	cr_assert_not_null(find(got[0].list, got[0].n, "good/memdev"));
 }
 
 static void collect_log(void *user, stp_log_level level, const char *msg)

@@ -331,8 +331,7 @@ static stp_status b_identify(void *s, stp_device_info *info, stp_caps *caps)
 	caps->write_align = 4;
 	caps->max_erase_list = d->proto == CP_AN5405 ? CP_ERASE_MAX_5405
 	                                             : CP_ERASE_MAX_3154;
-	caps->flags = STP_CAP_GO | STP_CAP_RESETS_ON_PROTECT |
-	              STP_CAP_RESETS_ON_OB_WRITE;
+	caps->flags = 0;
 	if (!(c->chip && (c->chip->quirks & STP_QUIRK_NO_MASS_ERASE)))
 		caps->flags |= STP_CAP_MASS_ERASE;
 	if (d->proto == CP_AN5405 && c->chip) {

@@ -209,5 +209,44 @@ static const stp_backend_ops ops = {
 
 static const char *const prefixes[] = {"/stp-test/", NULL};
 
+#ifdef STMPROG_TEST_OLD_PORTSPEC
+/* The same module as if built against the headers before ABI 1.3 added
+ * stp_portspec.usb_path (its last field, after the 16-bit chip_pid): the
+ * loader must refuse it by that struct's size. */
+#include <stddef.h>
+
+#define OLD_PORTSPEC_SIZE                                                \
+	((offsetof(stp_portspec, chip_pid) + sizeof(uint16_t) +          \
+	  _Alignof(stp_portspec) - 1) /                                  \
+	 _Alignof(stp_portspec) * _Alignof(stp_portspec))
+
+const stp_backend_desc stp_backend_descriptor = {
+	.abi_major = STP_BACKEND_ABI_MAJOR,
+	.abi_minor = STP_BACKEND_ABI_MINOR,
+	.struct_size = sizeof(stp_backend_desc),
+	.ops_size = sizeof(stp_backend_ops),
+	.name = "memdev-old-portspec",
+	.description = "memdev built with the stp_portspec before usb_path "
+	               "(tests only)",
+	.transport = STP_TRANSPORT_UART,
+	.port_prefixes = prefixes,
+	.ops = &ops,
+	.sizes = {
+		.portspec = OLD_PORTSPEC_SIZE,
+		.device_info = sizeof(stp_device_info),
+		.caps = sizeof(stp_caps),
+		.erase_req = sizeof(stp_erase_req),
+		.erase_unit = sizeof(stp_erase_unit),
+		.port_info = sizeof(stp_port_info),
+		.chip = sizeof(stp_chip),
+		.geometry = sizeof(stp_geometry),
+		.dfuse_layout = sizeof(stp_dfuse_layout),
+		.dfuse_group = sizeof(stp_dfuse_group),
+	},
+};
+_Static_assert(OLD_PORTSPEC_SIZE < sizeof(stp_portspec),
+               "usb_path is no longer stp_portspec's last field");
+#else
 STP_BACKEND_DEFINE("memdev", "in-memory test device (tests only)",
                    STP_TRANSPORT_UART, prefixes, &ops);
+#endif

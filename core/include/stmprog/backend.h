@@ -2,14 +2,18 @@
  *
  * A backend is a libtool module (-module -avoid-version) that exports one
  * symbol, STP_BACKEND_SYMBOL, of type stp_backend_desc.  The core
- * loads every module it finds in the backend directory and refuses a
- * module whose ABI major differs from its own, or whose descriptor or ops
- * table is smaller than this header's, with a message naming the file.
+ * loads every module it finds in the backend directory and refuses, with a
+ * message naming the file, a module whose ABI major differs from its own,
+ * whose descriptor or ops table is smaller than this header's, or that was
+ * built with another size of any struct the two sides exchange
+ * (stp_backend_sizes: the port specification, device info, capabilities,
+ * erase request and unit, port info).
  *
  * Compatible changes (new ops at the end of stp_backend_ops, new fields at
  * the end of the descriptor) bump the minor version; the core then checks
- * a module's struct sizes before it looks at a newer field.  Anything else
- * bumps the major version.
+ * a module's struct sizes before it looks at a newer field.  A change to
+ * any exchanged struct makes its size differ, so every module must be
+ * rebuilt: bump the major version for it, as for anything else.
  *
  * Backends link libstmprog and report failures with stp_fail() on the
  * context they were opened with; they never print.  An op a backend cannot
@@ -23,6 +27,7 @@
 #include <stdint.h>
 
 #include "stmprog/context.h"
+#include "stmprog/dfuse.h"
 #include "stmprog/portspec.h"
 #include "stmprog/target.h"
 
@@ -30,11 +35,18 @@
 extern "C" {
 #endif
 
-#define STP_BACKEND_ABI_MAJOR 1
-/* 1.2: stp_device_info identification fields, stp_portspec.chip_pid. */
-/* 1.3: stp_device_info.uid*, stp_port_info.path/by_id/serial_shared,
- * stp_portspec.usb_path. */
-#define STP_BACKEND_ABI_MINOR 3
+/* 1.2: stp_device_info identification fields, stp_portspec.chip_pid.
+ * 1.3: stp_device_info.uid*, stp_port_info.path/by_id/serial_shared,
+ *      stp_portspec.usb_path (the exchanged structs grew without a major
+ *      bump, and nothing caught a module built with the old layouts).
+ * 2.0: the descriptor carries the size of every exchanged struct
+ *      (stp_backend_desc.sizes) and the loader refuses a module whose
+ *      sizes differ; a 1.x module has no such fields, so it cannot be
+ *      checked and is refused by its major version.  The capability flags
+ *      nothing read (go, resets on protect or option-byte write, go
+ *      disconnects, erase by address) are deprecated (stmprog/target.h). */
+#define STP_BACKEND_ABI_MAJOR 2
+#define STP_BACKEND_ABI_MINOR 0
 #define STP_BACKEND_SYMBOL "stp_backend_descriptor"
 
 typedef struct stp_backend_ops {
@@ -67,6 +79,36 @@ typedef struct stp_backend_ops {
 	                                 const uint8_t *buf, uint32_t len);
 } stp_backend_ops;
 
+/* sizeof every struct that crosses the module boundary, as the module
+ * saw them when it was built; the loader compares each with its own. */
+typedef struct stp_backend_sizes {
+	uint32_t portspec;           /* stp_portspec (open) */
+	uint32_t device_info;        /* stp_device_info (identify) */
+	uint32_t caps;               /* stp_caps (identify) */
+	uint32_t erase_req;          /* stp_erase_req (erase) */
+	uint32_t erase_unit;         /* stp_erase_unit (stp_erase_req.units) */
+	uint32_t port_info;          /* stp_port_info (enumerate) */
+	/* What the core hands out for the module to read: */
+	uint32_t chip;               /* stp_chip (stp_chip_by_pid, info.chip) */
+	uint32_t geometry;           /* stp_geometry (stp_chip_geometry) */
+	uint32_t dfuse_layout;       /* stp_dfuse_layout (stp_dfuse_parse) */
+	uint32_t dfuse_group;        /* stp_dfuse_group (its groups) */
+} stp_backend_sizes;
+
+#define STP_BACKEND_SIZES_INIT                                           \
+	{                                                                \
+		.portspec = sizeof(stp_portspec),                          \
+		.device_info = sizeof(stp_device_info),                    \
+		.caps = sizeof(stp_caps),                                  \
+		.erase_req = sizeof(stp_erase_req),                        \
+		.erase_unit = sizeof(stp_erase_unit),                      \
+		.port_info = sizeof(stp_port_info),                        \
+		.chip = sizeof(stp_chip),                                  \
+		.geometry = sizeof(stp_geometry),                          \
+		.dfuse_layout = sizeof(stp_dfuse_layout),                  \
+		.dfuse_group = sizeof(stp_dfuse_group),                    \
+	}
+
 typedef struct stp_backend_desc {
 	uint16_t abi_major;          /* STP_BACKEND_ABI_MAJOR */
 	uint16_t abi_minor;          /* STP_BACKEND_ABI_MINOR */
@@ -79,6 +121,7 @@ typedef struct stp_backend_desc {
 	 * prefix among the backends of the port's transport wins. */
 	const char *const *port_prefixes;
 	const stp_backend_ops *ops;
+	stp_backend_sizes sizes;     /* STP_BACKEND_SIZES_INIT (ABI 2.0) */
 } stp_backend_desc;
 
 /* Every module defines its descriptor with this, so the fields that
@@ -94,6 +137,7 @@ typedef struct stp_backend_desc {
 		.transport = (TRANSPORT),                                  \
 		.port_prefixes = (PREFIXES),                               \
 		.ops = (OPS),                                              \
+		.sizes = STP_BACKEND_SIZES_INIT,                           \
 	}
 
 /* The list --backends shows: every module file found, loaded or not. */
@@ -109,13 +153,25 @@ typedef struct stp_backend_info {
 
 /* The directories searched, in order: STMPROG_BACKEND_PATH (a
  * colon-separated list) when set; otherwise the build tree's backends/
- * when this libstmprog is the uninstalled one, else the install dir. */
+ * when this libstmprog is the uninstalled one, else the install dir.
+ *
+ * The variable is read once per context, when the context first needs a
+ * backend; the modules of each distinct search path are loaded once per
+ * process, shared by every context using that path, and stay loaded until
+ * the process exits.  Set it before creating contexts: changing the
+ * environment while other threads run is not safe (setenv is not). */
 #define STP_BACKEND_PATH_ENV "STMPROG_BACKEND_PATH"
 
-/* Loads the modules once per context and lists them (refused ones too). */
+/* Lists every module file found on ctx's search path, refused ones too,
+ * loading them on first use (log lines about the loading go to the
+ * context that triggered it).  The list belongs to the library and stays
+ * valid until the process exits; do not free it.  Thread-safe: any number
+ * of contexts may call this (and stp_target_open, stp_enumerate)
+ * concurrently; one context is used by one thread at a time. */
 stp_status stp_backends_list(stp_ctx *ctx, const stp_backend_info **list,
                              size_t *count);
-/* The search path in effect, for messages. */
+/* The search path in effect for ctx, for messages; owned by the library,
+ * valid until the process exits.  Thread-safe like stp_backends_list. */
 const char *stp_backends_path(stp_ctx *ctx);
 
 #ifdef __cplusplus

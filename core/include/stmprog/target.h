@@ -89,17 +89,27 @@ enum {
 	STP_ID_NAMED = 1u << 2
 };
 
-/* How the transport differs, so the core plans honestly. */
+/* How the transport differs, so the core plans honestly.  Each flag is
+ * read by the core: mass and bank erase by stp_target_erase and the
+ * planner, CRC by the engine's comparison and verify. */
 enum {
 	STP_CAP_MASS_ERASE = 1u << 0,    /* one command erases everything */
 	STP_CAP_BANK_ERASE = 1u << 1,    /* one command erases a bank */
-	STP_CAP_CRC = 1u << 2,           /* the device computes CRCs (verify) */
-	STP_CAP_GO = 1u << 3,            /* can start the application */
-	STP_CAP_RESETS_ON_PROTECT = 1u << 4, /* protection ops reset the device */
-	STP_CAP_RESETS_ON_OB_WRITE = 1u << 5,/* option-byte writes reset it */
-	STP_CAP_GO_DISCONNECTS = 1u << 6, /* after go the device is gone (DFU) */
-	STP_CAP_ERASE_BY_ADDRESS = 1u << 7 /* erase names addresses (DfuSe),
-	                                      not unit numbers (UART, CAN) */
+	STP_CAP_CRC = 1u << 2            /* the device computes CRCs (verify) */
+};
+
+/* Deprecated, read by nothing: whether a backend can start the
+ * application is whether it has a go op; the resets after protection and
+ * option-byte writes, leaving the bootloader after go and DfuSe's erase
+ * by address are the backend's own business, handled inside its ops.
+ * The names stay, with their old bits, only until the DFU backend and
+ * tests/test_uart_backend.c stop naming them; then they go. */
+enum {
+	STP_CAP_GO = 1u << 3,
+	STP_CAP_RESETS_ON_PROTECT = 1u << 4,
+	STP_CAP_RESETS_ON_OB_WRITE = 1u << 5,
+	STP_CAP_GO_DISCONNECTS = 1u << 6,
+	STP_CAP_ERASE_BY_ADDRESS = 1u << 7
 };
 
 typedef struct stp_caps {
