@@ -1,9 +1,9 @@
-/* The library context: where log and progress callbacks live, and where
- * the last failure is kept so a front-end can print one clear line and a
- * hint after any call returns an error. */
+/* The library context: where the event channel (and the log and progress
+ * views of it) lives, and where the last failure is kept so a front-end
+ * can print one clear line and a hint after any call returns an error. */
 #include "config.h"
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,16 +34,30 @@ struct stp_ctx {
 	struct stp_registry *registry;
 	/* Irreversible steps the caller confirmed (STP_IRREV_*). */
 	unsigned confirmed;
-	/* Set from a signal handler, read between blocks: only a
-	 * sig_atomic_t is safe for that. */
-	volatile sig_atomic_t cancel;
+	/* The phase stp_phase_begin opened and not yet closed, -1 if none:
+	 * a backend's PROGRESS of another phase (a DfuSe erase inside the
+	 * engine's repair during the write) is not the open phase's
+	 * progress and is not passed on. */
+	int open_phase;
+	/* Set from a signal handler or another thread, read between blocks.
+	 * A sig_atomic_t is safe against a signal on the same thread only;
+	 * a lock-free atomic is safe against both. */
+	atomic_int cancel;
 };
+
+/* A handler may only touch a lock-free atomic. */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2,
+               "stp_cancel needs a lock-free atomic_int to be "
+               "async-signal-safe");
 
 stp_ctx *stp_ctx_new(void)
 {
 	stp_ctx *ctx = calloc(1, sizeof(*ctx));
-	if (ctx)
+	if (ctx) {
 		ctx->log_max = STP_LOG_WARN;
+		ctx->open_phase = -1;
+		atomic_init(&ctx->cancel, 0);
+	}
 	return ctx;
 }
 
@@ -66,14 +80,20 @@ unsigned stp_ctx_confirmed(const stp_ctx *ctx)
 	return ctx->confirmed;
 }
 
+/* Release/acquire: what the canceller did before asking is visible to
+ * the thread that sees the request.  One store: no lock, no call that a
+ * signal handler must not make. */
 void stp_cancel(stp_ctx *ctx)
 {
-	ctx->cancel = 1;
+	atomic_store_explicit(&ctx->cancel, 1, memory_order_release);
 }
 
 bool stp_cancelled(const stp_ctx *ctx)
 {
-	return ctx->cancel != 0;
+	/* The load is const in effect; C11's atomic_load takes a non-const
+	 * pointer. */
+	return atomic_load_explicit(&((stp_ctx *)ctx)->cancel,
+	                            memory_order_acquire) != 0;
 }
 
 struct stp_registry **stp_ctx_registry(stp_ctx *ctx)
@@ -228,6 +248,11 @@ void stp_emit(stp_ctx *ctx, const stp_event *ev)
 
 	if (!ctx)
 		return;
+	if (ev->kind == STP_EVENT_PROGRESS && ctx->open_phase >= 0 &&
+	    (int)ev->phase != ctx->open_phase)
+		return;
+	if (ev->kind == STP_EVENT_LOG && ev->level > ctx->log_max)
+		return;
 	if (ev->kind == STP_EVENT_LOG && ctx->log_fn && ev->level <= ctx->log_max)
 		ctx->log_fn(ctx->log_user, ev->level, ev->message);
 	if (ev->kind == STP_EVENT_PROGRESS && ctx->progress_fn)
@@ -240,6 +265,8 @@ void stp_emit(stp_ctx *ctx, const stp_event *ev)
 	e.target = stp_ctx_label(ctx);
 	if (!e.message)
 		e.message = "";
+	if (!e.backend)
+		e.backend = "";
 	ctx->event_fn(ctx->event_user, &e);
 }
 
@@ -253,11 +280,17 @@ static void emit_phase(stp_ctx *ctx, stp_event_kind kind, stp_phase phase,
 
 void stp_phase_begin(stp_ctx *ctx, stp_phase phase, uint64_t total)
 {
+	if (!ctx)
+		return;
+	ctx->open_phase = (int)phase;
 	emit_phase(ctx, STP_EVENT_PHASE_BEGIN, phase, 0, total);
 }
 
 void stp_phase_end(stp_ctx *ctx, stp_phase phase, uint64_t total)
 {
+	if (!ctx)
+		return;
+	ctx->open_phase = -1;
 	emit_phase(ctx, STP_EVENT_PHASE_END, phase, total, total);
 }
 
@@ -267,6 +300,10 @@ void stp_phase_failed(stp_ctx *ctx, stp_phase phase, uint64_t done,
 	stp_event ev = {.kind = STP_EVENT_PHASE_FAILED, .level = STP_LOG_INFO,
 	                .phase = phase, .done = done, .total = total,
 	                .status = st, .message = ctx ? ctx->detail : ""};
+
+	if (!ctx)
+		return;
+	ctx->open_phase = -1;
 	stp_emit(ctx, &ev);
 }
 

@@ -3,9 +3,11 @@
  * written was compared, by read-back or by the device's CRC. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "stmprog/events.h"
 #include "stmprog/plan.h"
 
 /* Slices for progress reports and read-back buffers. */
@@ -147,11 +149,15 @@ static stp_status run_erase(stp_ctx *ctx, stp_target *t, const stp_plan *plan)
 		req.kind = STP_ERASE_MASS;
 	else if (!plan->nerase)
 		return STP_OK;
-	/* The target layer splits long lists into what the bootloader takes. */
-	stp_progress(ctx, STP_PHASE_ERASE, 0, total);
-	if ((st = stp_target_erase(t, &req)))
+	/* The target layer splits long lists into what the bootloader takes;
+	 * a backend that erases unit by unit (DfuSe) reports each unit as
+	 * progress of this phase. */
+	stp_phase_begin(ctx, STP_PHASE_ERASE, total);
+	if ((st = stp_target_erase(t, &req))) {
+		stp_phase_failed(ctx, STP_PHASE_ERASE, 0, total, st);
 		return st;
-	stp_progress(ctx, STP_PHASE_ERASE, total, total);
+	}
+	stp_phase_end(ctx, STP_PHASE_ERASE, total);
 	return STP_OK;
 }
 
@@ -200,11 +206,17 @@ static stp_status repair(stp_ctx *ctx, stp_target *t, const stp_plan *plan,
 	/* A repair whose own writes fail is repaired again, within the
 	 * same bound. */
 	do {
+		char why[1024];
+		stp_event ev = {.kind = STP_EVENT_UNIT_REPAIRED,
+		                .level = STP_LOG_WARN, .message = why,
+		                .addr = lo, .len = hi - lo};
 		rp->done++;
-		stp_log(ctx, STP_LOG_WARN,
-		        "0x%08X..0x%08X did not program (%s); erasing and writing "
-		        "it again (repair %u of at most %u)",
-		        lo, hi - 1, stp_last_detail(ctx), rp->done, MAX_REPAIRS);
+		/* One event, not a log line as well: the renderer words it. */
+		snprintf(why, sizeof(why),
+		         "0x%08X..0x%08X did not program (%s); erasing and writing "
+		         "it again (repair %u of at most %u)",
+		         lo, hi - 1, stp_last_detail(ctx), rp->done, MAX_REPAIRS);
+		stp_emit(ctx, &ev);
 		stp_clear_error(ctx);
 		if ((st = stp_target_erase(t, &req)))
 			return st;
@@ -251,14 +263,21 @@ static stp_status run_writes(stp_ctx *ctx, stp_target *t, const stp_plan *plan,
 	uint64_t done = 0;
 	uint32_t repaired_lo = 0, repaired_hi = 0;
 
+	if (!plan->write_bytes)
+		return STP_OK;
+	stp_phase_begin(ctx, STP_PHASE_WRITE, plan->write_bytes);
 	for (size_t i = 0; i < plan->nwrites; i++) {
 		const stp_block *b = &plan->writes[i];
 		for (uint32_t off = 0; off < b->len; off += SLICE) {
 			uint32_t n = b->len - off < SLICE ? b->len - off : SLICE;
 			uint32_t a = b->addr + off;
 			stp_status st;
-			if (stp_cancelled(ctx))
-				return stopped_writing(ctx, plan, a);
+			if (stp_cancelled(ctx)) {
+				st = stopped_writing(ctx, plan, a);
+				stp_phase_failed(ctx, STP_PHASE_WRITE, done,
+				                 plan->write_bytes, st);
+				return st;
+			}
 			stp_progress(ctx, STP_PHASE_WRITE, done, plan->write_bytes);
 			done += n;
 			/* Already written again by a repair: a second write of
@@ -269,11 +288,14 @@ static stp_status run_writes(stp_ctx *ctx, stp_target *t, const stp_plan *plan,
 			if (st && repairable(st, rp, true))
 				st = repair(ctx, t, plan, rp, a, n, &repaired_lo,
 				            &repaired_hi);
-			if (st)
+			if (st) {
+				stp_phase_failed(ctx, STP_PHASE_WRITE, done - n,
+				                 plan->write_bytes, st);
 				return st;
+			}
 		}
 	}
-	stp_progress(ctx, STP_PHASE_WRITE, done, plan->write_bytes);
+	stp_phase_end(ctx, STP_PHASE_WRITE, plan->write_bytes);
 	return STP_OK;
 }
 
@@ -395,6 +417,11 @@ static stp_status run_verify(stp_ctx *ctx, stp_target *t, const stp_plan *plan,
 	*by_crc = crc;
 	if (!scratch)
 		return stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory");
+	if (!plan->verify_bytes) {
+		free(scratch);
+		return STP_OK;
+	}
+	stp_phase_begin(ctx, STP_PHASE_VERIFY, plan->verify_bytes);
 restart:
 	for (size_t i = 0; i < plan->nverify && !st; i++) {
 		const stp_block *b = &plan->verify[i];
@@ -422,12 +449,16 @@ restart:
 				done = 0;
 				goto restart;
 			}
-			done += n;
+			if (!st)
+				done += n;
 		}
 	}
 	free(scratch);
-	if (!st)
-		stp_progress(ctx, STP_PHASE_VERIFY, done, plan->verify_bytes);
+	if (st)
+		stp_phase_failed(ctx, STP_PHASE_VERIFY, done, plan->verify_bytes,
+		                 st);
+	else
+		stp_phase_end(ctx, STP_PHASE_VERIFY, plan->verify_bytes);
 	return st;
 }
 

@@ -12,6 +12,7 @@
 #include "registry.h"
 #include "stmprog/backend.h"
 #include "stmprog/dfuse.h"
+#include "stmprog/events.h"
 #include "stmprog/guard.h"
 #include "stmprog/target.h"
 
@@ -131,23 +132,27 @@ stp_status stp_enumerate(stp_ctx *ctx, stp_transport transport,
 
 /* The part's real flash size from its flash-size register, when the
  * bootloader lets us read it; the table's largest size otherwise. */
-static void read_flash_size(stp_target *t)
+/* Returns the status of the register's read (STP_OK when none was
+ * tried), so a refusal for protection is not asked twice. */
+static stp_status read_flash_size(stp_target *t)
 {
 	const stp_chip *chip = t->info.chip;
 	uint8_t kb[2];
 	uint32_t size;
+	stp_status st;
 
 	t->info.flash_size = chip->flash_size;
 	if (!chip->flash_size_reg || !t->backend->ops->read ||
 	    (chip->quirks & STP_QUIRK_FIXED_SIZE))
-		return;
-	if (t->backend->ops->read(t->session, chip->flash_size_reg, kb, 2)) {
+		return STP_OK;
+	if ((st = t->backend->ops->read(t->session, chip->flash_size_reg, kb,
+	                                2))) {
 		stp_log(t->ctx, STP_LOG_DEBUG,
 		        "flash size register 0x%08X not readable (%s); using %u KiB",
 		        chip->flash_size_reg, stp_last_detail(t->ctx),
 		        chip->flash_size / 1024);
 		stp_clear_error(t->ctx);
-		return;
+		return st;
 	}
 	size = (uint32_t)(kb[0] | kb[1] << 8) * 1024u;
 	if (size == 0 || size > chip->flash_size) {
@@ -155,9 +160,61 @@ static void read_flash_size(stp_target *t)
 		        "flash size register says %u KiB, which a %s cannot have; "
 		        "using %u KiB",
 		        size / 1024, chip->name, chip->flash_size / 1024);
-		return;
+		return STP_OK;
 	}
 	t->info.flash_size = size;
+	return STP_OK;
+}
+
+/* The chip's 96-bit unique ID, for logs and traceability (and to tell
+ * apart boards whose DFU serial strings collide: the ROMs build those
+ * from 48 of the 96 bits).  A raw backend read of 12 bytes, not a phase;
+ * it never fails the connect.  Readout protection refuses it on every
+ * transport (UART and CAN NACK READ MEMORY, DfuSe answers errVENDOR),
+ * and the bootloader says nothing else then, so that is stated, not
+ * reported as an error.  A DfuSe ROM reads through alt 0 what lies
+ * outside its alternate settings' memories (as for the flash-size
+ * register); a ROM that refuses the address leaves dfuERROR, which the
+ * backend clears before its next request, so the device is where it was.
+ * fsize_st: how the flash-size register read went (same region, same
+ * protection). */
+static void read_uid(stp_target *t, stp_status fsize_st)
+{
+	stp_device_info *info = &t->info;
+	const stp_chip *chip = info->chip;
+	stp_status st;
+
+	if (!chip->uid_addr) {
+		info->uid_status = STP_UID_NO_ADDRESS;
+		stp_log(t->ctx, STP_LOG_DEBUG, "the chip database has no unique "
+		        "ID address for %s", chip->name);
+		return;
+	}
+	if (!t->backend->ops->read) {
+		info->uid_status = STP_UID_UNREADABLE;
+		return;
+	}
+	if ((info->id_flags & STP_ID_PROTECTED) || fsize_st == STP_ERR_PROTECTED)
+		st = STP_ERR_PROTECTED;
+	else
+		st = t->backend->ops->read(t->session, chip->uid_addr, info->uid,
+		                           sizeof(info->uid));
+	if (!st) {
+		info->uid_status = STP_UID_READ;
+		return;
+	}
+	memset(info->uid, 0, sizeof(info->uid));
+	if (st == STP_ERR_PROTECTED) {
+		info->uid_status = STP_UID_PROTECTED;
+		stp_log(t->ctx, STP_LOG_INFO, "the unique ID cannot be read: "
+		        "readout protection");
+	} else {
+		info->uid_status = STP_UID_UNREADABLE;
+		stp_log(t->ctx, STP_LOG_INFO, "the unique ID at 0x%08X cannot be "
+		        "read through this bootloader (%s)", chip->uid_addr,
+		        stp_last_detail(t->ctx));
+	}
+	stp_clear_error(t->ctx);
 }
 
 /* Whether the flash alt's units are exactly the geometry's. */
@@ -414,9 +471,10 @@ stp_status stp_target_open(stp_ctx *ctx, const stp_portspec *spec,
 		        spec->port, names);
 	}
 	if (t->info.chip) {
-		read_flash_size(t);
+		stp_status fsize_st = read_flash_size(t);
 		if (t->info.nalts)
 			check_dfu_layout(t);
+		read_uid(t, fsize_st);
 		stp_log(ctx, STP_LOG_INFO, "chip: %s (PID 0x%03X), %u KiB flash",
 		        t->info.identity, t->info.pid, t->info.flash_size / 1024);
 	} else if (t->info.pid) {
@@ -425,6 +483,9 @@ stp_status stp_target_open(stp_ctx *ctx, const stp_portspec *spec,
 		        "writes at explicit addresses are possible",
 		        t->info.pid);
 	}
+	stp_emit(ctx, &(stp_event){.kind = STP_EVENT_IDENTIFIED,
+	                           .level = STP_LOG_INFO, .info = &t->info,
+	                           .backend = t->backend->name});
 	*out = t;
 	return STP_OK;
 }

@@ -1,6 +1,8 @@
-/* How the stmprog front-end talks to its user: messages on stderr by
- * verbosity, an optional log file, progress bars, one-line errors with a
- * hint, and the documented exit codes. */
+/* How the stmprog front-end talks to its user: it renders the library's
+ * events (stmprog/events.h) as messages on stderr by verbosity, the
+ * connection line with the chip's unique ID, progress bars on a terminal
+ * and one line per finished phase elsewhere, an optional log file,
+ * one-line errors with a hint, and the documented exit codes. */
 #ifndef STMPROG_OUTPUT_H
 #define STMPROG_OUTPUT_H
 
@@ -25,12 +27,10 @@ enum {
 typedef struct output {
 	int verbosity;     /* 0 quiet, 1 normal, 2 info, 3 debug */
 	FILE *log;         /* -log FILE, or NULL */
-	int progress_shown;
-	/* The phase last reported finished: a backend that reports its own
-	 * steps (DfuSe erases unit by unit) and the core's summary after it
-	 * would otherwise print the same finished line twice. */
-	int finished_phase;
-	unsigned long long finished_total;
+	int progress_shown;  /* a bar is on stderr's last line */
+	/* The phase the library opened (STP_EVENT_PHASE_BEGIN) and has not
+	 * closed yet, plus one; 0 when none. */
+	int open_phase;
 } output;
 
 void output_attach(output *o, stp_ctx *ctx);

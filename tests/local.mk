@@ -84,6 +84,32 @@ tests_test_frontend_SOURCES = tests/test_frontend.c $(TEST_HELPERS)
 tests_test_frontend_CFLAGS = $(TEST_CFLAGS)
 tests_test_frontend_LDADD = $(TEST_LIBS)
 
+# The event channel on the memdev test backend: labels, time, one begin
+# and end per phase, cancel, repairs, unformatted messages.
+check_PROGRAMS += tests/test_events
+TESTS += tests/test_events
+tests_test_events_SOURCES = tests/test_events.c $(TEST_HELPERS)
+tests_test_events_CFLAGS = $(TEST_CFLAGS) $(PTHREAD_CFLAGS)
+tests_test_events_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
+tests_test_events_LDFLAGS = $(PTHREAD_CFLAGS)
+# The unique ID on connect over UART, USB and CAN against stmprog-sim.
+if BUILD_UART
+if BUILD_DFU
+if BUILD_CAN
+if HAVE_UMOCKDEV
+check_PROGRAMS += tests/test_uid
+TESTS += tests/test_uid
+tests_test_uid_SOURCES = tests/test_uid.c $(TEST_E2E_UTIL) $(TEST_HELPERS)
+tests_test_uid_CFLAGS = $(TEST_CFLAGS)
+tests_test_uid_LDADD = $(TEST_LIBS)
+# Through a variable, so automake keeps its own rule for the log.
+UID_TEST_LOG = tests/test_uid.log
+$(UID_TEST_LOG): contrib/sim/stmprog-sim$(EXEEXT)
+endif
+endif
+endif
+endif
+
 include tests/chip.mk
 include tests/image.mk
 include tests/sim.mk

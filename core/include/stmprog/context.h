@@ -1,9 +1,18 @@
 /* libstmprog: the library context, errors, logging and progress callbacks.
  *
  * The library never prints.  Everything it has to say reaches the caller
- * through the log callback, and every failure is a status code plus a
- * detail sentence (what failed, where) and a hint (what to do) kept in the
- * context until the next failure.
+ * as events (stmprog/events.h: messages, phases, progress, the chip
+ * identified, repairs, results), and every failure is a status code plus
+ * a detail sentence (what failed, where) and a hint (what to do) kept in
+ * the context until the next failure.
+ *
+ * Ownership and threading: stp_ctx_new returns a context the caller owns
+ * and frees with stp_ctx_free.  A context, and every target opened on it, is used by one
+ * thread at a time; different contexts may be used from different
+ * threads at once.  The one exception is stp_cancel, which any thread or
+ * a signal handler may call at any time.  Strings returned by the getters
+ * belong to the context and stay valid until its next failure or its
+ * free.
  */
 #ifndef STMPROG_CONTEXT_H
 #define STMPROG_CONTEXT_H
@@ -70,7 +79,12 @@ typedef void (*stp_progress_fn)(void *user, stp_phase phase, uint64_t done,
 stp_ctx *stp_ctx_new(void);
 void stp_ctx_free(stp_ctx *ctx);
 
-/* Messages above max_level are not formatted at all. */
+/* Views of the event channel (stmprog/events.h) for callers that want
+ * only messages or only progress: the log callback gets the LOG events,
+ * the progress callback the PROGRESS events (not PHASE_BEGIN/END/FAILED:
+ * use stp_ctx_set_events for those).  Messages above max_level are not
+ * formatted at all; max_level is shared with stp_ctx_set_events (the
+ * last call sets it).  Set before the context is used. */
 void stp_ctx_set_log(stp_ctx *ctx, stp_log_fn fn, void *user,
                      stp_log_level max_level);
 void stp_ctx_set_progress(stp_ctx *ctx, stp_progress_fn fn, void *user);
@@ -107,10 +121,16 @@ void stp_ctx_confirm(stp_ctx *ctx, unsigned kinds);
 unsigned stp_ctx_confirmed(const stp_ctx *ctx);
 
 /* Asks the operation running on ctx to stop at the next block boundary
- * (it then fails with STP_ERR_CANCELLED, saying what the device holds).
- * Safe to call from a signal handler: it only sets a flag. */
+ * (it then fails with STP_ERR_CANCELLED, saying what the device holds;
+ * the open phase ends with STP_EVENT_PHASE_FAILED).  Safe to call from
+ * any thread and from a signal handler: it stores one lock-free atomic
+ * flag.  The request stays set for the life of the context.
+ * stp_cancelled is one atomic load, cheap enough for every block. */
 void stp_cancel(stp_ctx *ctx);
 bool stp_cancelled(const stp_ctx *ctx);
+/* For the library and backends: the open phase moved on (an
+ * STP_EVENT_PROGRESS; done <= total).  Dropped when another phase is
+ * open (see stmprog/events.h). */
 void stp_progress(stp_ctx *ctx, stp_phase phase, uint64_t done, uint64_t total);
 
 /* Copies a string a device supplied (USB product, serial, DfuSe alternate
