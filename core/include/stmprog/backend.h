@@ -20,6 +20,15 @@
  * do stays NULL and the core answers STP_ERR_UNSUPPORTED for it.
  * Reads and writes are never asked for more than caps.max_read or
  * caps.max_write bytes at once.
+ *
+ * Ownership and threading: the core calls a session's ops (open to close)
+ * from one thread at a time, but different sessions, and enumerate, may
+ * run on several threads at once, each with its own context: a backend
+ * keeps its state in the session and must have no mutable global state
+ * (or must lock it).  The session belongs to the backend from open until
+ * close; buffers passed to ops stay the core's.  The descriptor and the
+ * strings it points to must live as long as the module is loaded, which
+ * is until the process exits.
  */
 #ifndef STMPROG_BACKEND_H
 #define STMPROG_BACKEND_H

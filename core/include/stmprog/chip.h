@@ -14,6 +14,12 @@
  * layout describes the largest flash the PID comes with; the real size of
  * a part is read from flash_size_reg (16-bit, in KiB) when that exists,
  * and the layout is cut to it (stp_chip_geometry).
+ *
+ * Ownership and threading: the table is constant data that lives as long
+ * as the process; every stp_chip, stp_erase_unit and string returned here
+ * points into it and is never freed.  stp_chip_geometry allocates the
+ * units of the caller's stp_geometry, which stp_geometry_release frees.
+ * Every function here may run on any number of threads at once.
  */
 #ifndef STMPROG_CHIP_H
 #define STMPROG_CHIP_H
@@ -114,6 +120,7 @@ const stp_chip *stp_chip_find(const char *name_or_pid, bool *ambiguous);
  * malformed or cannot hold flash_size. */
 stp_status stp_chip_geometry(stp_ctx *ctx, const stp_chip *chip,
                              uint32_t flash_size, stp_geometry *out);
+/* Frees what stp_chip_geometry allocated in geo (not geo itself). */
 void stp_geometry_release(stp_geometry *geo);
 /* The unit holding addr, or NULL. */
 const stp_erase_unit *stp_geometry_unit_at(const stp_geometry *geo,

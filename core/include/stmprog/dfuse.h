@@ -27,6 +27,10 @@
  *    anything else.
  * Anything else is an error that quotes the string and names the
  * character position (1-based) where it went wrong.
+ *
+ * Ownership and threading: a stp_dfuse_layout is a plain struct the
+ * caller owns (fixed arrays, nothing to free).  Every function here is
+ * pure and may run on any number of threads at once.
  */
 #ifndef STMPROG_DFUSE_H
 #define STMPROG_DFUSE_H

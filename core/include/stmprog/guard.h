@@ -10,6 +10,12 @@
  * with stp_ctx_confirm() (the stmprog front-end's --confirm-irreversible).
  * The target layer calls the guard again right before it writes, so a
  * path that forgot the early check still cannot brick a chip.
+ *
+ * Ownership and threading: the guard keeps no state of its own; it reads
+ * what stp_ctx_confirm set on the context and records a refusal there, so
+ * it follows the context's rule (one thread at a time per context).  The
+ * other functions are pure and thread-safe; names go into the caller's
+ * buffer.
  */
 #ifndef STMPROG_GUARD_H
 #define STMPROG_GUARD_H

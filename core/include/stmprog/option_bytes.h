@@ -16,6 +16,12 @@
  *
  * The library never prints: stp_ob_format hands finished lines to a
  * callback, stp_ob_describe writes one line into a buffer.
+ *
+ * Ownership and threading: the field tables are constant data for the
+ * life of the process (never freed); images are the caller's buffers,
+ * read or changed in place.  The functions keep no state and may run on
+ * any number of threads at once, as long as two of them do not change
+ * the same image.  stp_ob_format calls fn on the calling thread.
  */
 #ifndef STMPROG_OPTION_BYTES_H
 #define STMPROG_OPTION_BYTES_H

@@ -12,6 +12,15 @@
  * Given what the device holds now, units whose bytes already match the
  * image are skipped entirely, so re-flashing an image that changed in one
  * sector touches one sector.
+ *
+ * Ownership and threading: stp_plan_build gives a plan to free with
+ * stp_plan_free; its blocks point into the plan.  stp_image_aligned,
+ * stp_images_merge and stp_image_route give new images the caller frees
+ * with stp_image_free (and route's *ob with free()).  Inputs (images,
+ * geometry, options) are only read and stay the caller's.  The planner
+ * and merge keep no state and may run on any number of threads at once;
+ * the engine (stp_program, stp_program_check, stp_target_geometry) uses a
+ * target and its context, one thread at a time per target.
  */
 #ifndef STMPROG_PLAN_H
 #define STMPROG_PLAN_H
@@ -149,7 +158,7 @@ stp_status stp_program_check(stp_ctx *ctx, stp_target *t,
 stp_status stp_program(stp_ctx *ctx, stp_target *t, const stp_image *img,
                        const stp_program_opts *o, stp_program_report *report);
 
-/* The CRC STM32's CRC unit and the bootloaders' GET CHECKSUM compute:
+/* Pure, thread-safe.  The CRC STM32's CRC unit and the bootloaders' GET CHECKSUM compute:
  * CRC-32/MPEG-2 over 32-bit little-endian words (poly 0x04C11DB7, init
  * 0xFFFFFFFF, no reflection, no final xor).  len must be a multiple of 4. */
 uint32_t stp_crc32_stm32(uint32_t crc, const uint8_t *buf, size_t len);

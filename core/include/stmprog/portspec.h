@@ -18,6 +18,11 @@
  * both are accepted.  Keys are matched case-insensitively, as the vendor
  * CLI does.  A key that does not belong to the port's transport, or a
  * value out of range, is an error naming the key.
+ *
+ * Ownership and threading: a stp_portspec is a plain struct the caller
+ * owns (no pointers inside, nothing to free); parsing fills it and records
+ * failures on ctx.  The functions keep no state: any number of threads may
+ * call them at once, each with its own context.
  */
 #ifndef STMPROG_PORTSPEC_H
 #define STMPROG_PORTSPEC_H

@@ -7,6 +7,9 @@
  * or RAM.  A table that fails is refused with what was found, so "started"
  * is never said of erased flash or data.  The backend's go returns only
  * once it saw the chip leave its bootloader.
+ *
+ * Ownership and threading: the report is the caller's struct.  Both calls
+ * use the target and its context, so one thread at a time per target.
  */
 #ifndef STMPROG_START_H
 #define STMPROG_START_H

@@ -5,6 +5,17 @@
  * dispatched to it.  Operations a backend does not offer fail with
  * STP_ERR_UNSUPPORTED and a sentence naming the backend, so front-ends
  * never need to know which backend is behind a target.
+ *
+ * Ownership and threading: stp_target_open gives the caller a target to
+ * close with stp_target_close (stp_target_close(NULL) does nothing).  The
+ * info, caps and backend name it returns belong to the target and are
+ * valid until it is closed.  A target records its failures on the
+ * context it was opened with: a target and its context are used by one
+ * thread at a time (stp_cancel excepted, see stmprog/context.h), while
+ * different targets on different contexts run in parallel, one thread
+ * each.  The port info stp_enumerate hands the callback is valid only
+ * during the call.  Buffers passed in (read, write, erase lists) stay the
+ * caller's.
  */
 #ifndef STMPROG_TARGET_H
 #define STMPROG_TARGET_H
@@ -152,6 +163,8 @@ typedef struct stp_port_info {
 	bool serial_shared;
 } stp_port_info;
 
+/* Called once per port found, on the calling thread; port is valid only
+ * during the call (copy what you keep). */
 typedef void (*stp_port_fn)(void *user, const stp_port_info *port);
 
 /* Lists the ports of one transport (or all with STP_TRANSPORT_NONE)
