@@ -31,7 +31,20 @@
 
 #define K(n) ((uint32_t)(n) * 1024u)
 
-/* Family-wide addresses, so a typo cannot hide in one row of many. */
+/* Family-wide addresses, so a typo cannot hide in one row of many.
+ *
+ * Unique-ID addresses (uid_addr), checked against the reference manuals'
+ * "device electronic signature" chapters and ST's device headers
+ * (UID_BASE): F0/F3 0x1FFFF7AC, F1 0x1FFFF7E8, F2/F4 0x1FFF7A10, F72x/73x
+ * 0x1FF07A10, F74x-F77x 0x1FF0F420, L0 and L1 cat.1/2 0x1FF80050, L1
+ * cat.3-6 0x1FF800D0, L4/L4+/G0/G4/WB/WL 0x1FFF7590, C0 0x1FFF7550, L5
+ * 0x0BFA0590, U5 0x0BFA0700, H5 and H7A/B 0x08FFF800, H72x-H75x
+ * 0x1FF1E800, WBA5x 0x0BF90700, U073/083 0x1FFF6E50.  On L0 and L1 the
+ * third word sits at +0x14, not +8 (core/target.c reads it there).
+ * Not confirmed from a manual here, taken by analogy with the family's
+ * other registers (the flash-size register 0x50 or 0xA0 above the UID):
+ * U3 (0x42A, 0x454) and WBA6x (0x4B0) at U5's 0x0BFA0700, U031 (0x459)
+ * at 0x1FFF3E50, H7R/S (0x485) at H7A/B's 0x08FFF800. */
 #define F0_FSIZE 0x1FFFF7CCu
 #define F0_UID 0x1FFFF7ACu
 #define F1_FSIZE 0x1FFFF7E0u

@@ -138,12 +138,19 @@ out:
 	return st;
 }
 
-static stp_status run_erase(stp_ctx *ctx, stp_target *t, const stp_plan *plan)
+static stp_status run_erase(stp_ctx *ctx, stp_target *t, const stp_plan *plan,
+                           const stp_geometry *geo)
 {
 	stp_erase_req req = {.kind = STP_ERASE_UNITS, .units = plan->erase,
 	                     .nunits = plan->nerase};
 	size_t total = plan->mass_erase ? 1 : plan->nerase;
 	stp_status st;
+
+	/* A mass erase the ROM lacks is done unit by unit by the target
+	 * layer, and a backend may report each of those units. */
+	if (plan->mass_erase &&
+	    !(stp_target_caps(t)->flags & STP_CAP_MASS_ERASE))
+		total = geo->nunits;
 
 	if (plan->mass_erase)
 		req.kind = STP_ERASE_MASS;
@@ -493,7 +500,7 @@ stp_status stp_program(stp_ctx *ctx, stp_target *t, const stp_image *img,
 		              "not changed");
 		goto out;
 	}
-	if ((st = run_erase(ctx, t, plan)))
+	if ((st = run_erase(ctx, t, plan, &geo)))
 		goto out;
 	report->mass_erased = plan->mass_erase;
 	report->units_erased = plan->nerase;

@@ -168,7 +168,7 @@ static stp_status read_flash_size(stp_target *t)
 
 /* The chip's 96-bit unique ID, for logs and traceability (and to tell
  * apart boards whose DFU serial strings collide: the ROMs build those
- * from 48 of the 96 bits).  A raw backend read of 12 bytes, not a phase;
+ * from 48 of the 96 bits).  One raw backend read, not a phase;
  * it never fails the connect.  Readout protection refuses it on every
  * transport (UART and CAN NACK READ MEMORY, DfuSe answers errVENDOR),
  * and the bootloader says nothing else then, so that is stated, not
@@ -178,10 +178,21 @@ static stp_status read_flash_size(stp_target *t)
  * backend clears before its next request, so the device is where it was.
  * fsize_st: how the flash-size register read went (same region, same
  * protection). */
+/* Where the UID's third word (bits 95:64) sits: right after the other two
+ * on every family but L0 and L1, whose reference manuals (RM0367, RM0038)
+ * put it at +0x14, three reserved words further on. */
+static uint32_t uid_top_word_offset(const stp_chip *chip)
+{
+	return !strcmp(chip->family, "L0") || !strcmp(chip->family, "L1")
+	               ? 0x14u : 8u;
+}
+
 static void read_uid(stp_target *t, stp_status fsize_st)
 {
 	stp_device_info *info = &t->info;
 	const stp_chip *chip = info->chip;
+	uint32_t top = uid_top_word_offset(chip);
+	uint8_t raw[0x18];
 	stp_status st;
 
 	if (!chip->uid_addr) {
@@ -197,9 +208,12 @@ static void read_uid(stp_target *t, stp_status fsize_st)
 	if ((info->id_flags & STP_ID_PROTECTED) || fsize_st == STP_ERR_PROTECTED)
 		st = STP_ERR_PROTECTED;
 	else
-		st = t->backend->ops->read(t->session, chip->uid_addr, info->uid,
-		                           sizeof(info->uid));
+		st = t->backend->ops->read(t->session, chip->uid_addr, raw,
+		                           top + 4);
 	if (!st) {
+		/* The three words in order, wherever the third one lives. */
+		memcpy(info->uid, raw, 8);
+		memcpy(info->uid + 8, raw + top, 4);
 		info->uid_status = STP_UID_READ;
 		return;
 	}
