@@ -29,8 +29,9 @@
 #include "stmprog/image.h"
 #include "image_internal.h"
 
-/* What the library keeps beside the public struct.  stp_image_new hands
- * out &priv->pub, so images must come from stp_image_new. */
+/* What image.c keeps beside the model the other library files share
+ * (image_internal.h).  stp_image_new hands out &priv->pub, and the type is
+ * opaque outside the library, so every image comes from stp_image_new. */
 typedef struct image_priv {
 	stp_image pub;
 	char **origin;      /* per segment, parallel to pub.segs */
@@ -69,6 +70,70 @@ void stp_image_free(stp_image *img)
 	free(p->origin);
 	free(p->dcap);
 	free(p);
+}
+
+size_t stp_image_segment_count(const stp_image *img)
+{
+	return img->nsegs;
+}
+
+const stp_segment *stp_image_segment(const stp_image *img, size_t i)
+{
+	return i < img->nsegs ? &img->segs[i] : NULL;
+}
+
+bool stp_image_has_entry(const stp_image *img)
+{
+	return img->has_entry;
+}
+
+uint32_t stp_image_entry(const stp_image *img)
+{
+	return img->entry;
+}
+
+void stp_image_set_entry(stp_image *img, bool has, uint32_t entry)
+{
+	img->has_entry = has;
+	img->entry = has ? entry : 0;
+}
+
+bool stp_image_has_dfu_suffix(const stp_image *img)
+{
+	return img->has_dfu_suffix;
+}
+
+uint16_t stp_image_dfu_vid(const stp_image *img)
+{
+	return img->dfu_vid;
+}
+
+uint16_t stp_image_dfu_pid(const stp_image *img)
+{
+	return img->dfu_pid;
+}
+
+uint16_t stp_image_dfu_bcd_device(const stp_image *img)
+{
+	return img->dfu_bcd_device;
+}
+
+const char *stp_image_alt_name(const stp_image *img, uint8_t alt)
+{
+	return img->alt_name[alt];
+}
+
+stp_status stp_image_set_alt_name(stp_ctx *ctx, stp_image *img, uint8_t alt,
+                                  const char *name)
+{
+	char *copy = NULL;
+
+	if (name && !(copy = strdup(name)))
+		return stp_fail(ctx, STP_ERR_NOMEM, NULL,
+		                "out of memory naming alternate setting %u", alt);
+	free(img->alt_name[alt]);
+	img->alt_name[alt] = copy;
+	return STP_OK;
 }
 
 static uint64_t seg_end(const stp_segment *s)

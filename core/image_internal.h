@@ -16,6 +16,22 @@
 #include "stmprog/context.h"
 #include "stmprog/image.h"
 
+/* The image model (opaque in stmprog/image.h): the library's own files
+ * read and change it directly. */
+struct stp_image {
+	stp_segment *segs;  /* sorted by (alt, addr), never overlapping */
+	size_t nsegs;
+	size_t cap;
+	bool has_entry;     /* a start address was given (HEX 03/05, S7-9, ELF) */
+	uint32_t entry;
+	/* DFU suffix fields, when the file had a suffix. */
+	bool has_dfu_suffix;
+	uint16_t dfu_vid, dfu_pid, dfu_bcd_device;
+	/* DfuSe target names per alternate setting (NULL when unnamed),
+	 * owned by the image. */
+	char *alt_name[256];
+};
+
 /* Size of an origin string ("fw.hex line 123456", "fw.elf offset 0x34"). */
 #define STP_ORIGIN_MAX 320
 

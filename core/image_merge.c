@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "stmprog/plan.h"
+#include "image_internal.h"
 
 typedef struct piece {
 	uint8_t alt;

@@ -18,6 +18,7 @@
 
 #include "stmprog/dfuse.h"
 #include "stmprog/plan.h"
+#include "image_internal.h"
 
 static const char *alt_label(const stp_image *img, unsigned alt)
 {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "stmprog/plan.h"
+#include "image_internal.h"
 
 static const char *region_name(const stp_chip *chip, uint32_t addr)
 {

@@ -973,8 +973,8 @@ static stp_status check_erase_after(run *r, const cli_command *cmd,
 	if (r->first_download < 0 || (int)(cmd - r->c->cmds) < r->first_download)
 		return STP_OK;
 	for (size_t u = 0; u < n; u++)
-		for (size_t s = 0; s < r->merged->nsegs; s++) {
-			const stp_segment *seg = &r->merged->segs[s];
+		for (size_t s = 0; s < stp_image_segment_count(r->merged); s++) {
+			const stp_segment *seg = stp_image_segment(r->merged, s);
 			if ((uint64_t)seg->addr < (uint64_t)units[u].addr + units[u].size &&
 			    (uint64_t)seg->addr + seg->len > units[u].addr)
 				return stp_fail(r->ctx, STP_ERR_ARG,

@@ -38,12 +38,12 @@ Test(image_model, sorted_merged_holes)
 	 * the gap and folds three into one), 0x3000 (a hole stays). */
 	cr_assert_eq(stp_image_add(ctx, img, 0, 0x1010, d16, 16, "a"), STP_OK);
 	cr_assert_eq(stp_image_add(ctx, img, 0, 0x1030, d16, 16, "b"), STP_OK);
-	cr_assert_eq(img->nsegs, 2);
+	cr_assert_eq(stp_image_segment_count(img), 2);
 	cr_assert_eq(stp_image_add(ctx, img, 0, 0x1000, d16, 16, "c"), STP_OK);
-	cr_assert_eq(img->nsegs, 2);
+	cr_assert_eq(stp_image_segment_count(img), 2);
 	cr_assert_eq(stp_image_add(ctx, img, 0, 0x3000, d16, 4, "d"), STP_OK);
 	cr_assert_eq(stp_image_add(ctx, img, 0, 0x1020, d16, 16, "e"), STP_OK);
-	cr_assert_eq(img->nsegs, 2);
+	cr_assert_eq(stp_image_segment_count(img), 2);
 	memcpy(all, d16, 16);
 	memcpy(all + 16, d16, 16);
 	memcpy(all + 32, d16, 16);
@@ -56,7 +56,7 @@ Test(image_model, sorted_merged_holes)
 	cr_assert_eq(hi, 0x3004);
 	/* Zero bytes add nothing. */
 	cr_assert_eq(stp_image_add(ctx, img, 0, 0x9000, d16, 0, "z"), STP_OK);
-	cr_assert_eq(img->nsegs, 2);
+	cr_assert_eq(stp_image_segment_count(img), 2);
 	stp_image_free(img);
 }
 
@@ -70,11 +70,11 @@ Test(image_model, alts_never_merge)
 	/* Same addresses in another alt setting are no overlap. */
 	cr_assert_eq(stp_image_add(ctx, img, 0, 0x1000, d16, 16, "c"), STP_OK);
 	cr_assert_eq(stp_image_add(ctx, img, 1, 0x1010, d16, 8, "d"), STP_OK);
-	cr_assert_eq(img->nsegs, 2);
-	cr_assert_eq(img->segs[0].alt, 0);
-	cr_assert_eq(img->segs[0].len, 32);
-	cr_assert_eq(img->segs[1].alt, 1);
-	cr_assert_eq(img->segs[1].len, 24);
+	cr_assert_eq(stp_image_segment_count(img), 2);
+	cr_assert_eq(stp_image_segment(img, 0)->alt, 0);
+	cr_assert_eq(stp_image_segment(img, 0)->len, 32);
+	cr_assert_eq(stp_image_segment(img, 1)->alt, 1);
+	cr_assert_eq(stp_image_segment(img, 1)->len, 24);
 	stp_image_free(img);
 }
 
@@ -113,7 +113,7 @@ Test(image_model, overlap_names_both_origins)
 		free(big);
 	}
 	/* The failed adds changed nothing. */
-	cr_assert_eq(img->nsegs, 1);
+	cr_assert_eq(stp_image_segment_count(img), 1);
 	t_seg(img, 0, 0, 0x08000100, d16, 16);
 	stp_image_free(img);
 }
@@ -166,9 +166,9 @@ Test(image_model, many_sequential_appends_one_segment)
 	for (a = 0; a < 100000; a++)
 		cr_assert_eq(stp_image_add(t_ctx(), img, 0, 0x08000000 + 16 * a,
 		                           d16, 16, "seq"), STP_OK);
-	cr_assert_eq(img->nsegs, 1);
-	cr_assert_eq(img->segs[0].len, 1600000);
-	cr_assert_eq(memcmp(img->segs[0].data + 1599984, d16, 16), 0);
+	cr_assert_eq(stp_image_segment_count(img), 1);
+	cr_assert_eq(stp_image_segment(img, 0)->len, 1600000);
+	cr_assert_eq(memcmp(stp_image_segment(img, 0)->data + 1599984, d16, 16), 0);
 	stp_image_free(img);
 }
 
@@ -176,10 +176,10 @@ Test(image_bin, read_at_base)
 {
 	stp_image *img = t_parse_ok(d16, 16, STP_FMT_BIN, "fw.bin", 0x08004000);
 
-	cr_assert_eq(img->nsegs, 1);
+	cr_assert_eq(stp_image_segment_count(img), 1);
 	t_seg(img, 0, 0, 0x08004000, d16, 16);
-	cr_assert_not(img->has_entry);
-	cr_assert_not(img->has_dfu_suffix);
+	cr_assert_not(stp_image_has_entry(img));
+	cr_assert_not(stp_image_has_dfu_suffix(img));
 	stp_image_free(img);
 }
 
@@ -310,7 +310,7 @@ Test(image_detect, forced_format_wins)
 	stp_image *img = t_parse_ok(hex, strlen(hex), STP_FMT_BIN, "fw.hex",
 	                            0x100);
 
-	cr_assert_eq(img->segs[0].len, strlen(hex));
+	cr_assert_eq(stp_image_segment(img, 0)->len, strlen(hex));
 	stp_image_free(img);
 }
 
@@ -322,15 +322,14 @@ Test(image_file, load_and_save)
 	stp_ctx *ctx = t_ctx();
 
 	stp_image_add(ctx, img, 0, 0x08000000, d16, 16, "a");
-	img->has_entry = true;
-	img->entry = 0x08000001;
+	stp_image_set_entry(img, true, 0x08000001);
 	cr_assert_eq(stp_image_save(ctx, img, path, STP_FMT_AUTO, NULL),
 	             STP_OK, "%s", stp_last_detail(ctx));
 	cr_assert_eq(stp_image_load(ctx, path, STP_FMT_AUTO, 0, &back),
 	             STP_OK, "%s", stp_last_detail(ctx));
 	t_seg(back, 0, 0, 0x08000000, d16, 16);
-	cr_assert(back->has_entry);
-	cr_assert_eq(back->entry, 0x08000001);
+	cr_assert(stp_image_has_entry(back));
+	cr_assert_eq(stp_image_entry(back), 0x08000001);
 	stp_image_free(back);
 	free(path);
 
@@ -442,8 +441,8 @@ Test(image_file, special_files_are_read_with_the_cap)
 	cr_assert_eq(stp_image_load(ctx, fifo, STP_FMT_AUTO, 0, &img), STP_OK,
 	             "%s", stp_last_detail(ctx));
 	cr_assert_eq(stp_image_size(img), 4);
-	cr_assert_eq(img->segs[0].addr, 0);
-	cr_assert_eq(img->segs[0].data[3], 4);
+	cr_assert_eq(stp_image_segment(img, 0)->addr, 0);
+	cr_assert_eq(stp_image_segment(img, 0)->data[3], 4);
 	stp_image_free(img);
 	free(fifo);
 	t_rmdir(dir);

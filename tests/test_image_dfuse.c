@@ -99,17 +99,17 @@ Test(image_dfuse, two_targets)
 
 	mk_dfuse(&x);
 	img = t_parse_ok(x.b, x.n, STP_FMT_AUTO, "fw.dfu", 0);
-	cr_assert_eq(img->nsegs, 3);
+	cr_assert_eq(stp_image_segment_count(img), 3);
 	t_seg(img, 0, 0, 0x08000000, "\x01\x02\x03\x04", 4);
 	t_seg(img, 1, 0, 0x08000100, "\x05\x06", 2);
 	t_seg(img, 2, 1, 0x1FFFC000, "\x07\x08\x09\x0A", 4);
-	cr_assert_str_eq(img->alt_name[0], "Internal Flash");
-	cr_assert_null(img->alt_name[1]);
-	cr_assert(img->has_dfu_suffix);
-	cr_assert_eq(img->dfu_vid, 0x0483);
-	cr_assert_eq(img->dfu_pid, 0xDF11);
-	cr_assert_eq(img->dfu_bcd_device, 0x2200);
-	cr_assert_not(img->has_entry);
+	cr_assert_str_eq(stp_image_alt_name(img, 0), "Internal Flash");
+	cr_assert_null(stp_image_alt_name(img, 1));
+	cr_assert(stp_image_has_dfu_suffix(img));
+	cr_assert_eq(stp_image_dfu_vid(img), 0x0483);
+	cr_assert_eq(stp_image_dfu_pid(img), 0xDF11);
+	cr_assert_eq(stp_image_dfu_bcd_device(img), 0x2200);
+	cr_assert_not(stp_image_has_entry(img));
 	stp_image_free(img);
 }
 
@@ -123,7 +123,7 @@ Test(image_dfuse, image_size_without_suffix_accepted)
 	x.b[6] -= 16;
 	recrc(&x);
 	img = t_parse_ok(x.b, x.n, STP_FMT_AUTO, "fw.dfu", 0);
-	cr_assert_eq(img->nsegs, 3);
+	cr_assert_eq(stp_image_segment_count(img), 3);
 	stp_image_free(img);
 }
 
@@ -278,12 +278,12 @@ Test(image_dfu, plain_suffix)
 	suffix(&x, 0x0100);
 	cr_assert_eq(stp_image_detect(x.b, x.n, "fw.bin"), STP_FMT_DFU);
 	img = t_parse_ok(x.b, x.n, STP_FMT_AUTO, "fw.bin", 0x08002000);
-	cr_assert_eq(img->nsegs, 1);
+	cr_assert_eq(stp_image_segment_count(img), 1);
 	t_seg(img, 0, 0, 0x08002000, "\x10\x20\x30\x40\x50", 5);
-	cr_assert(img->has_dfu_suffix);
-	cr_assert_eq(img->dfu_vid, 0x0483);
-	cr_assert_eq(img->dfu_pid, 0xDF11);
-	cr_assert_eq(img->dfu_bcd_device, 0x2200);
+	cr_assert(stp_image_has_dfu_suffix(img));
+	cr_assert_eq(stp_image_dfu_vid(img), 0x0483);
+	cr_assert_eq(stp_image_dfu_pid(img), 0xDF11);
+	cr_assert_eq(stp_image_dfu_bcd_device(img), 0x2200);
 	{
 		stp_write_opts o = {.fill = 0xFF, .bcd_device = 0x2200};
 		uint8_t *out;
@@ -298,7 +298,7 @@ Test(image_dfu, plain_suffix)
 	stp_image_free(img);
 	/* Forced bin keeps the suffix as data. */
 	img = t_parse_ok(x.b, x.n, STP_FMT_BIN, "fw.bin", 0);
-	cr_assert_eq(img->segs[0].len, 21);
+	cr_assert_eq(stp_image_segment(img, 0)->len, 21);
 	stp_image_free(img);
 	t_truncations(x.b, x.n, STP_FMT_DFU, "t.bin", x.n);
 }
@@ -341,17 +341,17 @@ Test(image_dfuse, writer_defaults_and_names)
 	              (const uint8_t *)"\x01\x02", 2, "a");
 	stp_image_add(t_ctx(), img, 3, 0x1FFF7800,
 	              (const uint8_t *)"\x03", 1, "b");
-	img->alt_name[3] = strdup("@OTP Memory /0x1FFF7800/01*512 e");
+	cr_assert_eq(stp_image_set_alt_name(t_ctx(), img, 3, "@OTP Memory /0x1FFF7800/01*512 e"), STP_OK);
 	cr_assert_eq(stp_image_write(t_ctx(), img, STP_FMT_DFUSE, NULL, &out,
 	                             &n), STP_OK);
 	/* 0483:DF11, bcdDevice 0xFFFF when none is given. */
 	cr_assert_arr_eq(out + n - 16, "\xFF\xFF\x11\xDF\x83\x04\x1A\x01UFD\x10",
 	                 12);
 	back = t_parse_ok(out, n, STP_FMT_AUTO, "rt.dfu", 0);
-	cr_assert_eq(back->nsegs, 2);
+	cr_assert_eq(stp_image_segment_count(back), 2);
 	t_seg(back, 1, 3, 0x1FFF7800, "\x03", 1);
-	cr_assert_null(back->alt_name[0]);
-	cr_assert_str_eq(back->alt_name[3], img->alt_name[3]);
+	cr_assert_null(stp_image_alt_name(back, 0));
+	cr_assert_str_eq(stp_image_alt_name(back, 3), stp_image_alt_name(img, 3));
 	stp_image_free(back);
 	free(out);
 	stp_image_free(img);

@@ -72,10 +72,10 @@ Test(image_elf, load_addresses_not_run_addresses)
 	img = t_parse_ok(b, ELF_LEN, STP_FMT_AUTO, "fw.elf", 0);
 	/* .data's flash copy continues .text: one segment, nothing in RAM,
 	 * no .bss. */
-	cr_assert_eq(img->nsegs, 1);
+	cr_assert_eq(stp_image_segment_count(img), 1);
 	t_seg(img, 0, 0, 0x08000000, want, 24);
-	cr_assert(img->has_entry);
-	cr_assert_eq(img->entry, 0x08000009);
+	cr_assert(stp_image_has_entry(img));
+	cr_assert_eq(stp_image_entry(img), 0x08000009);
 	stp_image_free(img);
 }
 

@@ -31,13 +31,13 @@ Test(image_ihex, every_record_type)
 	for (i = 0; i < 32; i++)
 		want[i] = (uint8_t)i;
 	memcpy(want + 32, "\xDE\xAD\xBE\xEF", 4);
-	cr_assert_eq(img->nsegs, 2);
+	cr_assert_eq(stp_image_segment_count(img), 2);
 	/* Type 02 segment 0x1000 -> 0x10000. */
 	t_seg(img, 0, 0, 0x00010000, "\xA1\xA2\xA3\xA4", 4);
 	t_seg(img, 1, 0, 0x08000000, want, 36);
 	/* 05 came after 03 and wins. */
-	cr_assert(img->has_entry);
-	cr_assert_eq(img->entry, 0x08000131);
+	cr_assert(stp_image_has_entry(img));
+	cr_assert_eq(stp_image_entry(img), 0x08000131);
 	stp_image_free(img);
 }
 
@@ -49,8 +49,8 @@ Test(image_ihex, start_segment_address)
 		":00000001FF\n";
 	stp_image *img = t_parse_ok(s, strlen(s), STP_FMT_IHEX, "t.hex", 0);
 
-	cr_assert(img->has_entry);
-	cr_assert_eq(img->entry, 0x12340 + 0x0010);
+	cr_assert(stp_image_has_entry(img));
+	cr_assert_eq(stp_image_entry(img), 0x12340 + 0x0010);
 	stp_image_free(img);
 }
 
@@ -63,7 +63,7 @@ Test(image_ihex, crlf_lowercase_blank_lines)
 	stp_image *img = t_parse_ok(s, strlen(s), STP_FMT_AUTO, "t.hex", 0);
 
 	t_seg(img, 0, 0, 0x08000020, "\xDE\xAD\xBE\xEF", 4);
-	cr_assert_not(img->has_entry);
+	cr_assert_not(stp_image_has_entry(img));
 	stp_image_free(img);
 }
 
@@ -76,7 +76,7 @@ Test(image_ihex, holes_preserved)
 		":00000001FF\n";
 	stp_image *img = t_parse_ok(s, strlen(s), STP_FMT_AUTO, "t.hex", 0);
 
-	cr_assert_eq(img->nsegs, 2);
+	cr_assert_eq(stp_image_segment_count(img), 2);
 	t_seg(img, 0, 0, 0x08000000, "\x01\x02\x03\x04", 4);
 	t_seg(img, 1, 0, 0x08000008, "\x01\x02\x03\x04", 4);
 	stp_image_free(img);
@@ -196,8 +196,7 @@ Test(image_ihex, writer_records)
 	/* 20 bytes straddling a 64 KiB boundary: the record splits there
 	 * and a new 04 record follows. */
 	stp_image_add(t_ctx(), img, 0, 0x0800FFF8, d, 20, "a");
-	img->has_entry = true;
-	img->entry = 0x08000131;
+	stp_image_set_entry(img, true, 0x08000131);
 	cr_assert_eq(stp_image_write(t_ctx(), img, STP_FMT_IHEX, NULL, &out,
 	                             &n), STP_OK);
 	cr_assert_eq(n, strlen(want), "%.*s", (int)n, out);
@@ -221,11 +220,11 @@ Test(image_ihex, writer_round_trip_with_holes)
 	cr_assert_eq(stp_image_write(t_ctx(), img, STP_FMT_IHEX, NULL, &out,
 	                             &n), STP_OK);
 	back = t_parse_ok(out, n, STP_FMT_AUTO, "rt.hex", 0);
-	cr_assert_eq(back->nsegs, 4);
+	cr_assert_eq(stp_image_segment_count(back), 4);
 	for (i = 0; i < 4; i++)
-		t_seg(back, i, 0, img->segs[i].addr, img->segs[i].data,
-		      img->segs[i].len);
-	cr_assert_not(back->has_entry);
+		t_seg(back, i, 0, stp_image_segment(img, i)->addr, stp_image_segment(img, i)->data,
+		      stp_image_segment(img, i)->len);
+	cr_assert_not(stp_image_has_entry(back));
 	stp_image_free(back);
 	free(out);
 	stp_image_free(img);

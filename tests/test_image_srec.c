@@ -23,12 +23,12 @@ Test(image_srec, every_record_type)
 	stp_image *img = t_parse_ok(all_types, strlen(all_types),
 	                            STP_FMT_AUTO, "t.srec", 0);
 
-	cr_assert_eq(img->nsegs, 3);
+	cr_assert_eq(stp_image_segment_count(img), 3);
 	t_seg(img, 0, 0, 0x1000, "\x01\x02\x03\x04", 4);
 	t_seg(img, 1, 0, 0x012000, "\x05\x06\x07\x08", 4);
 	t_seg(img, 2, 0, 0x08000000, "\x11\x12\x13\x14\x15\x16\x17\x18", 8);
-	cr_assert(img->has_entry);
-	cr_assert_eq(img->entry, 0x08000101);
+	cr_assert(stp_image_has_entry(img));
+	cr_assert_eq(stp_image_entry(img), 0x08000101);
 	stp_image_free(img);
 }
 
@@ -44,15 +44,15 @@ Test(image_srec, s6_s8_s9)
 	static const char s9zero[] = "S107100001020304DE\nS9030000FC\n";
 	stp_image *img = t_parse_ok(s8, strlen(s8), STP_FMT_AUTO, "t.s28", 0);
 
-	cr_assert_eq(img->entry, 0x012001);
+	cr_assert_eq(stp_image_entry(img), 0x012001);
 	stp_image_free(img);
 	img = t_parse_ok(s9, strlen(s9), STP_FMT_AUTO, "t.s19", 0);
-	cr_assert(img->has_entry);
-	cr_assert_eq(img->entry, 0x1001);
+	cr_assert(stp_image_has_entry(img));
+	cr_assert_eq(stp_image_entry(img), 0x1001);
 	stp_image_free(img);
 	/* Address 0 in the termination record means "no entry". */
 	img = t_parse_ok(s9zero, strlen(s9zero), STP_FMT_AUTO, "t.s19", 0);
-	cr_assert_not(img->has_entry);
+	cr_assert_not(stp_image_has_entry(img));
 	stp_image_free(img);
 }
 
@@ -160,14 +160,13 @@ Test(image_srec, writer_records)
 	stp_image_add(t_ctx(), img, 0, 0x08000000,
 	              (const uint8_t *)"\x11\x12\x13\x14\x15\x16\x17\x18", 8,
 	              "a");
-	img->has_entry = true;
-	img->entry = 0x08000101;
+	stp_image_set_entry(img, true, 0x08000101);
 	cr_assert_eq(stp_image_write(t_ctx(), img, STP_FMT_SREC, NULL, &out,
 	                             &n), STP_OK);
 	cr_assert_eq(n, strlen(want), "%.*s", (int)n, out);
 	cr_assert_arr_eq(out, want, n, "%.*s", (int)n, out);
 	free(out);
-	img->has_entry = false;
+	stp_image_set_entry(img, false, 0);
 	cr_assert_eq(stp_image_write(t_ctx(), img, STP_FMT_SREC, NULL, &out,
 	                             &n), STP_OK);
 	cr_assert(strstr((char *)out, "S70500000000FA\n"), "%.*s", (int)n, out);
@@ -190,7 +189,7 @@ Test(image_srec, writer_round_trip_large)
 	                             &n), STP_OK);
 	cr_assert(strstr((char *)out, "\nS604011171"), "no S6 record");
 	back = t_parse_ok(out, n, STP_FMT_AUTO, "rt.srec", 0);
-	cr_assert_eq(back->nsegs, 2);
+	cr_assert_eq(stp_image_segment_count(back), 2);
 	t_seg(back, 0, 0, 0x08000000, d, 70000 * 16);
 	t_seg(back, 1, 0, 0x20000000, d, 5);
 	stp_image_free(back);

@@ -100,17 +100,17 @@ Test(image_tools, elf_load_addresses_equal_objcopy_binary)
 	img = load(dir, "fw.elf", STP_FMT_AUTO, 0);
 	bin = file_bytes(dir, "fw.bin", &len);
 	/* Everything in flash, nothing at the RAM run address, no .bss. */
-	cr_assert_eq(img->nsegs, 1);
-	cr_assert_lt(img->segs[0].addr + img->segs[0].len, 0x08010000);
+	cr_assert_eq(stp_image_segment_count(img), 1);
+	cr_assert_lt(stp_image_segment(img, 0)->addr + stp_image_segment(img, 0)->len, 0x08010000);
 	assert_same_as_bin(img, bin, len, "fw.elf");
 	/* The initial value of `counter` sits in the flash copy of .data. */
 	for (i = 0x40; i + 4 <= len; i++)
 		if (memcmp(bin + i, "\x78\x56\x34\x12", 4) == 0)
 			found = true;
 	cr_assert(found, "initialised .data missing from the image");
-	cr_assert(img->has_entry);
-	cr_assert_eq(img->entry, elf_entry(dir));
-	cr_assert_eq(img->entry & 1, 1, "Thumb entry 0x%08X", img->entry);
+	cr_assert(stp_image_has_entry(img));
+	cr_assert_eq(stp_image_entry(img), elf_entry(dir));
+	cr_assert_eq(stp_image_entry(img) & 1, 1, "Thumb entry 0x%08X", stp_image_entry(img));
 	free(bin);
 	stp_image_free(img);
 	t_rmdir(dir);
@@ -133,9 +133,9 @@ Test(image_tools, objcopy_hex_srec_bin_agree)
 	for (i = 0; i < 3; i++) {
 		img = load(dir, files[i], STP_FMT_AUTO, 0);
 		assert_same_as_bin(img, bin, len, files[i]);
-		cr_assert(img->has_entry, "%s has no entry", files[i]);
-		cr_assert_eq(img->entry, elf_entry(dir), "%s entry 0x%08X",
-		             files[i], img->entry);
+		cr_assert(stp_image_has_entry(img), "%s has no entry", files[i]);
+		cr_assert_eq(stp_image_entry(img), elf_entry(dir), "%s entry 0x%08X",
+		             files[i], stp_image_entry(img));
 		stp_image_free(img);
 	}
 	free(bin);
@@ -154,13 +154,13 @@ Test(image_tools, dfuse_pack_file_loads)
 	dir = gen();
 	bin = file_bytes(dir, "fw.bin", &len);
 	img = load(dir, "fw.dfu", STP_FMT_AUTO, 0);
-	cr_assert_eq(img->nsegs, 1);
-	cr_assert_eq(img->segs[0].alt, 0);
+	cr_assert_eq(stp_image_segment_count(img), 1);
+	cr_assert_eq(stp_image_segment(img, 0)->alt, 0);
 	assert_same_as_bin(img, bin, len, "fw.dfu");
-	cr_assert(img->has_dfu_suffix);
-	cr_assert_eq(img->dfu_vid, 0x0483);
-	cr_assert_eq(img->dfu_pid, 0xDF11);
-	cr_assert_str_eq(img->alt_name[0], "ST...");
+	cr_assert(stp_image_has_dfu_suffix(img));
+	cr_assert_eq(stp_image_dfu_vid(img), 0x0483);
+	cr_assert_eq(stp_image_dfu_pid(img), 0xDF11);
+	cr_assert_str_eq(stp_image_alt_name(img, 0), "ST...");
 	free(bin);
 	stp_image_free(img);
 	t_rmdir(dir);
@@ -204,7 +204,7 @@ Test(image_tools, srec_cat_gap_hex_keeps_holes)
 	bin = file_bytes(dir, "fw.bin", &len);
 	cr_assert_gt(len, 0x80);
 	img = load(dir, "gap.hex", STP_FMT_AUTO, 0);
-	cr_assert_eq(img->nsegs, 3);
+	cr_assert_eq(stp_image_segment_count(img), 3);
 	t_seg(img, 0, 0, 0x08000000, bin, 0x40);
 	t_seg(img, 1, 0, 0x08000080, bin + 0x80, len - 0x80);
 	t_seg(img, 2, 0, 0x08010000, bin, len);
@@ -283,7 +283,7 @@ Test(image_tools, our_dfuse_accepted_by_dfuse_pack)
 	                           "ob"), STP_OK);
 	cr_assert_eq(stp_image_add(t_ctx(), img, 0, 0x08008000, bin, 16,
 	                           "far"), STP_OK);
-	img->alt_name[1] = strdup("@Option Bytes  /0x1FFFC000/01*016 e");
+	cr_assert_eq(stp_image_set_alt_name(t_ctx(), img, 1, "@Option Bytes  /0x1FFFC000/01*016 e"), STP_OK);
 	p = t_path(dir, "ours.dfu");
 	cr_assert_eq(stp_image_save(t_ctx(), img, p, STP_FMT_DFUSE, &o),
 	             STP_OK);
@@ -310,7 +310,7 @@ Test(image_tools, our_dfuse_accepted_by_dfuse_pack)
 	/* Byte-exact round trip through our reader and writer. */
 	ours = file_bytes(dir, "ours.dfu", &olen);
 	back = t_parse_ok(ours, olen, STP_FMT_AUTO, "ours.dfu", 0);
-	cr_assert_eq(back->dfu_vid, 0x1209);
+	cr_assert_eq(stp_image_dfu_vid(back), 0x1209);
 	cr_assert_eq(stp_image_write(t_ctx(), back, STP_FMT_DFUSE, &o, &again,
 	                             &alen), STP_OK);
 	cr_assert_eq(alen, olen);

@@ -91,15 +91,15 @@ void t_truncations(const void *buf, size_t len, stp_image_format fmt,
 void t_seg(const stp_image *img, size_t i, uint8_t alt, uint32_t addr,
            const void *data, size_t len)
 {
-	cr_assert_lt(i, img->nsegs, "segment %zu missing (%zu segments)", i,
-	             img->nsegs);
-	cr_assert_eq(img->segs[i].alt, alt, "segment %zu alt %u", i,
-	             img->segs[i].alt);
-	cr_assert_eq(img->segs[i].addr, addr, "segment %zu at 0x%08X, "
-	             "expected 0x%08X", i, img->segs[i].addr, addr);
-	cr_assert_eq(img->segs[i].len, len, "segment %zu length %u, "
-	             "expected %zu", i, img->segs[i].len, len);
-	cr_assert_arr_eq(img->segs[i].data, data, len,
+	cr_assert_lt(i, stp_image_segment_count(img), "segment %zu missing (%zu segments)", i,
+	             stp_image_segment_count(img));
+	cr_assert_eq(stp_image_segment(img, i)->alt, alt, "segment %zu alt %u", i,
+	             stp_image_segment(img, i)->alt);
+	cr_assert_eq(stp_image_segment(img, i)->addr, addr, "segment %zu at 0x%08X, "
+	             "expected 0x%08X", i, stp_image_segment(img, i)->addr, addr);
+	cr_assert_eq(stp_image_segment(img, i)->len, len, "segment %zu length %u, "
+	             "expected %zu", i, stp_image_segment(img, i)->len, len);
+	cr_assert_arr_eq(stp_image_segment(img, i)->data, data, len,
 	                 "segment %zu bytes differ", i);
 }
 

@@ -307,15 +307,15 @@ Test(plan, aligned_copy_for_conversion)
 	add(0x08000010, 4);          /* meets the first after padding */
 	add(0x08000100, 1);
 	cr_assert_eq(stp_image_aligned(ctx, img, 32, 0xFF, &out), STP_OK);
-	cr_assert_eq(out->nsegs, 2);
-	cr_assert_eq(out->segs[0].addr, 0x08000000);
-	cr_assert_eq(out->segs[0].len, 32);
-	cr_assert_eq(out->segs[0].data[0], 0xFF);
-	cr_assert_eq(out->segs[0].data[4], 0x11 + 4);
-	cr_assert_eq(out->segs[0].data[13], 0xFF);
-	cr_assert_eq(out->segs[0].data[16], 0x11 + 16);
-	cr_assert_eq(out->segs[1].addr, 0x08000100);
-	cr_assert_eq(out->segs[1].len, 32);
+	cr_assert_eq(stp_image_segment_count(out), 2);
+	cr_assert_eq(stp_image_segment(out, 0)->addr, 0x08000000);
+	cr_assert_eq(stp_image_segment(out, 0)->len, 32);
+	cr_assert_eq(stp_image_segment(out, 0)->data[0], 0xFF);
+	cr_assert_eq(stp_image_segment(out, 0)->data[4], 0x11 + 4);
+	cr_assert_eq(stp_image_segment(out, 0)->data[13], 0xFF);
+	cr_assert_eq(stp_image_segment(out, 0)->data[16], 0x11 + 16);
+	cr_assert_eq(stp_image_segment(out, 1)->addr, 0x08000100);
+	cr_assert_eq(stp_image_segment(out, 1)->len, 32);
 	stp_image_free(out);
 	cr_assert_eq(stp_image_aligned(ctx, img, 24, 0xFF, &out), STP_ERR_ARG);
 }

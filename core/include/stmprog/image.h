@@ -9,6 +9,14 @@
  * Parsers take a buffer and its length and keep no global state.  Every
  * error names the file (the name given by the caller), the line or byte
  * offset, what was expected and what was found.
+ *
+ * Ownership and threading: every stp_image **out (parse, load, and the
+ * planner's copies) is a new image the caller frees with stp_image_free,
+ * NULL on failure; stp_image_write's *out is a malloc'd buffer the caller
+ * frees with free().  Images are independent objects: functions that only
+ * read an image (const) may run on it from several threads at once;
+ * nothing may run alongside a call that changes it (add, set).  Failures
+ * are recorded on ctx, one thread at a time per context.
  */
 #ifndef STMPROG_IMAGE_H
 #define STMPROG_IMAGE_H
@@ -41,22 +49,44 @@ typedef struct stp_segment {
 	uint8_t alt;        /* DfuSe alternate setting (0 otherwise) */
 } stp_segment;
 
-typedef struct stp_image {
-	stp_segment *segs;  /* sorted by (alt, addr), never overlapping */
-	size_t nsegs;
-	size_t cap;
-	bool has_entry;     /* a start address was given (HEX 03/05, S7-9, ELF) */
-	uint32_t entry;
-	/* DFU suffix fields, when the file had a suffix. */
-	bool has_dfu_suffix;
-	uint16_t dfu_vid, dfu_pid, dfu_bcd_device;
-	/* DfuSe target names per alternate setting (NULL when unnamed),
-	 * owned by the image. */
-	char *alt_name[256];
-} stp_image;
+/* An image is opaque: only stp_image_new and the readers make one, and
+ * only the accessors below look inside.  Segments are sorted by (alt,
+ * addr) and never overlap. */
+typedef struct stp_image stp_image;
 
+/* A new empty image, owned by the caller: free it with stp_image_free
+ * (NULL when out of memory).  stp_image_free(NULL) does nothing.
+ * Threading: an image has no shared state; several threads may read one
+ * image at once (every const function here), but a change (add, set)
+ * must not run concurrently with any other use of that image. */
 stp_image *stp_image_new(void);
 void stp_image_free(stp_image *img);
+
+/* The number of segments, and segment i (0 <= i < count; NULL past the
+ * end).  The segment and its bytes belong to the image and stay valid
+ * until the image is changed or freed. */
+size_t stp_image_segment_count(const stp_image *img);
+const stp_segment *stp_image_segment(const stp_image *img, size_t i);
+
+/* The start address a file gave (HEX record 03/05, S7-S9, ELF e_entry),
+ * and whether it gave one; set_entry records or (has false) forgets it. */
+bool stp_image_has_entry(const stp_image *img);
+uint32_t stp_image_entry(const stp_image *img);
+void stp_image_set_entry(stp_image *img, bool has, uint32_t entry);
+
+/* The DFU suffix of the file, when it had one (stp_image_has_dfu_suffix):
+ * idVendor, idProduct and bcdDevice, 0xFFFF meaning "any". */
+bool stp_image_has_dfu_suffix(const stp_image *img);
+uint16_t stp_image_dfu_vid(const stp_image *img);
+uint16_t stp_image_dfu_pid(const stp_image *img);
+uint16_t stp_image_dfu_bcd_device(const stp_image *img);
+
+/* A DfuSe target name per alternate setting: NULL when unnamed; the
+ * string belongs to the image.  set_alt_name copies name (NULL forgets
+ * it); STP_ERR_NOMEM when the copy fails. */
+const char *stp_image_alt_name(const stp_image *img, uint8_t alt);
+stp_status stp_image_set_alt_name(stp_ctx *ctx, stp_image *img, uint8_t alt,
+                                  const char *name);
 
 /* Adds len bytes at addr (alternate setting alt).  Overlap with data
  * already present is an STP_ERR_IMAGE failure whose detail names origin
