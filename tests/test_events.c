@@ -112,13 +112,19 @@ static void open_memdev(void)
 
 /* 70000 bytes at the flash base: the F405's sectors 0-4, none of them
  * 0xFF (so every byte is written and a stuck byte shows). */
-static stp_image *image(void)
-{
-	static uint8_t data[70000];
-	stp_image *img = stp_image_new();
+static uint8_t data[70000];
 
+static void fill(void)
+{
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 13 + 5) % 0xFF;
+}
+
+static stp_image *image(void)
+{
+	stp_image *img = stp_image_new();
+
+	fill();
 	cr_assert_eq(stp_image_add(ctx, img, 0, 0x08000000u, data, sizeof(data),
 	                           "test"), STP_OK);
 	return img;
@@ -133,6 +139,20 @@ static stp_status program(void)
 
 	stp_image_free(img);
 	return st;
+}
+
+/* How many lines of a file start with prefix. */
+static unsigned lines_starting(const char *path, const char *prefix)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	unsigned n = 0;
+
+	cr_assert(f, "no %s", path);
+	while (fgets(line, sizeof(line), f))
+		n += !strncmp(line, prefix, strlen(prefix));
+	fclose(f);
+	return n;
 }
 
 static size_t count(stp_event_kind kind, int phase)
@@ -329,4 +349,36 @@ Test(events, cancel_from_another_thread_is_seen)
 	open_memdev();
 	cr_assert_eq(program(), STP_ERR_CANCELLED);
 	cr_assert_eq(count(STP_EVENT_PHASE_BEGIN, -1), 0);
+}
+
+/* The CLI renders the events: on a pipe, one finished line per phase and
+ * the same in the log file; a repair is a warning line. */
+Test(events, cli_prints_each_phase_once_and_repairs_as_warnings)
+{
+	static char out[65536];
+	char cmd[8192], log[4096];
+	FILE *f = fopen(th_dir_path("fw.bin"), "wb");
+
+	cr_assert(f);
+	fill();
+	cr_assert_eq(fwrite(data, 1, sizeof(data), f), sizeof(data));
+	fclose(f);
+	snprintf(log, sizeof(log), "%s", th_dir_path("run.log"));
+	snprintf(cmd, sizeof(cmd),
+	         "STP_MEMDEV_STUCK=8004123 '%s' -c port=/stp-test/memdev "
+	         "-log '%s' -d '%s' 0x08000000 -v 2>&1",
+	         th_build_path("frontends/stmprog"), log, th_dir_path("fw.bin"));
+	cr_assert_eq(th_run(cmd, out, sizeof(out)), 5, "%s", out);
+	cr_assert(strstr(out, "Erasing: 5 units\n"), "%s", out);
+	cr_assert_null(strstr(strstr(out, "Erasing:") + 1, "Erasing:"), "%s", out);
+	cr_assert(strstr(out, "Writing: 70000 bytes\n"), "%s", out);
+	cr_assert_null(strstr(out, "Verifying:"), "a failed verify has no "
+	               "finished line: %s", out);
+	cr_assert(strstr(out, "stmprog: warning: 0x08004000..0x08007FFF did not "
+	                      "program (verify failed at 0x08004123"), "%s", out);
+	cr_assert(strstr(out, "(repair 4 of at most 4)"), "%s", out);
+	cr_assert_eq(lines_starting(log, "progress: Erasing 5/5"), 1);
+	cr_assert_eq(lines_starting(log, "progress: Writing 70000/70000"), 1);
+	cr_assert_eq(lines_starting(log, "progress: Verifying stopped at"), 1);
+	cr_assert_eq(lines_starting(log, "warning: 0x08004000..0x08007FFF did not"), 4);
 }
