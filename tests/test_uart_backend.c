@@ -244,9 +244,6 @@ Test(backend, open_identify_write_read_erase_go)
 	cr_assert_eq(caps->write_align, 4);
 	cr_assert_eq(caps->max_erase_list, 511);
 	cr_assert(caps->flags & STP_CAP_MASS_ERASE);
-	cr_assert(caps->flags & STP_CAP_GO);
-	cr_assert(caps->flags & STP_CAP_RESETS_ON_PROTECT);
-	cr_assert(caps->flags & STP_CAP_RESETS_ON_OB_WRITE);
 	cr_assert(!(caps->flags & STP_CAP_CRC), "0xA1 is not listed");
 	cr_assert(!(caps->flags & STP_CAP_BANK_ERASE), "one bank");
 	cr_assert_eq(R.wire[0], 0x7F);

@@ -635,9 +635,7 @@ static stp_status d_identify(void *p, stp_device_info *info, stp_caps *caps)
 	caps->max_write = s->dev.xfer;
 	caps->write_align = 4;
 	caps->max_erase_list = 0;
-	caps->flags = STP_CAP_GO | STP_CAP_GO_DISCONNECTS |
-	              STP_CAP_ERASE_BY_ADDRESS | STP_CAP_RESETS_ON_PROTECT |
-	              STP_CAP_RESETS_ON_OB_WRITE;
+	caps->flags = 0;
 	if (!(s->chip && (s->chip->quirks & STP_QUIRK_NO_MASS_ERASE)))
 		caps->flags |= STP_CAP_MASS_ERASE;
 	check_empty(s);

@@ -274,8 +274,7 @@ static stp_status u_identify(void *s, stp_device_info *info, stp_caps *caps)
 	caps->max_write = 256;
 	caps->write_align = 4;
 	caps->max_erase_list = ext ? AN_EXT_ERASE_MAX : AN_ERASE_MAX;
-	caps->flags = STP_CAP_GO | STP_CAP_RESETS_ON_PROTECT |
-	              STP_CAP_RESETS_ON_OB_WRITE;
+	caps->flags = 0;
 	if ((ext || an_has(d, AN_CMD_ERASE)) &&
 	    !(u->chip && (u->chip->quirks & STP_QUIRK_NO_MASS_ERASE)))
 		caps->flags |= STP_CAP_MASS_ERASE;

@@ -115,7 +115,7 @@ static stp_status md_identify(void *s, stp_device_info *info, stp_caps *caps)
 	caps->max_read = 256;
 	caps->max_write = 256;
 	caps->write_align = 4;
-	caps->flags = STP_CAP_MASS_ERASE | STP_CAP_GO;
+	caps->flags = STP_CAP_MASS_ERASE;
 	if (getenv("STP_MEMDEV_CRC") && !strcmp(getenv("STP_MEMDEV_CRC"), "1"))
 		caps->flags |= STP_CAP_CRC;
 	return STP_OK;

@@ -109,20 +109,6 @@ enum {
 	STP_CAP_CRC = 1u << 2            /* the device computes CRCs (verify) */
 };
 
-/* Deprecated, read by nothing: whether a backend can start the
- * application is whether it has a go op; the resets after protection and
- * option-byte writes, leaving the bootloader after go and DfuSe's erase
- * by address are the backend's own business, handled inside its ops.
- * The names stay, with their old bits, only until the DFU backend and
- * tests/test_uart_backend.c stop naming them; then they go. */
-enum {
-	STP_CAP_GO = 1u << 3,
-	STP_CAP_RESETS_ON_PROTECT = 1u << 4,
-	STP_CAP_RESETS_ON_OB_WRITE = 1u << 5,
-	STP_CAP_GO_DISCONNECTS = 1u << 6,
-	STP_CAP_ERASE_BY_ADDRESS = 1u << 7
-};
-
 typedef struct stp_caps {
 	uint32_t max_read;      /* bytes one read may move (256 UART/CAN) */
 	uint32_t max_write;     /* bytes one write may move */
