@@ -16,7 +16,11 @@ core_libstmprog_la_SOURCES = \
 	core/option_bytes.c \
 	core/guard.c \
 	core/image_merge.c \
-	core/start.c
+	core/start.c \
+	core/job_internal.h \
+	core/job.c \
+	core/job_run.c \
+	core/job_ob.c
 core_libstmprog_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DSTP_BACKEND_DIR='"$(backenddir)"' \
 	-DSTP_BUILD_LIBDIR='"$(abs_top_builddir)/core/.libs"' \
@@ -58,7 +62,8 @@ stmproginclude_HEADERS = \
 	core/include/stmprog/option_bytes.h \
 	core/include/stmprog/guard.h \
 	core/include/stmprog/start.h \
-	core/include/stmprog/events.h
+	core/include/stmprog/events.h \
+	core/include/stmprog/job.h
 
 pkgconfig_DATA = core/libstmprog.pc
 EXTRA_DIST += core/libstmprog.pc.in

@@ -92,6 +92,21 @@ tests_test_events_SOURCES = tests/test_events.c $(TEST_HELPERS)
 tests_test_events_CFLAGS = $(TEST_CFLAGS) $(PTHREAD_CFLAGS)
 tests_test_events_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
 tests_test_events_LDFLAGS = $(PTHREAD_CFLAGS)
+# The job through the library: built and validated without a device, run
+# on memdev and over UART against stmprog-sim.
+if BUILD_UART
+check_PROGRAMS += tests/test_job
+TESTS += tests/test_job
+tests_test_job_SOURCES = tests/test_job.c $(TEST_HELPERS)
+tests_test_job_CFLAGS = $(TEST_CFLAGS)
+tests_test_job_LDADD = $(TEST_LIBS)
+# The production line test_job runs under the simulator.
+check_PROGRAMS += tests/job_runner
+tests_job_runner_SOURCES = tests/job_runner.c
+tests_job_runner_LDADD = core/libstmprog.la
+JOB_TEST_LOG = tests/test_job.log
+$(JOB_TEST_LOG): contrib/sim/stmprog-sim$(EXEEXT) tests/job_runner$(EXEEXT)
+endif
 # The unique ID on connect over UART, USB and CAN against stmprog-sim.
 if BUILD_UART
 if BUILD_DFU

@@ -73,7 +73,10 @@ void stp_job_free(stp_job *job);
  * refused.  NULL (the default): checked on connect only. */
 stp_status stp_job_set_chip(stp_job *job, stp_ctx *ctx, const stp_chip *chip);
 
-/* ---- steps, in the order they run -------------------------------- */
+/* ---- steps, in the order they run -------------------------------- *
+ *
+ * Messages name steps by the vendor CLI option that makes them (-d, -e,
+ * -ob, -rdu, --write-protect, -u, -g), the names users know. */
 
 /* Loads path (fmt STP_FMT_AUTO: by its name and contents); a raw binary
  * goes to addr when has_addr, else to the flash base.  A .dfu file's
@@ -91,15 +94,25 @@ stp_status stp_job_add_patch(stp_job *job, stp_ctx *ctx,
 /* Erases everything (all) or the listed units (sector/page numbers). */
 stp_status stp_job_add_erase(stp_job *job, stp_ctx *ctx, bool all,
                              const unsigned *units, size_t nunits);
+/* Erases the units first..last (both included). */
+stp_status stp_job_add_erase_range(stp_job *job, stp_ctx *ctx,
+                                   unsigned first, unsigned last);
 /* Option-byte assignments ("RDP=0xBB", "nBOOT0=0"), applied to what
  * the chip holds, written, read back; checked before the first erase. */
 stp_status stp_job_add_option_bytes(stp_job *job, stp_ctx *ctx,
                                     const char *const *assignments,
                                     size_t n);
+/* Reads the chip's option bytes when the step runs and hands them to
+ * fn (addr: the chip's option-byte address), e.g. to show them. */
+stp_status stp_job_add_option_bytes_read(stp_job *job, stp_ctx *ctx,
+                                         stp_job_read_fn fn, void *user);
 stp_status stp_job_add_readout_protect(stp_job *job, stp_ctx *ctx);
 stp_status stp_job_add_readout_unprotect(stp_job *job, stp_ctx *ctx);
 stp_status stp_job_add_write_protect(stp_job *job, stp_ctx *ctx,
                                      const unsigned *units, size_t nunits);
+stp_status stp_job_add_write_protect_range(stp_job *job, stp_ctx *ctx,
+                                           unsigned first, unsigned last);
+stp_status stp_job_add_write_protect_all(stp_job *job, stp_ctx *ctx);
 stp_status stp_job_add_write_unprotect(stp_job *job, stp_ctx *ctx);
 /* Reads len bytes at addr when the step runs. */
 stp_status stp_job_add_read(stp_job *job, stp_ctx *ctx, uint32_t addr,
@@ -109,8 +122,12 @@ stp_status stp_job_add_read(stp_job *job, stp_ctx *ctx, uint32_t addr,
 stp_status stp_job_set_end(stp_job *job, stp_ctx *ctx, stp_job_end end,
                            bool has_addr, uint32_t addr);
 
-/* Checks what can be checked without a device and freezes the job.
- * Fails naming the file, step or address at fault. */
+/* Checks what can be checked without a device and freezes the job:
+ * the order of the steps (nothing that changes the device between two
+ * image or patch steps, no mass erase or readout unprotect after them),
+ * overlapping images, and with a chip set, unit numbers, read ranges and
+ * the one plan against its memory map.  Fails naming the file, step or
+ * address at fault. */
 stp_status stp_job_validate(stp_job *job, stp_ctx *ctx);
 
 /* ---- running ----------------------------------------------------- */
@@ -136,7 +153,10 @@ typedef struct stp_job_report {
 } stp_job_report;
 
 /* Plans the validated job against target t (one plan, every check, the
- * guard) and runs it.  ctx is t's context.  opts and report may be
+ * guard) and runs it; a job not validated fails with STP_ERR_ARG.  The
+ * one plan (every image and patch, the job's and opts'; a job with
+ * per-target patches needs an image or patch step) runs at the first
+ * image or patch step.  ctx is t's context.  opts and report may be
  * NULL.  A cancel (stp_cancel) stops it at the next block boundary with
  * STP_ERR_CANCELLED, saying which units may be partial. */
 stp_status stp_job_run(const stp_job *job, stp_ctx *ctx, stp_target *t,
