@@ -7,6 +7,8 @@
 #      under valgrind (any error or definite leak fails);
 #   2b. the installed program: links no transport library, installs no
 #      test module, looks for backends in the install directory;
+#   2c. four threads programming four simulated boards through the
+#      installed library, under ThreadSanitizer and under helgrind;
 #   3. `make distcheck` (the release tarball builds and passes its tests).
 # Builds go to build-tests/ (or $STMPROG_TEST_DIR).  The last line counts
 # the Criterion tests of stage 1: "tests: N passed, N failed".
@@ -110,6 +112,18 @@ stage "2b. the installed program"
 		{ echo "the installed stmprog does not look in the install directory"; exit 1; }
 	echo "installed stmprog links no transport library and looks in $prefix/lib/stmprog/backends"
 )
+
+stage "2c. four targets from four threads: ThreadSanitizer, helgrind"
+# tests/threads/run.sh: one job run from four threads on four simulated
+# boards through the installed library, once in a -fsanitize=thread build
+# ($out/tsan) and once under helgrind (the plain build); any report fails,
+# a skip (77: no TSan runtime, no valgrind) is said and passes.
+for mode in --tsan --helgrind; do
+	rc=0
+	top_srcdir="$src" top_builddir="$out/plain" STMPROG_TSAN_DIR="$out/tsan" \
+		sh "$src/tests/threads/run.sh" $mode || rc=$?
+	[ $rc = 0 ] || [ $rc = 77 ] || exit 1
+done
 
 stage "3. make distcheck"
 (cd "$out/plain" && make -s -j"$jobs" distcheck >/dev/null 2>"$out/distcheck.log") ||

@@ -108,7 +108,12 @@ STMPROG_BACKEND_PATH=$backends "$build/contrib/sim/stmprog-sim" --chip 0x413 \
 	'port={port1}' 'port={port2}' 'port={port3}' 'port={port4}' \
 	>"$tmp/out.txt" 2>&1 || { cat "$tmp/out.txt"; fail "four_targets failed"; }
 cat "$tmp/out.txt"
-if grep -q 'WARNING: ThreadSanitizer\|^==[0-9]*== ' "$tmp/out.txt"; then
+# valgrind notes the serial lock's argument-less TIOCEXCL/TIOCNXCL
+# (0x540c/0x540d), which it has no wrapper for: a note, not a report
+# (as in tests/run-all.sh); any other valgrind line is one.
+vg_ioctl_note='unhandled ioctl 0x540[cd] with no size|could cause spurious value errors|README_MISSING_SYSCALL_OR_IOCTL'
+if grep -q 'WARNING: ThreadSanitizer' "$tmp/out.txt" ||
+	grep -E '^==[0-9]+== ' "$tmp/out.txt" | grep -qvE "$vg_ioctl_note"; then
 	fail "reports above"
 fi
 
