@@ -341,8 +341,10 @@ cp_res cp_tries(cp_dev *d, cp_res (*once)(cp_dev *, void *), void *arg,
 			memcpy(why, d->why, sizeof(why));
 			d->retries++;
 			if (resync(d) != CP_OK) {
+				/* The reason so far is cut to leave room for
+				 * the rest: the sentence always ends whole. */
 				snprintf(d->why, sizeof(d->why),
-				         "%s; then no answer to the re-sync", why);
+				         "%.160s; then no answer to the re-sync", why);
 				i++;
 				break;
 			}

@@ -35,10 +35,7 @@ case $mode in
 	${CC:-cc} -fsanitize=thread "$tsan/probe.c" -o "$tsan/probe" 2>/dev/null &&
 		"$tsan/probe" 2>/dev/null || skip "the compiler cannot build with -fsanitize=thread here"
 	if [ ! -f "$tsan/Makefile" ]; then
-		# --disable-werror: -O1 gives GCC other flow facts than the -O2 the
-		# warnings are kept clean at (format-truncation guesses); this
-		# build is for races, the other builds are for warnings.
-		(cd "$tsan" && "$src/configure" -q --disable-werror \
+		(cd "$tsan" && "$src/configure" -q \
 			CFLAGS="-fsanitize=thread -g -O1" LDFLAGS=-fsanitize=thread \
 			>/dev/null) || fail "configure in $tsan"
 	fi
