@@ -129,3 +129,18 @@ Test(uid, dfu_run_prints_each_finished_phase_once)
 	cr_assert_eq(e2e_count_lines(log, "progress: Writing"), 1);
 	cr_assert_eq(e2e_count_lines(log, "progress: Verifying"), 1);
 }
+
+/* L0 and L1 keep the UID's third word at +0x14 (RM0367, RM0038): one
+ * read covers the 24 bytes, and the words come out in the same order as
+ * on every other family. */
+Test(uid, l0_third_word_after_the_reserved_ones)
+{
+	char args[512];
+
+	snprintf(args, sizeof(args), "%s -ob displ", uart.connect);
+	cr_assert_eq(e2e_stmprog(out, sizeof(out), "0x447",
+	                         "--uid " UID_TEXT, args), 0, "%s", out);
+	cr_assert(strstr(out, ", UID " UID_TEXT "\n"), "%s", out);
+	cr_assert(e2e_file_has(e2e_trace(), "READ 0x1FF80050 24"), "no 24-byte "
+	          "UID read at the L0's UID address in the trace");
+}

@@ -156,13 +156,39 @@ static bool in(uint32_t a, uint32_t start, uint32_t size)
 	return size && a >= start && a - start < size;
 }
 
+/* L0 and L1 keep the UID's third word at +0x14, after three reserved
+ * words of the same factory area (RM0367, RM0038); every other family
+ * keeps the three words together. */
+static bool uid_split(const stp_chip *k)
+{
+	return !strcmp(k->family, "L0") || !strcmp(k->family, "L1");
+}
+
+static uint32_t uid_span(const stp_chip *k)
+{
+	return uid_split(k) ? 0x18u : 12u;
+}
+
+/* The UID byte at off from uid_addr: the reserved words of L0/L1 read as
+ * 0xFF here (their factory contents are not documented). */
+static uint8_t uid_byte(const sim_chip *c, uint32_t off)
+{
+	if (!uid_split(c->chip))
+		return c->uid[off];
+	if (off < 8)
+		return c->uid[off];
+	if (off >= 0x14)
+		return c->uid[8 + off - 0x14];
+	return 0xFF;
+}
+
 /* The UID and flash-size registers sit inside system memory on some
  * parts (F1), so they are looked at first. */
 static region region_of(const sim_chip *c, uint32_t a, uint32_t *off)
 {
 	const stp_chip *k = c->chip;
 
-	if (in(a, k->uid_addr, k->uid_addr ? 12 : 0)) {
+	if (in(a, k->uid_addr, k->uid_addr ? uid_span(k) : 0)) {
 		*off = a - k->uid_addr;
 		return R_UID;
 	}
@@ -255,7 +281,7 @@ void sim_chip_read(const sim_chip *c, uint32_t addr, uint8_t *buf,
 		case R_RAM: v = c->ram[off]; break;
 		case R_OB: v = c->ob[off]; break;
 		case R_OTP: v = c->otp[off]; break;
-		case R_UID: v = c->uid[off]; break;
+		case R_UID: v = uid_byte(c, off); break;
 		case R_FSIZE: v = (uint8_t)(kib >> (8 * off)); break;
 		/* PID in bits 11:0, revision 0x1000 ("A") in 31:16. */
 		case R_IDCODE: v = (uint8_t)((c->chip->pid | 0x10000000u) >> (8 * off)); break;
