@@ -265,7 +265,6 @@ static stp_status open_target(run *r)
 {
 	stp_portspec spec;
 	stp_status st;
-	const stp_device_info *info;
 
 	if (r->target)
 		return STP_OK;
@@ -281,22 +280,8 @@ static stp_status open_target(run *r)
 	if (r->c->chip && (st = find_chip(r, r->c->chip, &(const stp_chip *){NULL})))
 		return st;
 	spec.chip_pid = r->c->chip ? stp_chip_find(r->c->chip, NULL)->pid : 0;
-	st = stp_target_open(r->ctx, &spec, &r->target);
-	if (st)
-		return st;
-	info = stp_target_info(r->target);
-	output_say(r->out, "Connected through %s: PID 0x%03X, ",
-	           stp_target_backend_name(r->target), info->pid);
-	/* DFU bootloaders do not tell their version. */
-	if (info->bl_version)
-		output_say(r->out, "bootloader v%u.%u, ", info->bl_version >> 4,
-		           info->bl_version & 15);
-	output_say(r->out, "%s\n", info->identity);
-	if (info->usb_location[0])
-		output_say(r->out, "USB device %04x:%04x at %s%s%s\n", info->usb_vid,
-		           info->usb_pid, info->usb_location,
-		           info->serial[0] ? ", serial " : "", info->serial);
-	return STP_OK;
+	/* The connection line is the IDENTIFIED event's (output.c). */
+	return stp_target_open(r->ctx, &spec, &r->target);
 }
 
 
