@@ -49,6 +49,7 @@ const char *job_step_option(job_step_kind kind)
 	case JOB_WP: return "--write-protect";
 	case JOB_WUP: return "--write-unprotect";
 	case JOB_READ: return "-u";
+	case JOB_VERIFIED: return "-v";
 	}
 	return "this step";
 }
@@ -341,6 +342,22 @@ stp_status stp_job_add_readout_protect(stp_job *job, stp_ctx *ctx)
 stp_status stp_job_add_readout_unprotect(stp_job *job, stp_ctx *ctx)
 {
 	return add_plain(job, ctx, JOB_RDU);
+}
+
+stp_status stp_job_add_verified(stp_job *job, stp_ctx *ctx)
+{
+	bool writes = false;
+
+	for (size_t i = 0; job && i < job->nsteps; i++)
+		writes |= job_step_in_plan(job->steps[i].kind) ||
+		          job->steps[i].kind == JOB_OB_WRITE;
+	if (job && !writes)
+		return stp_fail(ctx, STP_ERR_ARG,
+		                "add an image, a patch or option bytes before it "
+		                "(every write is verified)",
+		                "a verified step needs a write before it, and none "
+		                "came");
+	return add_plain(job, ctx, JOB_VERIFIED);
 }
 
 stp_status stp_job_add_write_unprotect(stp_job *job, stp_ctx *ctx)

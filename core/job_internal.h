@@ -25,7 +25,8 @@ typedef enum job_step_kind {
 	JOB_RDU,
 	JOB_WP,
 	JOB_WUP,
-	JOB_READ
+	JOB_READ,
+	JOB_VERIFIED      /* says that every write before it was verified */
 } job_step_kind;
 
 /* Which units an erase or write-protect step names. */

@@ -432,6 +432,14 @@ static stp_status run_step(job_run *r, size_t i)
 	case JOB_RDU:
 	case JOB_WUP:
 		return run_simple(r, s->kind);
+	case JOB_VERIFIED:
+		/* The plan and the option-byte writes verify before they
+		 * report success; this step only says so where it stands. */
+		if (!r->downloaded && !r->rep.option_bytes_written)
+			return stp_fail(r->ctx, STP_ERR_INTERNAL, NULL,
+			                "-v: nothing was written before it");
+		stp_result(r->ctx, "Verified");
+		return STP_OK;
 	}
 	return stp_fail(r->ctx, STP_ERR_INTERNAL, NULL, "step %zu has no runner", i);
 }

@@ -374,8 +374,8 @@ static stp_status add_units(run *r, const cli_command *cmd)
 	                                              (size_t)cmd->nunits);
 }
 
-/* One command as a step of the job.  -v adds none: every download is
- * verified before it reports success, so -v only needs one before it. */
+/* One command as a step of the job.  -v only says "Verified" in its
+ * place: every download is verified before it reports success. */
 static stp_status add_step(run *r, int i, bool *downloads)
 {
 	const cli_command *cmd = &r->c->cmds[i];
@@ -391,7 +391,7 @@ static stp_status add_step(run *r, int i, bool *downloads)
 			                "write -d FILE before -v (downloads are always "
 			                "verified)",
 			                "-v verifies a download, and none came before it");
-		return STP_OK;
+		return stp_job_add_verified(r->job, r->ctx);
 	case CMD_ERASE:
 	case CMD_WP:
 		return add_units(r, cmd);
@@ -445,7 +445,7 @@ static stp_status build_job(run *r)
 }
 
 /* Connects, runs the whole job (it checks everything against the chip
- * before its first erase), and says "Verified" for each -v. */
+ * before its first erase). */
 static stp_status run_job(run *r)
 {
 	stp_status st;
@@ -453,14 +453,9 @@ static stp_status run_job(run *r)
 	if (r->job_ran)
 		return STP_OK;
 	r->job_ran = true;
-	if ((st = open_target(r)) ||
-	    (st = stp_job_run(r->job, r->ctx, r->target, NULL, &r->report)))
+	if ((st = open_target(r)))
 		return st;
-	for (int i = 0; i < r->c->ncmds; i++)
-		if (r->c->cmds[i].kind == CMD_VERIFY &&
-		    (r->report.programmed || r->report.option_bytes_written))
-			output_say(r->out, "Verified\n");
-	return STP_OK;
+	return stp_job_run(r->job, r->ctx, r->target, NULL, &r->report);
 }
 
 typedef stp_status (*command_fn)(run *r, const cli_command *cmd);

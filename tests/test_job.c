@@ -457,3 +457,36 @@ Test(job, two_images_and_a_patch_are_one_plan_on_two_targets_over_uart)
 	free(boot);
 	free(app);
 }
+
+/* ---- the verified step --------------------------------------------- */
+
+Test(job, a_verified_step_needs_a_write_before_it)
+{
+	cr_assert_eq(stp_job_add_verified(job, ctx), STP_ERR_ARG);
+	cr_assert(strstr(stp_last_detail(ctx), "needs a write before it"), "%s",
+	          stp_last_detail(ctx));
+}
+
+/* "Verified" stands where the step was added: after the plan's result,
+ * and the steps after it still run. */
+Test(job, a_verified_step_reports_in_its_place)
+{
+	uint8_t *a = pattern(1024, 5);
+	uint8_t got[64];
+	const char *plan, *verified;
+
+	add_image(FLASH, a, 1024, "app.bin");
+	cr_assert_eq(stp_job_add_verified(job, ctx), STP_OK, "%s",
+	             stp_last_detail(ctx));
+	cr_assert_eq(stp_job_add_read(job, ctx, FLASH + 0x100, 64, keep_read, got), STP_OK);
+	cr_assert_eq(stp_job_validate(job, ctx), STP_OK, "%s", stp_last_detail(ctx));
+	open_memdev();
+	cr_assert_eq(stp_job_run(job, ctx, target, NULL, NULL), STP_OK, "%s",
+	             stp_last_detail(ctx));
+	plan = strstr(results, "app.bin: ");
+	verified = strstr(results, "Verified\n");
+	cr_assert(plan && verified && plan < verified, "%s", results);
+	/* The read after it ran, and handed over what the plan wrote. */
+	cr_assert_eq(memcmp(got, a + 0x100, sizeof(got)), 0);
+	free(a);
+}

@@ -114,6 +114,11 @@ stp_status stp_job_add_write_protect_range(stp_job *job, stp_ctx *ctx,
                                            unsigned first, unsigned last);
 stp_status stp_job_add_write_protect_all(stp_job *job, stp_ctx *ctx);
 stp_status stp_job_add_write_unprotect(stp_job *job, stp_ctx *ctx);
+/* Says "Verified" (a RESULT event) where it stands: every write before
+ * it was verified before it reported success, so this step only
+ * confirms it in order.  Fails unless an image, a patch or option bytes
+ * come before it. */
+stp_status stp_job_add_verified(stp_job *job, stp_ctx *ctx);
 /* Reads len bytes at addr when the step runs. */
 stp_status stp_job_add_read(stp_job *job, stp_ctx *ctx, uint32_t addr,
                             size_t len, stp_job_read_fn fn, void *user);
