@@ -437,6 +437,13 @@ static stp_status build_job(run *r)
 
 	if (!(r->job = stp_job_new()))
 		return stp_fail(r->ctx, STP_ERR_NOMEM, NULL, "out of memory");
+	/* --chip: addresses are checked against its map before connecting. */
+	if (r->c->chip) {
+		const stp_chip *chip;
+		if ((st = find_chip(r, r->c->chip, &chip)) ||
+		    (st = stp_job_set_chip(r->job, r->ctx, chip)))
+			return st;
+	}
 	for (int i = 0; i < r->c->ncmds; i++)
 		if (is_job_command(r->c->cmds[i].kind) &&
 		    (st = add_step(r, i, &downloads)))

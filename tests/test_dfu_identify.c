@@ -50,7 +50,7 @@ Test(dfu_identify, g0_c0_u0_are_not_taken_for_l4)
 
 		forget_chip();
 		cr_assert_eq(stmprog(pids[i], "-ob displ"), 0, "%s", out);
-		snprintf(want, sizeof(want), "PID 0x%03X, %s\n", c->pid, c->name);
+		snprintf(want, sizeof(want), "PID 0x%03X, %s, UID", c->pid, c->name);
 		cr_expect(strstr(out, want), "%s: no \"%s\" in:\n%s", pids[i],
 		          want, out);
 		cr_expect(!strstr(out, "could be"), "%s", out);
@@ -110,7 +110,7 @@ Test(dfu_identify, protected_f405_is_named_as_protected)
 	cr_expect(strstr(out, "PID 0x413, readout-protected STM32F405"), "%s",
 	          out);
 	cr_assert_eq(stmprog("0x413", "-ob displ"), 0, "%s", out);
-	cr_expect(strstr(out, "PID 0x413, STM32F405xx/407xx/415xx/417xx\n"),
+	cr_expect(strstr(out, "PID 0x413, STM32F405xx/407xx/415xx/417xx, UID"),
 	          "%s", out);
 }
 
@@ -158,7 +158,7 @@ Test(dfu_identify, ambiguous_device_refuses_option_bytes_until_chip)
 	          "option bytes touched before --chip");
 
 	cr_assert_eq(stmprog("0x413", "--chip 0x467 -ob displ"), 0, "%s", out);
-	cr_expect(strstr(out, "PID 0x467, STM32G0B0xx/0B1xx/0C1xx\n"), "%s", out);
+	cr_expect(strstr(out, "PID 0x467, STM32G0B0xx/0B1xx/0C1xx, UID"), "%s", out);
 	cr_expect(strstr(out, "nBOOT0"), "%s", out);
 	unsetenv("STMPROG_SIM_DFU_ALTS");
 }
