@@ -322,10 +322,14 @@ static stp_status run_erase(job_run *r, const job_step *s)
 	req.units = units;
 	req.nunits = n;
 	stp_result(r->ctx, "Erasing %zu sector(s)", n);
-	stp_progress(r->ctx, STP_PHASE_ERASE, 0, n);
+	/* A phase of its own, like the engine's: a renderer prints its
+	 * finished line on the phase's end. */
+	stp_phase_begin(r->ctx, STP_PHASE_ERASE, n);
 	st = stp_target_erase(r->t, &req);
-	if (!st)
-		stp_progress(r->ctx, STP_PHASE_ERASE, n, n);
+	if (st)
+		stp_phase_failed(r->ctx, STP_PHASE_ERASE, 0, n, st);
+	else
+		stp_phase_end(r->ctx, STP_PHASE_ERASE, n);
 	r->flash_erased = false;
 	free(units);
 	stp_geometry_release(&geo);
@@ -367,15 +371,20 @@ static stp_status run_read(job_run *r, const job_step *s)
 
 	if (!buf)
 		return stp_fail(r->ctx, STP_ERR_NOMEM, NULL, "out of memory");
+	stp_phase_begin(r->ctx, STP_PHASE_READ, s->len);
 	while (done < s->len && !st) {
 		size_t n = s->len - done > READ_SLICE ? READ_SLICE : s->len - done;
-		stp_progress(r->ctx, STP_PHASE_READ, done, s->len);
 		st = stp_target_read(r->t, s->addr + (uint32_t)done, buf + done,
 		                     (uint32_t)n);
-		done += n;
+		if (!st) {
+			done += n;
+			stp_progress(r->ctx, STP_PHASE_READ, done, s->len);
+		}
 	}
-	if (!st) {
-		stp_progress(r->ctx, STP_PHASE_READ, done, s->len);
+	if (st) {
+		stp_phase_failed(r->ctx, STP_PHASE_READ, done, s->len, st);
+	} else {
+		stp_phase_end(r->ctx, STP_PHASE_READ, s->len);
 		st = s->fn(s->user, r->ctx, s->addr, buf, s->len);
 	}
 	free(buf);

@@ -490,3 +490,42 @@ Test(job, a_verified_step_reports_in_its_place)
 	cr_assert_eq(memcmp(got, a + 0x100, sizeof(got)), 0);
 	free(a);
 }
+
+/* ---- phases of the steps outside the plan --------------------------- */
+
+static char phases[1024];
+
+static void record_phases(void *user, const stp_event *ev)
+{
+	static const char *const names[] = {"erase", "write", "verify", "read"};
+	const char *what = ev->kind == STP_EVENT_PHASE_BEGIN ? "begin"
+	                   : ev->kind == STP_EVENT_PHASE_END  ? "end"
+	                   : ev->kind == STP_EVENT_PHASE_FAILED ? "failed"
+	                                                        : NULL;
+
+	(void)user;
+	if (what)
+		snprintf(phases + strlen(phases), sizeof(phases) - strlen(phases),
+		         "%s %s %llu;", names[ev->phase], what,
+		         (unsigned long long)ev->total);
+}
+
+/* An erase of listed units and a read are phases of their own, opened
+ * and closed once, so a renderer prints their finished line (on a pipe:
+ * "Erasing: 2 units", "Reading: 64 bytes"). */
+Test(job, erase_and_read_steps_are_phases)
+{
+	unsigned units[] = {1, 2};
+	uint8_t got[64];
+
+	cr_assert_eq(stp_job_add_erase(job, ctx, false, units, 2), STP_OK);
+	cr_assert_eq(stp_job_add_read(job, ctx, FLASH + 0x100, 64, keep_read, got),
+	             STP_OK);
+	cr_assert_eq(stp_job_validate(job, ctx), STP_OK, "%s", stp_last_detail(ctx));
+	open_memdev();
+	phases[0] = '\0';
+	stp_ctx_set_events(ctx, record_phases, NULL, STP_LOG_WARN);
+	cr_assert_eq(stp_job_run(job, ctx, target, NULL, NULL), STP_OK, "%s",
+	             stp_last_detail(ctx));
+	cr_assert_str_eq(phases, "erase begin 2;erase end 2;read begin 64;read end 64;");
+}
