@@ -165,15 +165,19 @@ tests_test_sim_multi_SOURCES = tests/test_sim_multi.c $(TEST_E2E_UTIL) \
 	$(TEST_HELPERS)
 tests_test_sim_multi_CFLAGS = $(TEST_CFLAGS)
 tests_test_sim_multi_LDADD = $(TEST_LIBS)
-tests/test_sim_multi.log: contrib/sim/stmprog-sim$(EXEEXT)
+# Through a variable, so automake keeps its own rule for the log.
+SIM_MULTI_TEST_LOG = tests/test_sim_multi.log
+$(SIM_MULTI_TEST_LOG): contrib/sim/stmprog-sim$(EXEEXT)
 endif
 # Four targets from four threads through the installed library and its
 # pkg-config file (tests/threads/run.sh installs into a temporary DESTDIR).
 TESTS += tests/threads/run.sh
 EXTRA_DIST += tests/threads/run.sh tests/threads/four_targets.c
-tests/threads/run.log: contrib/sim/stmprog-sim$(EXEEXT)
+# Through a variable, so automake keeps its own rule for the log.
+THREADS_TEST_LOG = tests/threads/run.sh.log
+$(THREADS_TEST_LOG): contrib/sim/stmprog-sim$(EXEEXT)
 # Its `make install` relinks the modules in this tree (libtool relinks at
 # install time): a test loading them meanwhile finds a half-written file.
 # So it runs after every other test of the run.
-tests/threads/run.log: $(TEST_LOGS:tests/threads/run.log=)
+$(THREADS_TEST_LOG): $(TEST_LOGS:tests/threads/run.sh.log=)
 endif

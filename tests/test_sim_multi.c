@@ -127,6 +127,8 @@ Test(sim_multi, two_devices_two_images)
 
 Test(sim_multi, four_devices_four_images)
 {
+	if (getenv("STMPROG_TEST_QUICK")) /* whole sessions: the ASan pass runs them */
+		cr_skip_test("STMPROG_TEST_QUICK is set");
 	program_each(4);
 }
 
@@ -156,6 +158,8 @@ static void read_uids(unsigned n, const char *simopts, unsigned char uid[][12])
 /* --uid as the reference manual prints it: the word at +8, +4, +0. */
 Test(sim_multi, explicit_uids_read_back)
 {
+	if (getenv("STMPROG_TEST_QUICK")) /* whole sessions: the ASan pass runs them */
+		cr_skip_test("STMPROG_TEST_QUICK is set");
 	static const unsigned char want[2][12] = {
 		/* 0033002A 3432510E 30363838 */
 		{0x38, 0x38, 0x36, 0x30, 0x0E, 0x51, 0x32, 0x34,
@@ -177,6 +181,8 @@ Test(sim_multi, explicit_uids_read_back)
  * only. */
 Test(sim_multi, default_uids_differ)
 {
+	if (getenv("STMPROG_TEST_QUICK")) /* whole sessions: the ASan pass runs them */
+		cr_skip_test("STMPROG_TEST_QUICK is set");
 	unsigned char four[4][12], one[1][12], mixed[2][12];
 
 	read_uids(4, "--seed 9", four);

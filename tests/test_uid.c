@@ -9,6 +9,7 @@
 
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "test_e2e_util.h"
@@ -44,6 +45,9 @@ static int connect_to(const transport *tr, const char *simopts)
 
 static void uid_on_connect(const transport *tr)
 {
+	/* Under valgrind (STMPROG_TEST_QUICK) UART alone stands for all. */
+	if (getenv("STMPROG_TEST_QUICK") && tr != &uart)
+		cr_skip_test("STMPROG_TEST_QUICK is set");
 	cr_assert_eq(connect_to(tr, "--uid " UID_TEXT), 0, "%s", out);
 	cr_assert(strstr(out, "STM32F405xx/407xx/415xx/417xx, UID " UID_TEXT "\n"),
 	          "%s", out);
@@ -69,6 +73,8 @@ Test(uid, shown_on_connect_usb)
  * twice: it is the chip's, not noise. */
 Test(uid, same_chip_same_uid_uart)
 {
+	if (getenv("STMPROG_TEST_QUICK")) /* whole sessions: the ASan pass runs them */
+		cr_skip_test("STMPROG_TEST_QUICK is set");
 	char first[65536], *line;
 
 	cr_assert_eq(connect_to(&uart, ""), 0, "%s", out);
@@ -84,6 +90,8 @@ Test(uid, same_chip_same_uid_uart)
  * so, an info message explains it, and the connect goes on. */
 static void protected_uid(const transport *tr)
 {
+	if (getenv("STMPROG_TEST_QUICK") && tr != &uart)
+		cr_skip_test("STMPROG_TEST_QUICK is set");
 	char args[512];
 
 	e2e_spit(th_dir_path("flash.bin.state"), (const unsigned char *)"rdp=1\n", 6);
@@ -108,6 +116,8 @@ Test(uid, protected_can) { protected_uid(&can); }
  * once, on a pipe and in the log file alike. */
 Test(uid, dfu_run_prints_each_finished_phase_once)
 {
+	if (getenv("STMPROG_TEST_QUICK")) /* whole sessions: the ASan pass runs them */
+		cr_skip_test("STMPROG_TEST_QUICK is set");
 	const stp_chip *c = e2e_chip("0x413");
 	char args[4096], log[4096];
 
@@ -135,6 +145,8 @@ Test(uid, dfu_run_prints_each_finished_phase_once)
  * on every other family. */
 Test(uid, l0_third_word_after_the_reserved_ones)
 {
+	if (getenv("STMPROG_TEST_QUICK")) /* whole sessions: the ASan pass runs them */
+		cr_skip_test("STMPROG_TEST_QUICK is set");
 	char args[512];
 
 	snprintf(args, sizeof(args), "%s -ob displ", uart.connect);

@@ -93,6 +93,8 @@ static bool line_has(const char *line, const char *needle)
 
 Test(usb_paths, list_shows_each_path_and_the_shared_serial)
 {
+	if (getenv("STMPROG_TEST_QUICK")) /* whole sessions: the ASan pass runs them */
+		cr_skip_test("STMPROG_TEST_QUICK is set");
 	char cmd[1024];
 	const char *l1, *l2;
 
@@ -115,6 +117,8 @@ Test(usb_paths, list_shows_each_path_and_the_shared_serial)
 
 Test(usb_paths, distinct_serials_are_not_called_shared)
 {
+	if (getenv("STMPROG_TEST_QUICK")) /* whole sessions: the ASan pass runs them */
+		cr_skip_test("STMPROG_TEST_QUICK is set");
 	char cmd[1024];
 
 	/* One shell under the simulator runs both. */
@@ -133,6 +137,8 @@ Test(usb_paths, distinct_serials_are_not_called_shared)
 
 Test(usb_paths, a_shared_serial_alone_is_refused_naming_both_paths)
 {
+	if (getenv("STMPROG_TEST_QUICK")) /* whole sessions: the ASan pass runs them */
+		cr_skip_test("STMPROG_TEST_QUICK is set");
 	char cmd[1024];
 
 	snprintf(cmd, sizeof(cmd), "'%s' -c port=usb sn=%s -e all",
@@ -208,6 +214,8 @@ Test(usb_paths, each_board_gets_its_own_image_by_path)
 /* The ST-LINK sits after the targets, so the boards keep 1-1 and 1-2. */
 Test(usb_paths, stlink_is_plugged_after_the_targets)
 {
+	if (getenv("STMPROG_TEST_QUICK")) /* whole sessions: the ASan pass runs them */
+		cr_skip_test("STMPROG_TEST_QUICK is set");
 	char cmd[1024];
 
 	snprintf(cmd, sizeof(cmd),
