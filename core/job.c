@@ -271,10 +271,11 @@ stp_status stp_job_add_erase(stp_job *job, stp_ctx *ctx, bool all,
 	return keep_step(job);
 }
 
-stp_status stp_job_add_erase_range(stp_job *job, stp_ctx *ctx,
-                                   unsigned first, unsigned last)
+/* An erase or write-protect step over units first..last. */
+static stp_status add_range(stp_job *job, stp_ctx *ctx, job_step_kind kind,
+                            unsigned first, unsigned last)
 {
-	job_step *s = new_step(job, ctx, JOB_ERASE);
+	job_step *s = new_step(job, ctx, kind);
 	stp_status st;
 
 	if (!s)
@@ -282,6 +283,12 @@ stp_status stp_job_add_erase_range(stp_job *job, stp_ctx *ctx,
 	if ((st = set_range(ctx, s, first, last)))
 		return st;
 	return keep_step(job);
+}
+
+stp_status stp_job_add_erase_range(stp_job *job, stp_ctx *ctx,
+                                   unsigned first, unsigned last)
+{
+	return add_range(job, ctx, JOB_ERASE, first, last);
 }
 
 stp_status stp_job_add_option_bytes(stp_job *job, stp_ctx *ctx,
@@ -381,14 +388,7 @@ stp_status stp_job_add_write_protect(stp_job *job, stp_ctx *ctx,
 stp_status stp_job_add_write_protect_range(stp_job *job, stp_ctx *ctx,
                                            unsigned first, unsigned last)
 {
-	job_step *s = new_step(job, ctx, JOB_WP);
-	stp_status st;
-
-	if (!s)
-		return stp_last_status(ctx);
-	if ((st = set_range(ctx, s, first, last)))
-		return st;
-	return keep_step(job);
+	return add_range(job, ctx, JOB_WP, first, last);
 }
 
 stp_status stp_job_add_write_protect_all(stp_job *job, stp_ctx *ctx)
