@@ -8,3 +8,5 @@ frontends_stmprog_SOURCES = \
 	frontends/commands.c frontends/commands.h \
 	frontends/output.c frontends/output.h
 frontends_stmprog_LDADD = core/libstmprog.la
+
+include frontends/line/local.mk

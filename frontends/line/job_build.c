@@ -1,0 +1,2 @@
+/* job_build.c: being written. */
+#include "config.h"

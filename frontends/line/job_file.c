@@ -1,0 +1,2 @@
+/* job_file.c: being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* line_display.c: being written. */
+#include "config.h"

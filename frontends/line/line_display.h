@@ -1,0 +1,1 @@
+/* line_display.h: being written. */

@@ -1,0 +1,2 @@
+/* line_slot.c: being written. */
+#include "config.h"

@@ -1,0 +1,1 @@
+/* line_slot.h: being written. */

@@ -1,0 +1,2 @@
+/* logdb.c: being written. */
+#include "config.h"

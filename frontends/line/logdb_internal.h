@@ -1,0 +1,1 @@
+/* logdb_internal.h: being written. */

@@ -1,0 +1,2 @@
+/* logdb_pg.c: being written. */
+#include "config.h"

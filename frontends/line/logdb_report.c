@@ -1,0 +1,2 @@
+/* logdb_report.c: being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* logdb_sqlite.c: being written. */
+#include "config.h"

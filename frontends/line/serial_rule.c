@@ -1,0 +1,2 @@
+/* serial_rule.c: being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* station_file.c: being written. */
+#include "config.h"

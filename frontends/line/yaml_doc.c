@@ -1,0 +1,2 @@
+/* yaml_doc.c: being written. */
+#include "config.h"

@@ -1,0 +1,1 @@
+# stmprog-line tests (line_e2e): being written.
