@@ -65,7 +65,9 @@ typedef struct line_station {
 typedef struct line_image_cfg {
 	char *path;             /* `file:`, resolved against the job file's
 	                           directory */
-	bool has_addr;          /* `address:` given (for .bin: required) */
+	bool has_addr;          /* `address:` given (for .bin: required;
+	                           refused for formats that carry their
+	                           own addresses: .hex .srec .elf .dfu ...) */
 	uint32_t addr;
 	unsigned line;
 } line_image_cfg;
@@ -92,6 +94,9 @@ typedef struct line_job_cfg {
 	line_end end;
 	bool has_go_addr;       /* `go_address:` with end: go */
 	uint32_t go_addr;
+	/* Where `option_bytes:`, `serial:` and `end:` start (0: absent),
+	 * for line_job_build's messages. */
+	unsigned option_bytes_line, serial_line, end_line;
 	/* `verify:` only "always" is accepted (the default): every byte
 	 * written is verified, by CRC where the ROM has it, else by reading
 	 * back; anything else is refused with that sentence. */
@@ -112,9 +117,14 @@ void line_job_free(line_job_cfg *job);
  * job file and the slot's chip; and the serial's address range must lie
  * in that part's flash.  Without: the serial must not overlap any image
  * byte (checked in every case).  sha256 receives the SHA-256 of the
- * content every board gets (each image's segments in address order: the
- * 4-byte little-endian address, the 4-byte length, the bytes), which the
- * log records; the serial is not part of it.  Returns 0, or -1 with
+ * content every board gets (the images in job order, each image's
+ * segments in its order, by .dfu alternate setting then address: the
+ * 4-byte little-endian address, the 4-byte little-endian length, the
+ * bytes; a raw binary is one segment at its address), which the log
+ * records; the serial and the option bytes are not part of it.  With
+ * chip, option-byte names the part lacks are refused here too (values
+ * and the guard are checked on the board).  An error inside an image
+ * names its images[N] line.  Returns 0, or -1 with
  * "FILE: ..." (and the line where one is known) in err; ctx's last
  * detail has libstmprog's own words. */
 int line_job_build(const line_job_cfg *cfg, stp_ctx *ctx, const stp_chip *chip,

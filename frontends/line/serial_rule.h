@@ -47,6 +47,9 @@ typedef struct line_serial_rule {
 	 * the same name share one sequence (default: the job's name). */
 	char sequence[LINE_SERIAL_SEQUENCE_MAX + 1];
 	line_serial_policy on_failure;
+	/* Job file defaults: start 1, step 1, on_failure void (a board
+	 * that failed may still carry the serial in its flash), sequence
+	 * the job's name.  start + step must fit line_serial_max. */
 } line_serial_rule;
 
 /* How many bytes the rule writes. */
