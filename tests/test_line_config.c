@@ -284,7 +284,11 @@ Test(station, duplicate_slot_name_and_port)
 Test(station, bad_port_spec_carries_the_core_detail)
 {
 	station_refused(HEAD "slots:\n  - port: can0\n\n  - port: usb pth=1-2\n",
-	                "6: slots[2].port: 'usb pth=1-2': ", "pth");
+	                "6: slots[2].port: 'usb pth=1-2': ",
+	                "unknown key 'pth' in the port specification; "
+	                "USB keys: sn VID PID path");
+	station_refused(HEAD "slots:\n  - port: /dev/ttyUSB0 br=abc\n",
+	                "4: slots[1].port: '/dev/ttyUSB0 br=abc': ", "br");
 }
 
 Test(station, unknown_and_ambiguous_chip)
@@ -383,6 +387,16 @@ Test(job, defaults)
 	cr_assert_eq(job.serial.start, 1);
 	cr_assert_eq(job.serial.step, 1);
 	cr_assert_eq(job.serial.on_failure, LINE_SERIAL_VOID);
+	line_job_free(&job);
+
+	path = write_file("job.yaml",
+		"name: j\nimages: [ { file: a.hex } ]\n"
+		"serial: { address: 0x08004000, encoding: ascii-dec, digits: 4,"
+		" prefix: \"\", sequence: shared }\n");
+	cr_assert_eq(line_job_load(path, &job, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(job.serial.prefix, "");
+	cr_assert_str_eq(job.serial.sequence, "shared");
+	cr_assert_eq(line_serial_size(&job.serial), 4);
 	line_job_free(&job);
 }
 

@@ -241,8 +241,16 @@ static int read_serial(ydoc *d, const ymap *top, line_job_cfg *job)
 		              "digits, zero-padded", &v))
 			return -1;
 		r->digits = (unsigned)v;
-		rc = ymap_str(&m, "prefix", false, LINE_SERIAL_PREFIX_MAX,
-		              "the text before the digits", &s);
+		yaml_node_t *pn = ymap_value(&m, "prefix");
+
+		/* prefix: "" is a prefix of nothing, as good as none. */
+		if (pn && pn->type == YAML_SCALAR_NODE &&
+		    pn->data.scalar.length == 0 && !ydoc_is_null(pn))
+			rc = 1;
+		else
+			rc = ymap_str(&m, "prefix", false,
+			              LINE_SERIAL_PREFIX_MAX,
+			              "the text before the digits", &s);
 		if (rc < 0)
 			return -1;
 		if (rc == 0) {

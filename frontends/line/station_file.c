@@ -74,8 +74,11 @@ static int read_port(ydoc *d, const ymap *m, line_slot_cfg *slot,
 	if (!ctx)
 		return ydoc_fail(d, node, kp, "out of memory");
 	if (stp_portspec_parse_string(ctx, slot->port, spec) != STP_OK) {
-		ydoc_fail(d, node, kp, "'%s': %s", slot->port + 5,
-		          stp_last_detail(ctx));
+		const char *hint = stp_last_hint(ctx);
+
+		ydoc_fail(d, node, kp, "'%s': %s%s%s", slot->port + 5,
+		          stp_last_detail(ctx), hint && *hint ? "; " : "",
+		          hint && *hint ? hint : "");
 		stp_ctx_free(ctx);
 		return -1;
 	}
