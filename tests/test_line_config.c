@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "line_config.h"
 #include "serial_rule.h"
@@ -279,6 +280,13 @@ Test(station, duplicate_slot_name_and_port)
 	                "  - port: /dev/ttyUSB0 br=115200\n"
 	                "  - port: /dev/ttyUSB0 br=57600\n",
 	                "5: slots[2].port: ", "the same device");
+	/* Two names of one tty. */
+	cr_assert_eq(symlink("/dev/null", th_dir_path("by-path-port0")), 0);
+	char text[1024];
+	snprintf(text, sizeof(text), HEAD "slots:\n"
+	         "  - port: %s\n"
+	         "  - port: /dev/null\n", th_dir_path("by-path-port0"));
+	station_refused(text, "5: slots[2].port: ", "the same device");
 }
 
 Test(station, bad_port_spec_carries_the_core_detail)

@@ -30,11 +30,21 @@ static bool is_postgres(const char *log)
 
 /* Two specifications that open the same device: for USB the selectors
  * (the N-th device among those matching path, sn, VID and PID), for
- * serial ports and CAN the port's name. */
+ * serial ports the file they lead to (the name when it does not exist
+ * here), for CAN the interface's name. */
 static bool same_port(const stp_portspec *a, const stp_portspec *b)
 {
 	if (a->transport != b->transport)
 		return false;
+	if (a->transport == STP_TRANSPORT_UART) {
+		/* /dev/serial/by-path/... and /dev/ttyUSB0 may be one tty. */
+		char *ra = realpath(a->port, NULL), *rb = realpath(b->port, NULL);
+		bool same = ra && rb ? !strcmp(ra, rb) : !strcmp(a->port, b->port);
+
+		free(ra);
+		free(rb);
+		return same;
+	}
 	if (a->transport != STP_TRANSPORT_USB)
 		return !strcmp(a->port, b->port);
 	return a->usb_index == b->usb_index &&
