@@ -14,6 +14,7 @@ frontends_line_libline_la_SOURCES = \
 	frontends/line/logdb.h frontends/line/logdb_internal.h \
 	frontends/line/logdb.c frontends/line/logdb_sqlite.c \
 	frontends/line/logdb_report.c \
+	frontends/line/line_run.c frontends/line/line_run.h \
 	frontends/line/line_slot.c frontends/line/line_slot.h \
 	frontends/line/line_display.c frontends/line/line_display.h
 if HAVE_LIBPQ
