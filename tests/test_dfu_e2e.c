@@ -201,6 +201,8 @@ Test(dfu_e2e, l4_first_download_and_leave_with_boot0_low)
 
 Test(dfu_e2e, l4_first_download_and_leave_with_boot0_high)
 {
+	if (getenv("STMPROG_TEST_QUICK")) /* boot0 low's session stands for it */
+		cr_skip_test("STMPROG_TEST_QUICK is set");
 	l4_first_download("--boot0 high");
 	cr_assert(e2e_file_has(e2e_trace(), "LEAVE 0x08000000 app"),
 	          "no leave into the application after the reload");
@@ -453,6 +455,9 @@ Test(dfu_e2e, faults_never_give_false_success, .timeout = 300)
 
 Test(dfu_e2e, real_timing_waits_exactly_the_poll_timeouts, .timeout = 120)
 {
+	if (getenv("STMPROG_TEST_QUICK")) /* a paced session: the ASan pass runs it */
+		cr_skip_test("STMPROG_TEST_QUICK is set");
+
 	const stp_chip *c = e2e_chip("0x413");
 	unsigned char *img = e2e_app(c, 8192, 14);
 	char args[4096];

@@ -258,6 +258,8 @@ Test(sim_usb, l4_leave_after_first_download_hits_the_empty_check)
 
 Test(sim_usb, h7_download_and_leave)
 {
+	if (getenv("STMPROG_TEST_QUICK")) /* the F4's download and leave stands for it */
+		cr_skip_test("STMPROG_TEST_QUICK is set");
 	download_leave(0x450, 65536 + 4096, "app=running");
 }
 
@@ -508,6 +510,9 @@ Test(sim_usb, stlink_with_application_lists_no_dfu_device)
  * so a loaded machine cannot fail it (timings live in bench/). */
 Test(sim_usb, real_timing_makes_the_host_wait_for_the_erase)
 {
+	if (getenv("STMPROG_TEST_QUICK")) /* a paced session: the ASan pass runs it */
+		cr_skip_test("STMPROG_TEST_QUICK is set");
+
 	const stp_chip *f4 = stp_chip_by_pid(0x413);
 	char busy[64];
 
