@@ -45,7 +45,9 @@ fi
 # --prepare: only the above (.ci/readme-setup.sh checks it).
 [ "${1:-}" = --prepare ] && exit 0
 
-stage() { printf '\n=== %s\n' "$*"; }
+# Each header says when it starts (seconds into the run): where CI's time
+# goes, without timing it again.
+stage() { printf '\n=== %s  [%d s]\n' "$*" "$SECONDS"; }
 show_failures() {
 	# automake keeps each test's output in its .log: show the failing ones
 	grep -l '^FAIL\|^ERROR' "$1"/tests/*.trs 2>/dev/null | sed 's/\.trs$/.log/' |
@@ -63,7 +65,11 @@ mkdir -p "$out/asan"
 # In a session of its own (setsid), so a failure further on stops the
 # whole of it.
 rm -f "$out/asan-check.log"
-setsid bash -c 'cd "$1" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 make -s -j"$2" check' \
+setsid bash -c 'cd "$1" || exit
+	rc=0
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 make -s -j"$2" check || rc=$?
+	echo "(make check took $SECONDS s)"
+	exit $rc' \
 	_ "$out/asan" "$jobs" >"$out/asan-check.log" 2>&1 &
 asan_pid=$!
 asan_running=1
@@ -207,6 +213,7 @@ done
 echo "distcheck passed (tests:$smoke)"
 
 [ -z "${asan_running:-}" ] || finish_stage1
+echo "all stages: $SECONDS s"
 
 # Criterion's own closing lines, summed over the test programs of stage 1.
 awk -F'|' '/Synthesis: Tested:/ {
