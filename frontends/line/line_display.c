@@ -381,9 +381,14 @@ void line_display_serial(line_display *d, size_t slot, const char *serial)
 	pthread_mutex_lock(&d->lock);
 	snprintf(d->slots[slot].serial, sizeof(d->slots[slot].serial), "%s",
 	         serial);
-	if (d->mode == LINE_DISPLAY_TTY)
+	if (d->mode == LINE_DISPLAY_JSON) {
+		json_object *o = json_head(d, "serial", slot);
+
+		json_add_str(o, "serial", serial);
+		json_emit(d, o);
+	} else if (d->mode == LINE_DISPLAY_TTY) {
 		tty_draw(d, true);
-	else if (d->mode == LINE_DISPLAY_PLAIN && !d->quiet) {
+	} else if (!d->quiet) {
 		fprintf(d->out, "slot %s: serial %s\n", d->slots[slot].name,
 		        serial);
 		fflush(d->out);

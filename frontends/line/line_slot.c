@@ -52,6 +52,9 @@ static void on_event(void *user, const stp_event *ev)
 			s->phase_seen[ev->phase] = true;
 		}
 	}
+	if (s->probing && (ev->kind == STP_EVENT_LOG ||
+	                   ev->kind == STP_EVENT_IDENTIFIED))
+		return;
 	line_display_event(s->run->display, s->index, ev);
 }
 
@@ -467,12 +470,16 @@ static stp_target *wait_removal(line_slot *s, stp_target *t,
 	set_state(s, LINE_SLOT_REMOVAL_WAIT, NULL);
 	for (;;) {
 		char uid[25];
+		stp_status st;
 
 		stp_target_close(t);
 		t = NULL;
 		if (!nap(s, s->run->station->poll_ms))
 			return NULL;
-		if (connect_board(s, &t) != STP_OK)
+		s->probing = true;
+		st = connect_board(s, &t);
+		s->probing = false;
+		if (st != STP_OK)
 			return NULL;
 		board_uid(t, uid);
 		if (strcmp(uid, board) != 0)
@@ -480,6 +487,13 @@ static stp_target *wait_removal(line_slot *s, stp_target *t,
 	}
 }
 
+/* Batch: one board per slot.  Continuous: wait for a board, program it,
+ * wait until it is gone, again.  Boards are found by connection attempts
+ * every poll_ms on every transport, USB included: libusb's hot-plug
+ * events would need a libstmprog call (front-ends do not use libusb),
+ * and under the simulator's umockdev test bed libusb reports the
+ * hot-plug capability and registers a callback but delivers no arrival
+ * or removal event, so the periodic attempts are the tested path. */
 static void *slot_main(void *arg)
 {
 	line_slot *s = arg;
