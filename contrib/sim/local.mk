@@ -5,6 +5,9 @@
 bin_PROGRAMS += contrib/sim/stmprog-sim
 contrib_sim_stmprog_sim_SOURCES = \
 	contrib/sim/sim_main.c \
+	contrib/sim/sim_options.c contrib/sim/sim_options.h \
+	contrib/sim/sim_jig.c contrib/sim/sim_jig.h \
+	contrib/sim/sim_station.c contrib/sim/sim_station.h \
 	contrib/sim/sim_chip.c contrib/sim/sim_chip.h \
 	contrib/sim/sim_transport.c contrib/sim/sim_transport.h \
 	contrib/sim/sim_uart.c contrib/sim/sim_uart.h \
@@ -17,6 +20,11 @@ contrib_sim_stmprog_sim_SOURCES = \
 	contrib/sim/sim_time.h
 contrib_sim_stmprog_sim_CFLAGS = $(AM_CFLAGS)
 contrib_sim_stmprog_sim_LDADD = core/libstmprog.la
+# --station writes its YAML with libyaml, which the line needs anyway.
+if BUILD_LINE
+contrib_sim_stmprog_sim_CFLAGS += $(YAML_CFLAGS) -DSIM_HAVE_YAML
+contrib_sim_stmprog_sim_LDADD += $(YAML_LIBS)
+endif
 # The usb transport (DfuSe over a umockdev test bed) needs umockdev.
 if HAVE_UMOCKDEV
 contrib_sim_stmprog_sim_SOURCES += \

@@ -786,12 +786,14 @@ sim_mem sim_chip_write(sim_chip *c, uint32_t addr, const uint8_t *data,
 			return SIM_MEM_PROTECTED;
 		program(c, c->flash, c->geo.flash_base, true, addr, data, len, res);
 		flash_sync(c, off, len);
+		c->worked_on = true;
 		return SIM_MEM_OK;
 	case R_OTP:
 		if (c->rdp)
 			return SIM_MEM_PROTECTED;
 		program(c, c->otp, c->chip->otp_start, false, addr, data, len, res);
 		sim_chip_save(c);
+		c->worked_on = true;
 		return SIM_MEM_OK;
 	case R_RAM:
 		memcpy(c->ram + off, data, len);
@@ -809,6 +811,7 @@ sim_mem sim_chip_write(sim_chip *c, uint32_t addr, const uint8_t *data,
 			sim_chip_readout_unprotect(c, &ns);
 		}
 		res->option_bytes = true;
+		c->worked_on = true;
 		res->programmed = (len + 3) / 4;
 		sim_chip_ob_reload(c);
 		sim_chip_save(c);
@@ -958,6 +961,7 @@ sim_go sim_chip_go(sim_chip *c, uint32_t addr, uint32_t *sp, uint32_t *pc)
 	bool ok;
 
 	c->go_set = true;
+	c->worked_on = true;
 	c->go_addr = addr;
 	*sp = *pc = 0;
 	if ((c->chip->quirks & STP_QUIRK_EMPTY_CHECK) && c->empty_latched) {

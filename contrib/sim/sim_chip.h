@@ -73,6 +73,10 @@ typedef struct sim_chip {
 	 * reset land in the bootloader; low lets a reset start a plausible
 	 * application.  Only the USB transport's resets look at it so far. */
 	bool boot0_low;
+	/* Since power-on the host wrote something (flash, option bytes,
+	 * OTP) or sent the chip off with GO or a DFU leave: what an operator
+	 * waits for before taking the board out of the jig (--boards). */
+	bool worked_on;
 	const sim_ob_family *obf;
 	uint64_t seed;
 	/* Persistence; all NULL / -1 without --flash. */

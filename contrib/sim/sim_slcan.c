@@ -133,6 +133,9 @@ struct sim_transport {
 	uint64_t write_frames;
 	bool cut, cut_done;
 	bool held_traced;       /* the head of from_chip was said held */
+	/* No board in the jig (--boards): the adapter still answers, but
+	 * nothing on the bus acknowledges or answers the host's frames. */
+	bool absent;
 };
 
 static int64_t now_or_zero(const sim_transport *t)
@@ -438,7 +441,14 @@ static void deliver_to_chip(sim_transport *t)
 	while (!t->gone && !t->cut && (b = fifo_front(&t->to_chip)) &&
 	       b->t <= now) {
 		sim_can_frame f = b->f;
-		bool data = sim_canboot_in_write(t->boot);
+		bool data;
+
+		if (t->absent) {
+			/* Nobody there: the frame reaches no bootloader. */
+			fifo_pop(&t->to_chip);
+			continue;
+		}
+		data = sim_canboot_in_write(t->boot);
 		if (b->t > t->dev_time)
 			t->dev_time = b->t;
 		fifo_pop(&t->to_chip);
@@ -741,15 +751,50 @@ static void slcan_close(sim_transport *t)
 	free(t);
 }
 
+/* The chip's CAN bootloader as it starts at power-on. */
+static sim_canboot *boot_new(sim_transport *t)
+{
+	sim_canboot_io io;
+	bool fd = (t->chip->chip->interfaces & STP_IF_FDCAN) != 0;
+	unsigned kbps = t->cfg->can_kbps ? t->cfg->can_kbps : fd ? 500 : 125;
+	unsigned dkbps = t->cfg->can_data_kbps ? t->cfg->can_data_kbps : 2000;
+
+	io.ctx = t;
+	io.emit = emit;
+	io.work = work;
+	return sim_canboot_new(t->chip, fd, kbps, dkbps, t->trace, &io);
+}
+
+/* A board leaves the bus, or a new one joins it with its ROM freshly
+ * started; the adapter, the pty and what the host set on them stay. */
+static void slcan_board(sim_transport *t, bool present)
+{
+	sim_canboot *boot;
+
+	while (fifo_front(&t->to_chip))
+		fifo_pop(&t->to_chip);
+	while (fifo_front(&t->from_chip))
+		fifo_pop(&t->from_chip);
+	t->held_traced = false;
+	t->absent = !present;
+	if (!present)
+		return;
+	t->cut = false;
+	t->dev_time = 0;
+	if (!(boot = boot_new(t))) {
+		sim_say("out of memory; the new board does not answer");
+		t->absent = true;
+		return;
+	}
+	sim_canboot_free(t->boot);
+	t->boot = boot;
+}
+
 static sim_transport *slcan_open(const sim_config *cfg, sim_chip *chip,
                                  sim_faults *faults, sim_trace *trace,
                                  char *err, size_t errlen)
 {
 	sim_transport *t = calloc(1, sizeof(*t));
-	sim_canboot_io io;
-	bool fd = (chip->chip->interfaces & STP_IF_FDCAN) != 0;
-	unsigned kbps = cfg->can_kbps ? cfg->can_kbps : fd ? 500 : 125;
-	unsigned dkbps = cfg->can_data_kbps ? cfg->can_data_kbps : 2000;
 
 	if (!t) {
 		snprintf(err, errlen, "out of memory");
@@ -762,10 +807,7 @@ static sim_transport *slcan_open(const sim_config *cfg, sim_chip *chip,
 	t->master = t->slave = -1;
 	t->out.size = sizeof(out_line);
 	t->to_chip.size = t->from_chip.size = sizeof(bus_frame);
-	io.ctx = t;
-	io.emit = emit;
-	io.work = work;
-	t->boot = sim_canboot_new(chip, fd, kbps, dkbps, trace, &io);
+	t->boot = boot_new(t);
 	if (!t->boot) {
 		snprintf(err, errlen, "out of memory");
 		slcan_close(t);
@@ -840,5 +882,6 @@ const sim_transport_ops sim_slcan_transport = {
 	.tty = slcan_tty,
 	.poll_setup = slcan_poll_setup,
 	.service = slcan_service,
+	.board = slcan_board,
 	.close = slcan_close,
 };

@@ -6,11 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim_time.h"
 #include "sim_trace.h"
 
 struct sim_trace {
-	FILE *f;
+	FILE *f;                /* NULL: no --trace */
 	char prefix[16];
+	/* The usb transport traces from umockdev's worker thread while the
+	 * main loop reads this. */
+	_Atomic int64_t last_ns;
 };
 
 sim_trace *sim_trace_open(const char *path)
@@ -19,6 +23,8 @@ sim_trace *sim_trace_open(const char *path)
 
 	if (!t)
 		return NULL;
+	if (!path)
+		return t;
 	/* "e": close-on-exec, so COMMAND does not inherit it. */
 	t->f = fopen(path, "ae");
 	if (!t->f) {
@@ -32,7 +38,8 @@ void sim_trace_close(sim_trace *t)
 {
 	if (!t)
 		return;
-	fclose(t->f);
+	if (t->f)
+		fclose(t->f);
 	free(t);
 }
 
@@ -42,20 +49,44 @@ void sim_trace_set_prefix(sim_trace *t, const char *prefix)
 		snprintf(t->prefix, sizeof(t->prefix), "%s", prefix);
 }
 
+static void put_line(sim_trace *t, const char *fmt, va_list ap)
+{
+	/* Each device its own handle on the file, opened for appending, and
+	 * every line flushed whole: lines of several devices never mix. */
+	fputs(t->prefix, t->f);
+	vfprintf(t->f, fmt, ap);
+	fputc('\n', t->f);
+	fflush(t->f);
+}
+
 void sim_trace_line(sim_trace *t, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (!t)
 		return;
-	/* Each device its own handle on the file, opened for appending, and
-	 * every line flushed whole: lines of several devices never mix. */
-	fputs(t->prefix, t->f);
+	t->last_ns = sim_now_ns();
+	if (!t->f)
+		return;
 	va_start(ap, fmt);
-	vfprintf(t->f, fmt, ap);
+	put_line(t, fmt, ap);
 	va_end(ap);
-	fputc('\n', t->f);
-	fflush(t->f);
+}
+
+void sim_trace_note(sim_trace *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!t || !t->f)
+		return;
+	va_start(ap, fmt);
+	put_line(t, fmt, ap);
+	va_end(ap);
+}
+
+int64_t sim_trace_last_ns(const sim_trace *t)
+{
+	return t ? t->last_ns : 0;
 }
 
 void sim_say(const char *fmt, ...)

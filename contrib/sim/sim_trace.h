@@ -14,7 +14,10 @@
 
 typedef struct sim_trace sim_trace;
 
-/* Appends to path; returns NULL (errno set) when it cannot be opened. */
+/* Appends to path; returns NULL (errno set) when it cannot be opened.
+ * path NULL: a handle that writes nowhere but still notes when the
+ * device last saw its host (sim_trace_last_ns), which --boards needs
+ * with or without --trace. */
 sim_trace *sim_trace_open(const char *path);
 void sim_trace_close(sim_trace *t);
 /* Starts each of t's lines with prefix (copied; at most 15 characters):
@@ -24,6 +27,15 @@ void sim_trace_set_prefix(sim_trace *t, const char *prefix);
 /* One trace line; t may be NULL (no --trace), then nothing happens. */
 void sim_trace_line(sim_trace *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* A line about the simulation itself (a board inserted or removed), not
+ * about the host: it does not count as the host's activity. */
+void sim_trace_note(sim_trace *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* When (CLOCK_MONOTONIC ns) t last had a sim_trace_line, 0 = never.
+ * Every command the host sends makes one, so this is the host's last
+ * word to the device; safe to call while another thread traces (usb). */
+int64_t sim_trace_last_ns(const sim_trace *t);
 
 /* "3,4,5": the unit numbers of an ERASE or WRITE PROTECT as trace lines
  * spell them, into buf (cut short rather than overflow). */

@@ -28,7 +28,7 @@ typedef enum sim_usb_start {
 
 typedef struct sim_transport sim_transport; /* each transport's own */
 
-/* --devices: at most this many chips in one run. */
+/* --devices, --device: at most this many chips in one run. */
 #define SIM_MAX_DEVICES 16
 
 /* The options every transport may care about; each device has its own
@@ -42,25 +42,34 @@ typedef struct sim_config {
 	bool usb_stlink;       /* --usb-stlink */
 	unsigned can_kbps;     /* --can-bitrate, 0 = the bootloader's default */
 	unsigned can_data_kbps;/* --can-data-bitrate, 0 = the default */
-	/* --devices N: this open is for device `device` (1..devices); for
-	 * device 2 and on, `first` is device 1's transport (to share what
-	 * one COMMAND can only have once: a termios watch, a USB bus), for
-	 * device 1 it is NULL. */
+	/* This open is for device `device` (1..devices, in the order of
+	 * --devices or --device); `first` is the first earlier device's
+	 * transport of the same kind (to share what one COMMAND can only
+	 * have once: a termios watch, a USB bus), NULL for the first of its
+	 * kind. */
 	unsigned device;
 	unsigned devices;
 	sim_transport *first;
+	/* usb: name the port by its path ("usb:1-I") rather than "usbI",
+	 * which counts only the DFU devices on the bus at the time: with
+	 * --device (pty devices take numbers too) and with boards that come
+	 * and go, only the path stays the same. */
+	bool port_by_path;
 } sim_config;
 
 #define SIM_MAX_POLLFDS 4
 
-/* With --devices N the main loop calls, in this order: open for devices
- * 1, 2, ..., N (each with its own chip, faults, trace handle and
- * config); port and tty of each; after fork, child_exec ONCE, on device
- * 1's transport, in the child (it must arrange what every device needs
- * there), and child_started on every device 1..N in the parent;
+/* With several devices the main loop calls, in this order: open for
+ * devices 1, 2, ..., N (each with its own chip, faults, trace handle and
+ * config); port and tty of each; after fork, in the child, child_exec
+ * ONCE per kind of transport, on the first device of that kind (it must
+ * arrange what every device of its kind needs there): usb's first (it
+ * only sets the environment and returns), then uart's (which execs);
+ * child_started on every device 1..N in the parent;
  * poll_setup and service on every device, each with its own slice of
- * SIM_MAX_POLLFDS pollfds, around one ppoll; close on devices N..1
- * (device 1 last, so what it shares outlives the others). */
+ * SIM_MAX_POLLFDS pollfds, around one ppoll; board when a board
+ * comes or goes; close on devices N..1 (the first of each kind last, so
+ * what it shares outlives the others). */
 typedef struct sim_transport_ops {
 	const char *name;
 	/* NULL with a sentence in err on failure. */
@@ -82,6 +91,13 @@ typedef struct sim_transport_ops {
 	int (*poll_setup)(sim_transport *t, struct pollfd *pfd, int64_t *deadline);
 	/* After poll: handle what is ready and what is due. */
 	void (*service)(sim_transport *t, const struct pollfd *pfd, int n);
+	/* The board in this device's jig changed (--boards, --control).
+	 * present false: it was taken out; the chip stays valid memory but
+	 * must not answer (uart: the pty stays and nothing answers; slcan:
+	 * the adapter answers, nothing on the bus does; usb: it leaves the
+	 * bus).  present true: the main loop has opened a new chip in the
+	 * same sim_chip; start afresh with it. */
+	void (*board)(sim_transport *t, bool present);
 	void (*close)(sim_transport *t);
 } sim_transport_ops;
 

@@ -804,6 +804,23 @@ static sim_transport *uart_open(const sim_config *cfg, sim_chip *chip,
 	return u;
 }
 
+/* A new board answers as a fresh ROM; a removed one not at all (the
+ * adapter and its pty stay in the jig). */
+static void uart_board(sim_transport *u, bool present)
+{
+	if (!present) {
+		expect(u, S_SILENT, 1);
+		return;
+	}
+	set_command_list(u);
+	u->warned_mode[0] = '\0';
+	u->warned_baud = 0;
+	u->warned_unknown = false;
+	expect(u, S_NOSYNC, 1);
+	if (u->chip->rdp == 2 || u->chip->app == SIM_APP_NONE)
+		expect(u, S_SILENT, 1);
+}
+
 static const char *uart_port(const sim_transport *u)
 {
 	return sim_link_port(u->link);
@@ -846,5 +863,6 @@ const sim_transport_ops sim_uart_transport = {
 	.child_started = uart_child_started,
 	.poll_setup = uart_poll_setup,
 	.service = uart_service,
+	.board = uart_board,
 	.close = uart_close,
 };

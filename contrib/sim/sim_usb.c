@@ -5,12 +5,16 @@
  * ioctl handlers.  COMMAND runs with umockdev's preload library, so libusb
  * in it takes its real Linux code path and ends up here.
  *
- * One bus for every device (--devices N): the transport is opened once
- * per device, device 1's open creates the test bed and the others plug
- * into it (sim_config.first), so COMMAND sees N boards on one bus as on a
- * production line's hub: device I at port 1-I (path=1-I), each with its
- * own chip, serial string and ioctl handler, then the optional ST-LINK at
- * the port after the last target.  Device numbers are handed out by the
+ * One bus for every usb device (--devices N, or several --device usb):
+ * the transport is opened once per device, the first usb device's open
+ * creates the test bed and the others plug into it (sim_config.first),
+ * so COMMAND sees the boards on one bus as on a production line's hub:
+ * device I of the run at port 1-I (path=1-I) whatever the other devices'
+ * transports (with uart in 1 and usb in 2 and 3, the usb boards are at
+ * 1-2 and 1-3), each with its own chip, serial string and ioctl handler,
+ * then the optional ST-LINK at the port after the last device.  A board
+ * taken out (--boards) leaves the bus as an unplug; the next one plugs
+ * into the same port.  Device numbers are handed out by the
  * bus, so no two nodes collide.  Every open and every change of the bus
  * runs on the main loop's thread; only the ioctl handlers run on
  * umockdev's worker.
@@ -141,7 +145,7 @@ struct sim_transport {
 	int64_t bus_free_at;
 	uint64_t ncontrol;         /* control transfers to the target */
 	bool unplugged;            /* disconnect=N struck: gone for good */
-	char port[16];
+	char port[32];
 };
 
 /* ---- the wire (--timing real) ---- */
@@ -743,6 +747,63 @@ static void usb_close(sim_transport *t)
 	free(t);
 }
 
+/* The chip's board is powered in the jig: on the bus as --usb-start
+ * says, unless RDP level 2 keeps the bootloader off. */
+static int target_arrives(sim_transport *t)
+{
+	sim_chip *chip = t->chip;
+
+	if (chip->rdp == 2 || chip->app == SIM_APP_NONE) {
+		sim_say("RDP level 2: the bootloader is disabled; the target is not "
+		        "on the bus");
+		return 0;
+	}
+	if (t->cfg->usb_start == SIM_USB_START_DFU)
+		return plug(t, &t->target, P_DFU);
+	/* The application runs (the simulator takes --usb-start's word
+	 * for it). */
+	chip->app = SIM_APP_RUNNING;
+	sim_chip_save(chip);
+	if (t->cfg->usb_start == SIM_USB_START_RUNTIME)
+		return plug(t, &t->target, P_RUNTIME);
+	return 0;
+}
+
+/* A board taken out unplugs; a new one (a new chip in t->chip) gets its
+ * own serial string and a fresh ROM, and plugs into the same port. */
+static void usb_board(sim_transport *t, bool present)
+{
+	sim_dfuse *fresh = NULL;
+
+	if (present) {
+		fresh = sim_dfuse_new(t->chip, &t->layout, t->faults, t->trace,
+		                      t->cfg->real_time);
+		if (!fresh) {
+			sim_say("out of memory; the new board stays off the bus");
+			return;
+		}
+	}
+	pthread_mutex_lock(&t->lock);
+	/* Whatever the handler had scheduled (a re-enumeration after a
+	 * leave) is void: the board is gone. */
+	t->target.change = false;
+	t->target.now = P_NONE;
+	t->target.detached = false;
+	/* The handler must not restart a ROM whose chip the main loop is
+	 * about to replace. */
+	t->target.fresh = false;
+	if (present) {
+		sim_dfuse_free(t->dfuse);
+		t->dfuse = fresh;
+		t->unplugged = false;
+		sim_usb_serial_from_uid(t->chip->chip, t->chip->uid, t->serial);
+	}
+	pthread_mutex_unlock(&t->lock);
+	unplug(t, &t->target);
+	if (present && target_arrives(t) != 0)
+		sim_say("cannot add the new board to the umockdev bus");
+}
+
 static sim_transport *usb_open(const sim_config *cfg, sim_chip *chip,
                                sim_faults *faults, sim_trace *trace,
                                char *err, size_t errlen)
@@ -762,12 +823,12 @@ static sim_transport *usb_open(const sim_config *cfg, sim_chip *chip,
 	t->chip = chip;
 	t->faults = faults;
 	t->trace = trace;
-	if (device > 1 && (!cfg->first || !cfg->first->testbed)) {
-		snprintf(err, errlen, "usb device %u: device 1's bus is not there",
-		         device);
+	if (cfg->first && !cfg->first->testbed) {
+		snprintf(err, errlen, "usb device %u: the first usb device's bus "
+		         "is not there", device);
 		goto fail;
 	}
-	t->bus = device > 1 ? cfg->first : t;
+	t->bus = cfg->first ? cfg->first : t;
 	snprintf(t->target.sysname, sizeof(t->target.sysname), "1-%u", device);
 	snprintf(t->stlink.sysname, sizeof(t->stlink.sysname), "1-%u",
 	         devices + 1);
@@ -775,7 +836,11 @@ static sim_transport *usb_open(const sim_config *cfg, sim_chip *chip,
 	/* stmprog numbers DFU devices by port path, so device I is usbI
 	 * while every device is on the bus in DFU mode; path=1-I always
 	 * names it. */
-	snprintf(t->port, sizeof(t->port), "%s%u", BUS_PREFIX, device);
+	if (cfg->port_by_path)
+		snprintf(t->port, sizeof(t->port), "%s:%s", BUS_PREFIX,
+		         t->target.sysname);
+	else
+		snprintf(t->port, sizeof(t->port), "%s%u", BUS_PREFIX, device);
 	if (!(chip->chip->interfaces & STP_IF_USB_DFU))
 		sim_say("the %s has no USB DFU bootloader (AN2606); simulating "
 		        "one anyway", chip->chip->name);
@@ -800,7 +865,7 @@ static sim_transport *usb_open(const sim_config *cfg, sim_chip *chip,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	t->testbed = device > 1 ? g_object_ref(t->bus->testbed)
+	t->testbed = cfg->first ? g_object_ref(t->bus->testbed)
 	                        : umockdev_testbed_new();
 	t->handler = umockdev_ioctl_base_new();
 	if (!t->testbed || !t->handler) {
@@ -808,23 +873,10 @@ static sim_transport *usb_open(const sim_config *cfg, sim_chip *chip,
 		goto fail;
 	}
 	g_signal_connect(t->handler, "handle-ioctl", G_CALLBACK(on_ioctl), t);
-	if (chip->rdp == 2 || chip->app == SIM_APP_NONE) {
-		sim_say("RDP level 2: the bootloader is disabled; the target is not "
-		        "on the bus");
-	} else if (cfg->usb_start == SIM_USB_START_DFU) {
-		if (plug(t, &t->target, P_DFU) != 0)
-			goto plug_failed;
-	} else {
-		/* The application runs (the simulator takes --usb-start's word
-		 * for it). */
-		chip->app = SIM_APP_RUNNING;
-		sim_chip_save(chip);
-		if (cfg->usb_start == SIM_USB_START_RUNTIME &&
-		    plug(t, &t->target, P_RUNTIME) != 0)
-			goto plug_failed;
-	}
+	if (target_arrives(t) != 0)
+		goto plug_failed;
 	/* One probe on the bus, whatever the number of boards. */
-	if (cfg->usb_stlink && device == 1 && plug(t, &t->stlink, P_STLINK) != 0)
+	if (cfg->usb_stlink && !cfg->first && plug(t, &t->stlink, P_STLINK) != 0)
 		goto plug_failed;
 	return t;
 plug_failed:
@@ -899,5 +951,6 @@ const sim_transport_ops sim_usb_transport = {
 	.child_started = NULL,
 	.poll_setup = usb_poll_setup,
 	.service = usb_service,
+	.board = usb_board,
 	.close = usb_close,
 };
