@@ -98,7 +98,10 @@ int line_db_reserve(line_db *db, const line_db_sequence *seq,
 /* The attempt with the board's reservation ended: verified makes it
  * "used"; otherwise a reservation this call does not find in use
  * elsewhere goes by policy to "returned" or "void" (a rework board's
- * serial that was "used" before stays "used": it is still that board's). */
+ * serial that was "used" before stays "used": it is still that board's).
+ * A release names the serial, not the attempt: release a board's failed
+ * attempt before reserving for its retry, or the late release would
+ * return the serial the retry is programming. */
 int line_db_release(line_db *db, const char *sequence, uint64_t serial,
                     bool verified, line_serial_policy policy,
                     char *err, size_t errlen);
