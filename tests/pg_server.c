@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <grp.h>
 #include <libpq-fe.h>
 #include <pwd.h>
 #include <signal.h>
@@ -50,16 +49,15 @@ static void last_log_line(const char *path, char *out, size_t outlen)
 	fclose(f);
 }
 
-/* In the child: become the server's user (only when root), tie the
- * child's life to the test's (a test killed by a crash must not leave a
- * server behind: PDEATHSIG is set after the user change, which clears
- * it), send its output to log and run argv. */
-static void child_exec(uid_t uid, gid_t gid, bool drop, const char *log,
-                       char *const argv[])
+/* In the child: send the output to log and run argv, as the server's
+ * user when the test is root (setpriv).  Through sh, which the valgrind
+ * pass of tests/run-all.sh does not follow: the server then runs
+ * natively, not under valgrind (far too slow, and not our code), and no
+ * process under valgrind changes its user.  The server dies with the
+ * test (a test killed by a crash leaves no server behind): setpriv sets
+ * the parent-death signal after its user change, which would clear it. */
+static void child_exec(bool as_postgres, const char *log, char *const argv[])
 {
-	if (drop && (setgroups(0, NULL) || setgid(gid) || setuid(uid)))
-		_exit(126);
-	prctl(PR_SET_PDEATHSIG, SIGQUIT);
 	int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 	if (fd >= 0) {
 		dup2(fd, 1);
@@ -69,10 +67,13 @@ static void child_exec(uid_t uid, gid_t gid, bool drop, const char *log,
 	int null = open("/dev/null", O_RDONLY);
 	if (null >= 0)
 		dup2(null, 0);
-	/* Through sh, which the valgrind pass of tests/run-all.sh does not
-	 * follow: the server's processes then run natively instead of under
-	 * valgrind (far too slow, and not our code). */
-	char *sh_argv[40] = { "/bin/sh", "-c", "exec \"$0\" \"$@\"" };
+	prctl(PR_SET_PDEATHSIG, SIGQUIT);
+	char *sh_argv[40] = {
+		"/bin/sh", "-c",
+		as_postgres ? "exec setpriv --reuid=postgres --regid=postgres "
+		              "--clear-groups --pdeathsig=SIGQUIT -- \"$0\" \"$@\""
+		            : "exec \"$0\" \"$@\""
+	};
 	int n = 3;
 	for (int i = 0; argv[i] && n < 39; i++)
 		sh_argv[n++] = argv[i];
@@ -108,6 +109,13 @@ int pg_server_start(pg_server *s, const char *bindir, char *why,
 			         "refuses root)");
 			return 1;
 		}
+		if (access("/usr/bin/setpriv", X_OK) &&
+		    access("/bin/setpriv", X_OK)) {
+			snprintf(why, whylen, "running as root and there is no "
+			         "setpriv (util-linux) to run the server as "
+			         "'postgres'");
+			return 1;
+		}
 		uid = pw->pw_uid;
 		gid = pw->pw_gid;
 	}
@@ -132,7 +140,7 @@ int pg_server_start(pg_server *s, const char *bindir, char *why,
 	                      NULL };
 	pid_t pid = fork();
 	if (pid == 0)
-		child_exec(uid, gid, drop, log, init_argv);
+		child_exec(drop, log, init_argv);
 	int status = 0;
 	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0) {
@@ -150,7 +158,7 @@ int pg_server_start(pg_server *s, const char *bindir, char *why,
 	                    "shared_buffers=16MB", NULL };
 	pid = fork();
 	if (pid == 0)
-		child_exec(uid, gid, drop, log, pg_argv);
+		child_exec(drop, log, pg_argv);
 	if (pid < 0) {
 		snprintf(why, whylen, "fork: %s", strerror(errno));
 		pg_server_stop(s);
