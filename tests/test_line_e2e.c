@@ -11,7 +11,8 @@
  *   programs its own in turn, every board a serial of its own, --boards N
  *   ends the run.
  * config: errors end with status 2 naming file, line and key, and the
- *   device is never spoken to. */
+ *   device is never spoken to.
+ * SIGINT: every slot cancelled, the boards to run again named. */
 #include "config.h"
 
 #include <criterion/criterion.h>
@@ -364,4 +365,65 @@ Test(line_e2e, job_that_does_not_fit_the_slot_chip)
 	cr_assert(strstr(out, "slot one"), "%s", out);
 	cr_assert(strstr(out, "job.yaml"), "%s", out);
 	cr_assert_eq(e2e_count_lines(th_dir_path("trace.txt"), "SYNC"), 0);
+}
+
+/* SIGINT while both boards are being programmed (real timing, so that
+ * lasts): every slot stops at a block boundary, the attempts end
+ * "cancelled", their serials go back by policy, the summary names the
+ * boards to run again, and the status is 130. */
+Test(line_e2e, sigint_cancels_every_slot)
+{
+	char cmd[8192];
+	FILE *f;
+	sqlite3 *db;
+	int status;
+	unsigned char *big = e2e_make_app(e2e_chip("0x460"), 48 * 1024, 3);
+
+	write_job();
+	/* A larger image for this test: the serial moves past it. */
+	e2e_spit(th_dir_path("fw.bin"), big, 48 * 1024);
+	free(big);
+	f = fopen(th_dir_path("job.yaml"), "w");
+	cr_assert(f);
+	fprintf(f, "name: cancel\nimages:\n  - file: fw.bin\n"
+	        "    address: 0x08000000\nserial:\n  address: 0x0801F000\n"
+	        "  encoding: le32\n  start: 100\n  on_failure: return\n");
+	fclose(f);
+	/* The line in the background; SIGINT once both slots write. */
+	f = fopen(th_dir_path("cancel.sh"), "w");
+	cr_assert(f);
+	fprintf(f,
+	        "'%s' run station.yaml job.yaml > line.txt 2>&1 &\n"
+	        "pid=$!\n"
+	        "n=0\n"
+	        "while [ \"$(grep -c 'programming' line.txt)\" -lt 2 ]; do\n"
+	        "  n=$((n + 1)); [ $n -gt 600 ] && break; sleep 0.05\n"
+	        "done\n"
+	        "sleep 0.3\n"
+	        "kill -INT $pid\n"
+	        "wait $pid\n"
+	        "echo \"line status $?\"\n",
+	        th_build_path("frontends/line/stmprog-line"));
+	fclose(f);
+	snprintf(cmd, sizeof(cmd),
+	         "unset STMPROG_BACKEND_PATH; cd '%s' && '%s' --timing real "
+	         "--station station.yaml --device uart --chip 0x460 --flash a.bin "
+	         "--device uart --chip 0x460 --flash b.bin -- sh cancel.sh; "
+	         "cat line.txt",
+	         th_dir, th_build_path("contrib/sim/stmprog-sim"));
+	status = th_run(cmd, out, sizeof(out));
+	cr_assert_eq(status, 0, "%s", out);
+	cr_assert(strstr(out, "line status 130"), "%s", out);
+	cr_assert(strstr(out, "summary: 0 verified, 0 failed, 2 cancelled"),
+	          "%s", out);
+	cr_assert(strstr(out, "boards to run again:"), "%s", out);
+	cr_assert(strstr(out, "slot 1: UID "), "%s", out);
+	cr_assert(strstr(out, "slot 2: UID "), "%s", out);
+	db = open_log();
+	cr_assert_eq(count(db, "SELECT count(*) FROM attempts WHERE outcome"
+	                       " = 'cancelled' AND length(cause) > 0"), 2);
+	cr_assert_eq(count(db, "SELECT count(*) FROM attempts"), 2);
+	cr_assert_eq(count(db, "SELECT count(*) FROM reservations WHERE state"
+	                       " = 'returned'"), 2);
+	sqlite3_close(db);
 }
