@@ -29,6 +29,15 @@ const char *line_slot_state_name(line_slot_state s)
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 
+void line_uid_text(const uint8_t uid[12], char out[25])
+{
+	for (int w = 2; w >= 0; w--) {
+		const uint8_t *b = uid + 4 * w;
+		snprintf(out + 8 * (2 - w), 9, "%02X%02X%02X%02X", b[3], b[2], b[1],
+		         b[0]);
+	}
+}
+
 /* What the tty view keeps per slot. */
 typedef struct slot_view {
 	const char *name, *port;
@@ -236,6 +245,12 @@ static void json_event(line_display *d, size_t slot, const stp_event *ev)
 			json_object_object_add(o, "pid", json_object_new_int(ev->info->pid));
 			json_add_str(o, "chip", ev->info->identity);
 			json_add_str(o, "serial", ev->info->serial);
+			if (ev->info->uid_status == STP_UID_READ) {
+				char uid[25];
+
+				line_uid_text(ev->info->uid, uid);
+				json_add_str(o, "uid", uid);
+			}
 		}
 		break;
 	case STP_EVENT_UNIT_REPAIRED:

@@ -41,6 +41,11 @@ typedef enum line_slot_state {
 
 const char *line_slot_state_name(line_slot_state s);
 
+/* The 96-bit unique ID as the reference manuals print it: the word at
+ * +8, then +4, then +0, 24 hex digits (the chip stores the words
+ * little-endian). */
+void line_uid_text(const uint8_t uid[12], char out[25]);
+
 /* A board's end, after its last attempt. */
 typedef struct line_board_result {
 	char uid[25];           /* "" when it could not be read */

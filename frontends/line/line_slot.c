@@ -19,15 +19,6 @@
 static const char *const phase_names[NPHASES] = {"Erasing", "Writing",
                                                  "Verifying", "Reading"};
 
-void line_uid_text(const uint8_t uid[12], char out[25])
-{
-	for (int w = 2; w >= 0; w--) {
-		const uint8_t *b = uid + 4 * w;
-		snprintf(out + 8 * (2 - w), 9, "%02X%02X%02X%02X", b[3], b[2], b[1],
-		         b[0]);
-	}
-}
-
 static int64_t wall_us(void)
 {
 	struct timespec ts;

@@ -62,6 +62,9 @@ typedef struct line_slot {
 	stp_ctx *ctx;           /* the slot's, for the whole run */
 	pthread_t thread;
 	line_slot_state state;  /* the slot's thread only */
+	/* Checking whether the board is still there: its connection's
+	 * messages would repeat every poll, so they are not shown. */
+	bool probing;
 	/* Results, read by main after the join. */
 	unsigned verified, failed, cancelled;
 	unsigned failed_in_a_row;
@@ -91,8 +94,5 @@ void line_slot_join(line_slot *s);
  * boundary (stp_cancel) and waiting slots wake up. */
 void line_run_stop(line_run *run, line_slot *slots, size_t nslots,
                    bool cancel_running);
-
-/* The UID as the reference manuals print it (word at +8, +4, +0). */
-void line_uid_text(const uint8_t uid[12], char out[25]);
 
 #endif
