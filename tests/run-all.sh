@@ -92,7 +92,7 @@ mkdir -p "$out/plain"
 	# Criterion runs each test in a child process: follow children, but not
 	# the shells and independent tools the tests start.
 	vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-possibly-lost=no
-	    --trace-children=yes --trace-children-skip=*/sh,*/bash,*/dash,*/ldd,*/cmp,*/rm,*/srec_cat,*/srec_cmp,*/dfuse-pack,*/python3*,*/arm-none-eabi-*,*/head,*/test,*/env,*/stm32flash,*/dfu-util,*/sleep,*/cat"
+	    --trace-children=yes --trace-children-skip=*/sh,*/bash,*/dash,*/ldd,*/cmp,*/rm,*/srec_cat,*/srec_cmp,*/dfuse-pack,*/python3*,*/arm-none-eabi-*,*/head,*/test,*/env,*/stm32flash,*/dfu-util,*/sleep,*/cat,*/sed"
 	# valgrind notes the serial lock's TIOCEXCL/TIOCNXCL (0x540c/0x540d),
 	# ioctls without arguments it has no wrapper for: a note, not an error.
 	vg_ioctl_note='unhandled ioctl 0x540[cd] with no size|could cause spurious value errors|README_MISSING_SYSCALL_OR_IOCTL'
