@@ -172,9 +172,8 @@ static void print_reservation(void *user, const line_db_reservation *r)
 	       r->attempt_id, r->state, l->station_path, r->sequence, r->serial);
 }
 
-/* The unknown reservations.  line_db_recover also marks this station's
- * leftovers of a run that died; like `run`, it is not for a station
- * whose line is running. */
+/* The unknown reservations, read only: safe while the station's line
+ * runs (the next `run` marks a dead run's leftovers unknown). */
 static int cmd_reservations(int argc, char **argv)
 {
 	line_station st;
@@ -188,7 +187,7 @@ static int cmd_reservations(int argc, char **argv)
 	if (open_log(argv[0], &st, &db))
 		return LINE_EXIT_USAGE;
 	l.station_path = argv[0];
-	n = line_db_recover(db, st.name, print_reservation, &l, err, sizeof(err));
+	n = line_db_unknown(db, print_reservation, &l, err, sizeof(err));
 	if (n < 0)
 		fprintf(stderr, "stmprog-line: error: %s\n", err);
 	else if (n == 0)

@@ -676,6 +676,36 @@ static int recover_body(line_db *db, void *arg, char *err, size_t errlen)
 	return rc;
 }
 
+/* Only the listing: a reader must not mark a running line's work. */
+static int list_unknown_body(line_db *db, void *arg, char *err, size_t errlen)
+{
+	recover_args *a = arg;
+	int rc;
+
+	a->n = 0;
+	rc = db->ops->exec(db->impl, LDB_RES_LIST_UNKNOWN, 0, NULL,
+	                   collect_unknown, a, err, errlen);
+	if (rc > 0 || a->oom) {
+		fail(err, errlen, "%s: out of memory listing reservations",
+		     db->name);
+		rc = -1;
+	}
+	return rc;
+}
+
+int line_db_unknown(line_db *db, line_db_reservation_fn fn, void *user,
+                    char *err, size_t errlen)
+{
+	recover_args a = { .station = NULL };
+	int rc = in_txn(db, list_unknown_body, &a, err, errlen);
+
+	if (rc == 0 && fn)
+		for (size_t i = 0; i < a.n; i++)
+			fn(user, &a.list[i]);
+	free(a.list);
+	return rc ? -1 : (int)a.n;
+}
+
 int line_db_recover(line_db *db, const char *station,
                     line_db_reservation_fn fn, void *user,
                     char *err, size_t errlen)

@@ -80,6 +80,11 @@ int line_db_recover(line_db *db, const char *station,
                     line_db_reservation_fn fn, void *user,
                     char *err, size_t errlen);
 
+/* Only the listing of line_db_recover: fn for every unknown reservation,
+ * changing nothing (safe while a line runs).  Returns how many, or -1. */
+int line_db_unknown(line_db *db, line_db_reservation_fn fn, void *user,
+                    char *err, size_t errlen);
+
 typedef struct line_db_sequence {
 	const char *name;       /* line_serial_rule.sequence */
 	uint64_t start, step;
