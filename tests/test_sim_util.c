@@ -71,7 +71,9 @@ void ts_start(ts_sim *s, const char *opts)
 		_exit(126);
 	}
 	free(copy);
-	for (int i = 0; i < 400; i++) {
+	/* Up to 60 s: under valgrind on a loaded machine the simulator's
+	 * start alone has taken 7 s.  A hang check, not a timing. */
+	for (int i = 0; i < 2400; i++) {
 		FILE *f = fopen(s->portfile, "r");
 		if (f) {
 			size_t got = fread(s->port, 1, sizeof(s->port) - 1, f);
