@@ -346,7 +346,9 @@ static int compare(const void *pa, const void *pb)
 	return a->intf < b->intf ? -1 : a->intf > b->intf;
 }
 
-static bool matches(const dfu_found *f, const stp_portspec *spec)
+/* Whether f is at the place and of the kind spec names (path=, VID=,
+ * PID=), its serial string aside. */
+static bool matches_place(const dfu_found *f, const stp_portspec *spec)
 {
 	if (!spec)
 		return true;
@@ -359,9 +361,14 @@ static bool matches(const dfu_found *f, const stp_portspec *spec)
 		return false;
 	if (spec->pid >= 0 && f->pid != spec->pid)
 		return false;
-	if (spec->serial[0] && strcmp(f->serial, spec->serial))
-		return false;
 	return true;
+}
+
+static bool matches(const dfu_found *f, const stp_portspec *spec)
+{
+	if (!matches_place(f, spec))
+		return false;
+	return !spec || !spec->serial[0] || !strcmp(f->serial, spec->serial);
 }
 
 stp_status dfu_usb_scan(stp_ctx *ctx, libusb_context *usb,
@@ -398,9 +405,14 @@ stp_status dfu_usb_scan(stp_ctx *ctx, libusb_context *usb,
 		st = add_config(ctx, list[i], &dd, cfg, out);
 		libusb_free_config_descriptor(cfg);
 		/* Strings need the device open: only when asked, since a
-		 * device without the udev rule cannot be opened. */
+		 * device without the udev rule cannot be opened; and only of
+		 * devices at the place and of the kind asked for, so opening
+		 * one board never touches another (on a production line the
+		 * others are being programmed by other threads or processes
+		 * at that moment). */
 		for (size_t k = before; k < out->n && !st; k++)
-			if (strings || (filter && filter->serial[0]))
+			if ((strings || (filter && filter->serial[0])) &&
+			    matches_place(&out->v[k], filter))
 				read_strings(&out->v[k], dd.iSerialNumber,
 				             dd.iProduct);
 	}
