@@ -142,6 +142,7 @@ include tests/trust_e2e.mk
 include tests/line_config.mk
 include tests/line_db.mk
 include tests/line_e2e.mk
+include tests/line_crash.mk
 # Two simulated U585s with one serial string on one USB bus: -l usb shows
 # paths, sn= alone is refused, path= programs each board; the ROMs' serial
 # derivation; udev's by-path/by-id names of serial ports.
