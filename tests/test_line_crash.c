@@ -183,7 +183,7 @@ static uint32_t serial_in(const char *flash)
 Test(line_crash, kill_mid_batch_then_restart)
 {
 	const char *line = th_build_path("frontends/line/stmprog-line");
-	unsigned char *img = e2e_make_app(e2e_chip("0x413"), IMAGE_LEN, 11);
+	unsigned char *img;
 	sim_proc s;
 	sqlite3 *db = NULL;
 	char cmd[2048], old_uid[32] = "", *txt;
@@ -195,6 +195,7 @@ Test(line_crash, kill_mid_batch_then_restart)
 	 * test_line_e2e's runs do not make. */
 	if (getenv("STMPROG_TEST_QUICK"))
 		cr_skip_test("STMPROG_TEST_QUICK is set");
+	img = e2e_make_app(e2e_chip("0x413"), IMAGE_LEN, 11);
 	e2e_spit(th_dir_path("fw.bin"), img, IMAGE_LEN);
 	f = fopen(th_dir_path("job.yaml"), "w");
 	cr_assert(f);
