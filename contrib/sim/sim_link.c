@@ -18,6 +18,10 @@
 #define SPIN_NS (2 * SIM_NS_PER_MS)
 /* Longest stretch spent writing a burst before looking at the rest. */
 #define BURST_NS (20 * SIM_NS_PER_MS)
+/* With several devices in one event loop, one device's wait is every
+ * other device's delay: a short burst keeps each within ~1 ms. */
+#define SHARED_BURST_NS (SIM_NS_PER_MS / 2)
+#define SHARED_SPIN_NS (SIM_NS_PER_MS / 5)
 /* Pacing rate when neither --baud nor the host says one. */
 #define DEFAULT_BAUD 115200u
 
@@ -426,8 +430,10 @@ static void write_host(sim_link *l)
 		if (!f)
 			return;
 		if (f->t > now) {
-			if (!l->cfg.real_time || f->t - now > SPIN_NS ||
-			    now - began > BURST_NS)
+			if (!l->cfg.real_time ||
+			    f->t - now > (l->cfg.shared ? SHARED_SPIN_NS : SPIN_NS) ||
+			    now - began > (l->cfg.shared ? SHARED_BURST_NS
+			                                       : BURST_NS))
 				return;
 			sim_sleep_until(f->t);
 			now = f->t;

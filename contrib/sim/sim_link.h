@@ -30,6 +30,7 @@ typedef struct sim_link_config {
 	bool real_time;        /* --timing real */
 	unsigned baud;         /* --baud, 0 = whatever the host set */
 	unsigned latency_ms;   /* --latency-ms */
+	bool shared;           /* other devices share the event loop */
 } sim_link_config;
 
 typedef struct sim_link sim_link;

@@ -35,6 +35,9 @@
 #define HANGUP_GRACE_NS (100 * SIM_NS_PER_MS)
 /* The longest stretch spent writing before looking at the rest. */
 #define BURST_NS (20 * SIM_NS_PER_MS)
+/* With several devices in one event loop, one device's wait is every
+ * other device's delay. */
+#define SHARED_BURST_NS (SIM_NS_PER_MS / 2)
 
 /* Lawicel S0..S8, in kbit/s. */
 static const unsigned s_rates[9] = {10, 20, 50, 100, 125, 250, 500, 800, 1000};
@@ -204,7 +207,10 @@ static void write_host(sim_transport *t)
 		if (t->cfg->real_time && l->t > now) {
 			/* Due within 2 ms: wait for it here, so frame times hold
 			 * to the microsecond; later: back to poll. */
-			if (l->t - now > 2 * SIM_NS_PER_MS || now - began > BURST_NS)
+			if (l->t - now > (t->cfg->devices > 1 ? SIM_NS_PER_MS / 5
+			                                      : 2 * SIM_NS_PER_MS) ||
+			    now - began > (t->cfg->devices > 1 ? SHARED_BURST_NS
+			                                       : BURST_NS))
 				return;
 			sim_sleep_until(l->t);
 		}

@@ -785,6 +785,7 @@ static sim_transport *uart_open(const sim_config *cfg, sim_chip *chip,
 	lc.real_time = cfg->real_time;
 	lc.baud = cfg->baud;
 	lc.latency_ms = cfg->latency_ms;
+	lc.shared = cfg->devices > 1;
 	u->link = sim_link_open(&lc, faults, trace, err, errlen);
 	if (!u->link) {
 		uart_close(u);
