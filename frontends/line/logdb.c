@@ -651,31 +651,6 @@ static int collect_unknown(void *user, int ncols, const char *const *v)
 	return 0;
 }
 
-static int recover_body(line_db *db, void *arg, char *err, size_t errlen)
-{
-	recover_args *a = arg;
-	char now[24];
-	int rc;
-
-	a->n = 0;
-	snprintf(now, sizeof now, "%" PRId64, now_us());
-	const char *p[] = { now, a->station };
-	rc = db->ops->exec(db->impl, LDB_ATTEMPTS_INTERRUPT, 2, p, NULL, NULL,
-	                   err, errlen);
-	if (rc == 0)
-		rc = db->ops->exec(db->impl, LDB_RES_MARK_UNKNOWN, 2, p, NULL,
-		                   NULL, err, errlen);
-	if (rc == 0)
-		rc = db->ops->exec(db->impl, LDB_RES_LIST_UNKNOWN, 0, NULL,
-		                   collect_unknown, a, err, errlen);
-	if (rc > 0 || a->oom) {
-		fail(err, errlen, "%s: out of memory listing reservations",
-		     db->name);
-		rc = -1;
-	}
-	return rc;
-}
-
 /* Only the listing: a reader must not mark a running line's work. */
 static int list_unknown_body(line_db *db, void *arg, char *err, size_t errlen)
 {
@@ -693,11 +668,32 @@ static int list_unknown_body(line_db *db, void *arg, char *err, size_t errlen)
 	return rc;
 }
 
-int line_db_unknown(line_db *db, line_db_reservation_fn fn, void *user,
-                    char *err, size_t errlen)
+/* A dead run's leftovers marked, then the listing. */
+static int recover_body(line_db *db, void *arg, char *err, size_t errlen)
 {
-	recover_args a = { .station = NULL };
-	int rc = in_txn(db, list_unknown_body, &a, err, errlen);
+	recover_args *a = arg;
+	char now[24];
+	int rc;
+
+	snprintf(now, sizeof now, "%" PRId64, now_us());
+	const char *p[] = { now, a->station };
+	rc = db->ops->exec(db->impl, LDB_ATTEMPTS_INTERRUPT, 2, p, NULL, NULL,
+	                   err, errlen);
+	if (rc == 0)
+		rc = db->ops->exec(db->impl, LDB_RES_MARK_UNKNOWN, 2, p, NULL,
+		                   NULL, err, errlen);
+	return rc ? rc : list_unknown_body(db, arg, err, errlen);
+}
+
+/* body in a transaction, then fn for each reservation it listed, outside
+ * the lock (the operator's callback may well call line_db_resolve). */
+static int list_with(line_db *db, const char *station,
+                     int (*body)(line_db *, void *, char *, size_t),
+                     line_db_reservation_fn fn, void *user, char *err,
+                     size_t errlen)
+{
+	recover_args a = { .station = station };
+	int rc = in_txn(db, body, &a, err, errlen);
 
 	if (rc == 0 && fn)
 		for (size_t i = 0; i < a.n; i++)
@@ -706,18 +702,15 @@ int line_db_unknown(line_db *db, line_db_reservation_fn fn, void *user,
 	return rc ? -1 : (int)a.n;
 }
 
+int line_db_unknown(line_db *db, line_db_reservation_fn fn, void *user,
+                    char *err, size_t errlen)
+{
+	return list_with(db, NULL, list_unknown_body, fn, user, err, errlen);
+}
+
 int line_db_recover(line_db *db, const char *station,
                     line_db_reservation_fn fn, void *user,
                     char *err, size_t errlen)
 {
-	recover_args a = { .station = station };
-	int rc = in_txn(db, recover_body, &a, err, errlen);
-
-	/* The operator's callback runs outside the lock: it may well call
-	 * line_db_resolve. */
-	if (rc == 0 && fn)
-		for (size_t i = 0; i < a.n; i++)
-			fn(user, &a.list[i]);
-	free(a.list);
-	return rc ? -1 : (int)a.n;
+	return list_with(db, station, recover_body, fn, user, err, errlen);
 }
