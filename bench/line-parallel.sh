@@ -8,31 +8,9 @@
 set -euo pipefail
 build=$(cd "${1:-.}" && pwd)
 kib=${2:-16}
-sim="$build/contrib/sim/stmprog-sim"
-line="$build/frontends/line/stmprog-line"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp"
-
-head -c $((kib * 1024)) /dev/urandom >fw.bin
-cat >job.yaml <<JOB
-name: p6
-images:
-  - file: fw.bin
-    address: 0x08000000
-serial:
-  address: 0x$(printf '%08X' $((0x08000000 + kib * 1024)))
-  encoding: le32
-  start: 1
-end: stay
-JOB
-# Three USB (F4), three UART (F4, G0 with ECC double-words, L4), two slcan
-# (F4 on AN3154 at 125 kbit/s, G4 on AN5405).
-devices=(
-	"--device usb --chip 0x413" "--device usb --chip 0x413" "--device usb --chip 0x413"
-	"--device uart --chip 0x413" "--device uart --chip 0x460" "--device uart --chip 0x435"
-	"--device slcan --chip 0x413" "--device slcan --chip 0x468"
-)
+job_name=p6
+# shellcheck source=bench/line-setup.sh
+. "$(dirname "$0")/line-setup.sh"
 
 # run NAME DEVICE-OPTIONS...: prints "wall user sys" of one line run.
 run() {

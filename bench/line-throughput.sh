@@ -16,29 +16,9 @@ k=${2:-3}
 handling=${3:-2000}
 kib=${4:-16}
 removal=300
-sim="$build/contrib/sim/stmprog-sim"
-line="$build/frontends/line/stmprog-line"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp"
-
-head -c $((kib * 1024)) /dev/urandom >fw.bin
-cat >job.yaml <<JOB
-name: p8
-images:
-  - file: fw.bin
-    address: 0x08000000
-serial:
-  address: 0x$(printf '%08X' $((0x08000000 + kib * 1024)))
-  encoding: le32
-  start: 1
-end: stay
-JOB
-devices=(
-	"--device usb --chip 0x413" "--device usb --chip 0x413" "--device usb --chip 0x413"
-	"--device uart --chip 0x413" "--device uart --chip 0x460" "--device uart --chip 0x435"
-	"--device slcan --chip 0x413" "--device slcan --chip 0x468"
-)
+job_name=p8
+# shellcheck source=bench/line-setup.sh
+. "$(dirname "$0")/line-setup.sh"
 attempt_s() { # the verified attempt's duration in the log, in seconds
 	python3 -c 'import sqlite3,sys
 d = sqlite3.connect("sim-line.db")
