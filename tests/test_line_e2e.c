@@ -50,6 +50,8 @@ static void write_job(void)
 {
 	FILE *f;
 
+	/* Called again by a test that writes several jobs. */
+	free(image);
 	image = e2e_make_app(e2e_chip("0x460"), IMAGE_LEN, 7);
 	e2e_spit(th_dir_path("fw.bin"), image, IMAGE_LEN);
 	f = fopen(th_dir_path("job.yaml"), "w");
