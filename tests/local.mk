@@ -143,6 +143,9 @@ include tests/line_config.mk
 include tests/line_db.mk
 include tests/line_e2e.mk
 include tests/line_crash.mk
+include tests/fault_matrix.mk
+include tests/bad_input.mk
+include tests/interrupt_e2e.mk
 # Two simulated U585s with one serial string on one USB bus: -l usb shows
 # paths, sn= alone is refused, path= programs each board; the ROMs' serial
 # derivation; udev's by-path/by-id names of serial ports.

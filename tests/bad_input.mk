@@ -1,0 +1,1 @@
+# The bad-input table: malformed and hostile input never touches the device.

@@ -1,0 +1,1 @@
+# The fault matrix's seeded CI subset (bench/fault-matrix runs the whole).

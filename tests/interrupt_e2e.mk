@@ -1,0 +1,1 @@
+# Interruptions: stmprog killed mid-write, then run again, on every transport.
