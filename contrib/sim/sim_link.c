@@ -216,13 +216,18 @@ fail:
 	return NULL;
 }
 
+/* The device vanishes: the master closes, so the host's descriptor hangs
+ * up and the /dev/pts node goes away.  The simulator's own slave
+ * descriptor stays open until the simulator ends (sim_link_close): while
+ * any side is open the kernel keeps the pts number, so a host that opens
+ * the path again finds nothing, as after unplugging an adapter, rather
+ * than another program's new pty that took the freed number (tests run
+ * side by side, and stmprog-line retries a slot on its path). */
 static void hang_up(sim_link *l)
 {
 	if (l->master >= 0)
 		close(l->master);
-	if (l->slave >= 0)
-		close(l->slave);
-	l->master = l->slave = -1;
+	l->master = -1;
 	l->gone = true;
 	sim_ttywatch_tty_closed(l->watch);
 }
@@ -232,6 +237,9 @@ void sim_link_close(sim_link *l)
 	if (!l)
 		return;
 	hang_up(l);
+	if (l->slave >= 0)
+		close(l->slave);
+	l->slave = -1;
 	sim_ttywatch_free(l->watch);
 	free(l->rx.v);
 	free(l->tx.v);

@@ -148,13 +148,16 @@ static int64_t now_or_zero(const sim_transport *t)
 
 /* ---- the serial side ---- */
 
+/* The adapter vanishes: the master closes (the host's descriptor hangs
+ * up, the /dev/pts node goes away) but our slave descriptor stays open
+ * until slcan_close, which keeps the pts number taken: a host reopening
+ * the path finds nothing rather than another program's new pty (see
+ * sim_link.c's hang_up). */
 static void hang_up(sim_transport *t)
 {
 	if (t->master >= 0)
 		close(t->master);
-	if (t->slave >= 0)
-		close(t->slave);
-	t->master = t->slave = -1;
+	t->master = -1;
 	t->gone = true;
 }
 
@@ -750,6 +753,8 @@ static void slcan_close(sim_transport *t)
 	if (!t)
 		return;
 	hang_up(t);
+	if (t->slave >= 0)
+		close(t->slave);
 	sim_canboot_free(t->boot);
 	free(t->out.v);
 	free(t->to_chip.v);
