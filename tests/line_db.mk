@@ -5,7 +5,7 @@ if BUILD_LINE
 if HAVE_CRITERION
 check_PROGRAMS += tests/test_line_db
 TESTS += tests/test_line_db
-tests_test_line_db_SOURCES = tests/test_line_db.c
+tests_test_line_db_SOURCES = tests/test_line_db.c $(TEST_HELPERS)
 tests_test_line_db_CFLAGS = $(TEST_CFLAGS) $(PTHREAD_CFLAGS) \
 	-I$(top_srcdir)/frontends/line $(SQLITE_CFLAGS) $(JSONC_CFLAGS) \
 	$(LIBPQ_CFLAGS) -DPG_BINDIR='"$(PG_BINDIR)"'

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <libpq-fe.h>
 #include <pwd.h>
 #include <signal.h>
@@ -18,20 +17,11 @@
 #include <unistd.h>
 
 #include "pg_server.h"
+#include "test_helpers.h"
 
 /* How long the server may take to accept connections, in 50 ms polls
  * (a bound for a stuck server, not a measurement). */
 #define PG_READY_POLLS 1200
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
 
 static void last_log_line(const char *path, char *out, size_t outlen)
 {
@@ -119,7 +109,7 @@ int pg_server_start(pg_server *s, const char *bindir, char *why,
 		uid = pw->pw_uid;
 		gid = pw->pw_gid;
 	}
-	snprintf(s->dir, sizeof s->dir, "/tmp/stmprog-pg-XXXXXX");
+	snprintf(s->dir, sizeof s->dir, "/tmp/stmprog-test-pg-XXXXXX");
 	if (!mkdtemp(s->dir)) {
 		snprintf(why, whylen, "mkdtemp: %s", strerror(errno));
 		s->dir[0] = '\0';
@@ -192,7 +182,7 @@ void pg_server_stop(pg_server *s)
 		s->pid = 0;
 	}
 	if (s->dir[0]) {
-		nftw(s->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		th_rmtree(s->dir);
 		s->dir[0] = '\0';
 	}
 }

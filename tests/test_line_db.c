@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <pthread.h>
@@ -18,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "test_helpers.h"
 #include "logdb_internal.h"
 #ifdef HAVE_LIBPQ
 #include "pg_server.h"
@@ -28,19 +28,9 @@
 static char tmp_dir[64];
 static char db_path[128];
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 static void make_tmp(void)
 {
-	snprintf(tmp_dir, sizeof tmp_dir, "/tmp/stmprog-db-XXXXXX");
+	snprintf(tmp_dir, sizeof tmp_dir, "/tmp/stmprog-test-db-XXXXXX");
 	cr_assert_not_null(mkdtemp(tmp_dir));
 	snprintf(db_path, sizeof db_path, "%s/log.db", tmp_dir);
 }
@@ -48,7 +38,7 @@ static void make_tmp(void)
 static void remove_tmp(void)
 {
 	if (tmp_dir[0])
-		nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		th_rmtree(tmp_dir);
 	tmp_dir[0] = '\0';
 }
 
