@@ -2,9 +2,10 @@
  * on the chips whose fields stmprog knows.
  *
  * Input: byte 0 picks the chip (its high bit: complements made right, so
- * the image passes the consistency check, or left as given); the next
- * ob_size bytes are the image's values as the device would return them;
- * the rest, split at NUL bytes, are the assignments.
+ * the image passes the consistency check, or left as given); then the
+ * assignments, separated by NUL bytes, up to an empty one (two NULs in a
+ * row); then the image as the device would return it, padded to the
+ * chip's ob_size with 0xFF.  So one seed means the same on every chip.
  *
  * Properties:
  *  - never read protection level 2 unless confirmed: assignments applied
@@ -96,7 +97,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const stp_chip *chip;
 	uint8_t *before, *after;
-	size_t len, take;
+	size_t len, take, alen;
+	const uint8_t *img, *end;
 	fuzz_words w;
 	stp_ctx *ctx;
 	stp_status st;
@@ -113,16 +115,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	after = malloc(len);
 	ctx = stp_ctx_new();
 	check(before && after && ctx, "out of memory");
-	take = size - 1 < len ? size - 1 : len;
+	end = data + size;
+	img = end;
+	for (const uint8_t *p = data + 1; p + 1 < end; p++)
+		if (!p[0] && !p[1]) {
+			img = p + 2;
+			break;
+		}
+	alen = (size_t)(img == end ? end - (data + 1) : img - 2 - (data + 1));
+	take = (size_t)(end - img) < len ? (size_t)(end - img) : len;
 	memset(before, 0xFF, len);
-	memcpy(before, data + 1, take);
+	memcpy(before, img, take);
 	if (data[0] & 0x80)
 		make_complements(chip, before, len);
 	(void)stp_ob_check(ctx, chip, before, len);
 	(void)stp_ob_format(ctx, chip, before, len, ignore_line, NULL);
 
-	if (!fuzz_split(data + 1 + take, size - 1 - take, MAX_ASSIGN, NULL,
-	                &w))
+	if (!fuzz_split(data + 1, alen, MAX_ASSIGN, NULL, &w))
 		goto out;
 	/* Without the level-2 flag: never towards level 2. */
 	memcpy(after, before, len);
