@@ -56,4 +56,19 @@ tests_fuzz_fuzz_cli_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_cli_LDFLAGS = $(FUZZ_LDFLAGS)
 
 EXTRA_PROGRAMS += $(FUZZ_CORE_HARNESSES)
+
+# Seeds and dictionaries travel in the tarball, so a release can fuzz as
+# the repository does (the harness sources go with their programs).
+EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run.sh tests/fuzz/make-seeds.sh \
+	tests/fuzz/corpus/image_bin tests/fuzz/corpus/image_ihex \
+	tests/fuzz/corpus/image_srec tests/fuzz/corpus/image_elf \
+	tests/fuzz/corpus/image_dfuse tests/fuzz/corpus/image_dfu \
+	tests/fuzz/corpus/portspec tests/fuzz/corpus/dfuse_layout \
+	tests/fuzz/corpus/option_bytes tests/fuzz/corpus/cli \
+	tests/fuzz/image_ihex.dict tests/fuzz/image_srec.dict \
+	tests/fuzz/image_elf.dict tests/fuzz/image_dfuse.dict \
+	tests/fuzz/image_dfu.dict tests/fuzz/portspec.dict \
+	tests/fuzz/dfuse_layout.dict tests/fuzz/option_bytes.dict \
+	tests/fuzz/cli.dict
+
 fuzz: $(FUZZ_CORE_HARNESSES) $(FUZZ_BACKEND_HARNESSES)
