@@ -150,8 +150,13 @@ static stp_status status_failure(dfu_dev *d, const dfu_status *s,
                                  const char *what, uint32_t addr)
 {
 	char o[96];
+	stp_status code = dfu_status_code(s->status);
 
-	return stp_fail(d->ctx, dfu_status_code(s->status),
+	/* dfuERROR with bStatus OK is still an error: mapped as it is, the
+	 * failure would be STP_OK and the caller would take it as done. */
+	if (code == STP_OK)
+		code = STP_ERR_PROTOCOL;
+	return stp_fail(d->ctx, code,
 	                dfu_status_hint(s->status), "%s: %s failed: %s (%s, %s)",
 	                d->where, op(o, sizeof(o), what, addr),
 	                dfu_status_sentence(s->status), dfu_status_name(s->status),
