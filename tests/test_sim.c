@@ -606,6 +606,31 @@ Test(sim, disconnect_after_n_bytes)
 	cr_assert(strstr(ts_text(th_dir_path("trace")), "FAULT disconnect 10\n"));
 }
 
+/* insert=1: a stray byte follows every byte, both ways.  The sync byte
+ * still reaches the ROM first, so it ACKs; the stray after the host's
+ * byte is the next command code, and the ACK has its own stray behind it. */
+Test(sim, insert_puts_a_stray_byte_after_each_byte)
+{
+	ts_sim s;
+	uint8_t got[8];
+	size_t k;
+	const char *t;
+
+	ts_start(&s, opts("--chip 0x410 --faults insert=1 --trace %s/trace",
+	                  th_dir));
+	ts_open(&s, true);
+	ts_send1(&s, 0x7F);
+	k = ts_recv(&s, got, sizeof(got), 500);
+	cr_assert_eq(k, 2, "got %zu bytes", k);
+	cr_assert_eq(got[0], TS_ACK);
+	cr_assert_eq(ts_finish(&s), 0);
+	t = ts_text(th_dir_path("trace"));
+	cr_assert(strstr(t, "FAULT insert rx 0x"), "%s", t);
+	cr_assert(strstr(t, "FAULT insert tx 0x"), "%s", t);
+	cr_assert(strstr(ts_text(s.errfile), "2 inserted"), "%s",
+	          ts_text(s.errfile));
+}
+
 /* ---- the command line ---- */
 
 Test(sim, command_line)
@@ -625,6 +650,14 @@ Test(sim, command_line)
 	         ts_sim_path());
 	cr_assert_eq(th_run(cmd, out, sizeof(out)), 2);
 	cr_assert(strstr(out, "ber=2"), "%s", out);
+	snprintf(cmd, sizeof(cmd), "%s --chip 0x410 --faults insert=0.1:5 -- "
+	         "true", ts_sim_path());
+	cr_assert_eq(th_run(cmd, out, sizeof(out)), 2);
+	cr_assert(strstr(out, "insert=0.1:5"), "%s", out);
+	snprintf(cmd, sizeof(cmd), "%s --chip 0x410 --faults hold=0.1 -- true",
+	         ts_sim_path());
+	cr_assert_eq(th_run(cmd, out, sizeof(out)), 2);
+	cr_assert(strstr(out, "hold is a usb fault"), "%s", out);
 	snprintf(cmd, sizeof(cmd), "%s --chip 0x410 --transport slcan -- true",
 	         ts_sim_path());
 	cr_assert_eq(th_run(cmd, out, sizeof(out)), 2);

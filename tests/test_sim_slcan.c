@@ -545,6 +545,24 @@ Test(sim_slcan, errframe_sets_the_bus_error_flag)
 	TRACE_HAS("FAULT errframe rx 0x079");
 }
 
+/* hold=1:MS: every frame to the host is late by MS, and the frames
+ * behind it wait; the adapter's own answers are not held. */
+Test(sim_slcan, held_frames_come_late_but_come)
+{
+	ts_sim s;
+
+	start(&s, "0x413", "--faults hold=1:1500");
+	open_at(&s, "S4");
+	EXPECT(&s, "t0790", 1, "z\r");
+	/* Far shorter than the hold: a loaded machine cannot make it come
+	 * early. */
+	cr_assert(ts_silent(&s, 100), "the held frame came at once");
+	cr_assert_str_eq(more(&s, 1), "t079179\r");
+	cr_assert_eq(ts_finish(&s), 0);
+	TRACE_HAS("FAULT hold tx 0x079 1500 ms");
+	cr_assert(strstr(ts_text(th_dir_path("stderr.txt")), "1 held"));
+}
+
 Test(sim_slcan, disconnect_hangs_up_the_port)
 {
 	ts_sim s;
@@ -594,7 +612,7 @@ Test(sim_slcan, command_line)
 	         "--faults ber=0.1 -- true", ts_sim_path());
 	cr_assert_eq(th_run(cmd, out, sizeof(out)), 2);
 	cr_assert(strstr(out, "ber is a uart fault; slcan knows lost, errframe, "
-	                 "disconnect and cut"), "%s", out);
+	                 "hold, disconnect and cut"), "%s", out);
 	/* cut=N counts WRITE data frames: 0 would cut before any WRITE. */
 	snprintf(cmd, sizeof(cmd), "%s --chip 0x413 --transport slcan "
 	         "--faults cut=0 -- true", ts_sim_path());

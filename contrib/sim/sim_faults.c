@@ -57,18 +57,46 @@ static int parse_uint(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* "P" or "P:MS" (MS up to an hour); *ms keeps its default without MS. */
+static int parse_prob_ms(const char *val, double *p, unsigned *ms)
+{
+	char buf[64];
+	char *m;
+	uint64_t n = 0;
+
+	if (strlen(val) >= sizeof(buf))
+		return -1;
+	strcpy(buf, val);
+	if ((m = strchr(buf, ':')))
+		*m++ = '\0';
+	if (parse_prob(buf, p) != 0 || (m && parse_uint(m, 3600000, &n) != 0))
+		return -1;
+	if (m)
+		*ms = (unsigned)n;
+	return 0;
+}
+
+static int bad_prob_ms(const char *item, const char *val, char *err,
+                       size_t errlen)
+{
+	snprintf(err, errlen, "--faults item '%s=%s': expected %s=P or %s=P:MS "
+	         "(P between 0 and 1, MS up to 3600000)", item, val, item, item);
+	return -1;
+}
+
 /* Which kinds each transport knows. */
 static const struct {
 	const char *transport;
-	const char *kinds[7];
+	const char *kinds[8];
 	const char *list;        /* for messages */
 } known[] = {
-	{"uart", {"ber", "drop", "flip", "nack", "stall", "disconnect", NULL},
-	 "ber, drop, flip, nack, stall and disconnect"},
-	{"usb", {"stall", "status", "disconnect", NULL},
-	 "stall, status and disconnect"},
-	{"slcan", {"lost", "errframe", "disconnect", "cut", NULL},
-	 "lost, errframe, disconnect and cut"},
+	{"uart", {"ber", "drop", "flip", "insert", "nack", "stall", "disconnect",
+	          NULL},
+	 "ber, drop, flip, insert, nack, stall and disconnect"},
+	{"usb", {"stall", "status", "hold", "reenum", "disconnect", NULL},
+	 "stall, status, hold, reenum and disconnect"},
+	{"slcan", {"lost", "errframe", "hold", "disconnect", "cut", NULL},
+	 "lost, errframe, hold, disconnect and cut"},
 };
 
 static bool knows(size_t t, const char *key)
@@ -90,8 +118,17 @@ static int parse_usb_item(sim_faults *f, const char *item, const char *val,
 {
 	uint64_t n;
 
-	if (!strcmp(item, "stall") || !strcmp(item, "status")) {
-		double *p = !strcmp(item, "stall") ? &f->stall : &f->status;
+	if (!strcmp(item, "hold")) {
+		/* Past libusb's 5 s control timeout of the DFU backend. */
+		f->hold_ms = 6000;
+		if (parse_prob_ms(val, &f->hold, &f->hold_ms) != 0)
+			return bad_prob_ms(item, val, err, errlen);
+		return 0;
+	}
+	if (!strcmp(item, "stall") || !strcmp(item, "status") ||
+	    !strcmp(item, "reenum")) {
+		double *p = !strcmp(item, "stall") ? &f->stall :
+		            !strcmp(item, "status") ? &f->status : &f->reenum;
 		if (parse_prob(val, p) == 0)
 			return 0;
 		snprintf(err, errlen, "--faults item '%s=%s': a probability "
@@ -116,6 +153,13 @@ static int parse_slcan_item(sim_faults *f, const char *item, const char *val,
 {
 	uint64_t n;
 
+	if (!strcmp(item, "hold")) {
+		/* Past the CAN backend's 1 s wait for an answer. */
+		f->hold_ms = 2000;
+		if (parse_prob_ms(val, &f->hold, &f->hold_ms) != 0)
+			return bad_prob_ms(item, val, err, errlen);
+		return 0;
+	}
 	if (!strcmp(item, "cut")) {
 		if (parse_uint(val, UINT64_MAX, &n) != 0 || n == 0) {
 			snprintf(err, errlen, "--faults item 'cut=%s': a count (1 or "
@@ -176,10 +220,12 @@ static int parse_item(sim_faults *f, char *item, char *err, size_t errlen)
 	if (f->slcan)
 		return parse_slcan_item(f, item, val, err, errlen);
 	if (!strcmp(item, "ber") || !strcmp(item, "drop") ||
-	    !strcmp(item, "flip") || !strcmp(item, "nack")) {
+	    !strcmp(item, "flip") || !strcmp(item, "nack") ||
+	    !strcmp(item, "insert")) {
 		double *p = !strcmp(item, "ber") ? &f->ber :
 		            !strcmp(item, "drop") ? &f->drop :
-		            !strcmp(item, "flip") ? &f->flip : &f->nack;
+		            !strcmp(item, "flip") ? &f->flip :
+		            !strcmp(item, "insert") ? &f->insert : &f->nack;
 		if (parse_prob(val, p) == 0)
 			return 0;
 		snprintf(err, errlen, "--faults item '%s=%s': a probability "
@@ -187,17 +233,9 @@ static int parse_item(sim_faults *f, char *item, char *err, size_t errlen)
 		return -1;
 	}
 	if (!strcmp(item, "stall")) {
-		char *ms = strchr(val, ':');
-		if (ms)
-			*ms++ = '\0';
-		if (parse_prob(val, &f->stall) != 0 ||
-		    (ms && parse_uint(ms, 3600000, &n) != 0)) {
-			snprintf(err, errlen, "--faults item 'stall=%s%s%s': "
-			         "expected stall=P or stall=P:MS (P between 0 and 1, "
-			         "MS up to 3600000)", val, ms ? ":" : "", ms ? ms : "");
-			return -1;
-		}
-		f->stall_ms = ms ? (unsigned)n : 2000;
+		f->stall_ms = 2000;
+		if (parse_prob_ms(val, &f->stall, &f->stall_ms) != 0)
+			return bad_prob_ms(item, val, err, errlen);
 		return 0;
 	}
 	if (parse_uint(val, UINT64_MAX, &n) != 0) {
@@ -225,6 +263,10 @@ int sim_faults_parse(sim_faults *f, const char *spec, uint64_t seed,
 	sim_rng_seed(&f->rx, seed ^ UINT64_C(0x5258000000000000));
 	sim_rng_seed(&f->tx, seed ^ UINT64_C(0x5458000000000000));
 	sim_rng_seed(&f->reply, seed ^ UINT64_C(0x5250000000000000));
+	sim_rng_seed(&f->ins_rx, seed ^ UINT64_C(0x4952000000000000));
+	sim_rng_seed(&f->ins_tx, seed ^ UINT64_C(0x4954000000000000));
+	sim_rng_seed(&f->hold_rng, seed ^ UINT64_C(0x484C000000000000));
+	sim_rng_seed(&f->reenum_rng, seed ^ UINT64_C(0x5245000000000000));
 	if (!spec || !*spec)
 		return 0;
 	copy = strdup(spec);
@@ -277,6 +319,24 @@ sim_byte_fault sim_faults_byte(sim_faults *f, bool to_host, uint8_t *byte,
 	return what;
 }
 
+bool sim_faults_insert(sim_faults *f, bool to_host, uint8_t *byte)
+{
+	sim_rng *r = to_host ? &f->ins_tx : &f->ins_rx;
+	double u;
+	uint64_t v;
+
+	if (f->insert <= 0)
+		return false;
+	/* Two draws a byte whatever they decide, as for sim_faults_byte. */
+	u = sim_rng_unit(r);
+	v = sim_rng_next(r);
+	if (u >= f->insert)
+		return false;
+	*byte = (uint8_t)(v >> 56);
+	f->n_insert++;
+	return true;
+}
+
 bool sim_faults_nack(sim_faults *f)
 {
 	if (f->nack <= 0)
@@ -321,6 +381,26 @@ bool sim_faults_usb_status(sim_faults *f, bool *verify)
 		return false;
 	*verify = kind >= 0.5;
 	f->n_status++;
+	return true;
+}
+
+unsigned sim_faults_hold(sim_faults *f)
+{
+	if (f->hold <= 0)
+		return 0;
+	if (sim_rng_unit(&f->hold_rng) >= f->hold)
+		return 0;
+	f->n_hold++;
+	return f->hold_ms;
+}
+
+bool sim_faults_reenum(sim_faults *f)
+{
+	if (f->reenum <= 0)
+		return false;
+	if (sim_rng_unit(&f->reenum_rng) >= f->reenum)
+		return false;
+	f->n_reenum++;
 	return true;
 }
 

@@ -50,6 +50,12 @@ typedef struct sim_faults {
 	                         * usb: a DFU request is stalled */
 	unsigned stall_ms;
 	double status;          /* usb: a download's result is errPROG/errVERIFY */
+	double insert;          /* uart: a stray byte follows a byte */
+	double hold;            /* usb: a control transfer is answered late;
+	                         * slcan: a frame to the host is late */
+	unsigned hold_ms;
+	double reenum;          /* usb: the target re-enumerates instead of
+	                         * taking a control transfer */
 	bool disconnect;        /* vanish after disconnect_after bytes (uart),
 	                         * control transfers (usb) or frames (slcan) */
 	uint64_t disconnect_after;
@@ -57,15 +63,19 @@ typedef struct sim_faults {
 	                         * data frames reached the bootloader */
 	uint64_t cut_after;
 	sim_rng rx, tx, reply;
+	/* Streams of the kinds added later, so a spec without them draws
+	 * exactly what it drew before they existed. */
+	sim_rng ins_rx, ins_tx, hold_rng, reenum_rng;
 	/* What was injected, for the summary line at exit. */
 	unsigned long n_drop, n_flip, n_nack, n_stall, n_status;
 	unsigned long n_lost, n_errframe;
+	unsigned long n_insert, n_hold, n_reenum;
 } sim_faults;
 
 /* Parses SPEC for the named transport: "uart"
- * ("ber=0.01,stall=0.1:500,disconnect=300"), "usb"
- * ("stall=0.05,status=0.1,disconnect=40") or "slcan"
- * ("lost=0.01,errframe=0.01,disconnect=50"); NULL or "" is no faults.  On
+ * ("ber=0.01,insert=0.001,stall=0.1:500,disconnect=300"), "usb"
+ * ("stall=0.05,status=0.1,hold=0.01:6000,reenum=0.01,disconnect=40") or
+ * "slcan" ("lost=0.01,errframe=0.01,hold=0.01:1500,disconnect=50"); NULL or "" is no faults.  On
  * error returns -1 with a sentence naming the item in err. */
 int sim_faults_parse(sim_faults *f, const char *spec, uint64_t seed,
                      const char *transport, char *err, size_t errlen);
@@ -77,6 +87,9 @@ bool sim_faults_bytes(const sim_faults *f);
  * has had one bit flipped and *bit says which. */
 sim_byte_fault sim_faults_byte(sim_faults *f, bool to_host, uint8_t *byte,
                                int *bit);
+/* uart: whether a stray byte follows this one in this direction; *byte
+ * is then the stray byte's value. */
+bool sim_faults_insert(sim_faults *f, bool to_host, uint8_t *byte);
 /* Whether this ACK turns into a NACK. */
 bool sim_faults_nack(sim_faults *f);
 /* Milliseconds this reply is held back, 0 for none. */
@@ -88,6 +101,13 @@ bool sim_faults_usb_stall(sim_faults *f);
  * errVERIFY (programmed, one byte wrong) rather than errPROG (half of it
  * programmed). */
 bool sim_faults_usb_status(sim_faults *f, bool *verify);
+
+/* usb: milliseconds this control transfer's completion is held back;
+ * slcan: this frame to the host.  0 for none. */
+unsigned sim_faults_hold(sim_faults *f);
+/* usb: whether the target drops off the bus and enumerates again instead
+ * of taking this control transfer. */
+bool sim_faults_reenum(sim_faults *f);
 
 /* slcan: the fate of one CAN frame, from the host (to_host false) or
  * to it.  Draws the same amount for every frame. */

@@ -344,6 +344,12 @@ void sim_link_send(sim_link *l, const uint8_t *buf, size_t n)
 		start += bt;
 		if (byte_survives(l, true, &b) && q_push(&l->tx, b, start) != 0)
 			sim_say("out of memory; a byte to the host is lost");
+		if (sim_faults_insert(l->faults, true, &b)) {
+			sim_trace_line(l->trace, "FAULT insert tx 0x%02X", b);
+			start += bt;
+			if (q_push(&l->tx, b, start) != 0)
+				sim_say("out of memory; a byte to the host is lost");
+		}
 	}
 	l->tx_free = start;
 }
@@ -411,6 +417,12 @@ static void read_host(sim_link *l)
 		l->rx_last = (l->rx_last > now ? l->rx_last : now) + bt;
 		if (byte_survives(l, false, &b) && q_push(&l->rx, b, l->rx_last) != 0)
 			sim_say("out of memory; a byte from the host is lost");
+		if (sim_faults_insert(l->faults, false, &b)) {
+			sim_trace_line(l->trace, "FAULT insert rx 0x%02X", b);
+			l->rx_last += bt;
+			if (q_push(&l->rx, b, l->rx_last) != 0)
+				sim_say("out of memory; a byte from the host is lost");
+		}
 	}
 }
 

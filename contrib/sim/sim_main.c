@@ -303,21 +303,24 @@ static int exit_code(int status)
 static void fault_summary(const sim_faults *f, const char *who)
 {
 	if (f->slcan) {
-		if (f->lost > 0 || f->errframe > 0)
-			sim_say("%sfaults injected: %lu frames lost, %lu error frames",
-			        who, f->n_lost, f->n_errframe);
+		if (f->lost > 0 || f->errframe > 0 || f->hold > 0)
+			sim_say("%sfaults injected: %lu frames lost, %lu error frames, "
+			        "%lu held", who, f->n_lost, f->n_errframe, f->n_hold);
 		return;
 	}
 	if (f->usb) {
-		if (f->stall > 0 || f->status > 0)
+		if (f->stall > 0 || f->status > 0 || f->hold > 0 || f->reenum > 0)
 			sim_say("%sfaults injected: %lu stalled requests, %lu failed "
-			        "downloads", who, f->n_stall, f->n_status);
+			        "downloads, %lu held, %lu re-enumerations", who,
+			        f->n_stall, f->n_status, f->n_hold, f->n_reenum);
 		return;
 	}
-	if (!sim_faults_bytes(f) && f->nack <= 0 && f->stall <= 0)
+	if (!sim_faults_bytes(f) && f->nack <= 0 && f->stall <= 0 &&
+	    f->insert <= 0)
 		return;
-	sim_say("%sfaults injected: %lu dropped, %lu flipped, %lu NACKs, "
-	        "%lu stalls", who, f->n_drop, f->n_flip, f->n_nack, f->n_stall);
+	sim_say("%sfaults injected: %lu dropped, %lu flipped, %lu inserted, "
+	        "%lu NACKs, %lu stalls", who, f->n_drop, f->n_flip, f->n_insert,
+	        f->n_nack, f->n_stall);
 }
 
 /* Sets up device dev (number, ndev, opts and ops set): faults, trace

@@ -136,6 +136,11 @@ struct sim_transport {
 	uint64_t write_frames;
 	bool cut, cut_done;
 	bool held_traced;       /* the head of from_chip was said held */
+	/* hold=P: the head of from_chip was drawn for, and is late until
+	 * hold_until (the real clock, whatever --timing says, as the
+	 * host's timeouts run on it). */
+	bool hold_drawn;
+	int64_t hold_until;
 	/* No board in the jig (--boards): the adapter still answers, but
 	 * nothing on the bus acknowledges or answers the host's frames. */
 	bool absent;
@@ -439,6 +444,8 @@ static void cut_bus(sim_transport *t)
 		fifo_pop(&t->to_chip);
 	while (fifo_front(&t->from_chip))
 		fifo_pop(&t->from_chip);
+	t->hold_drawn = false;
+	t->hold_until = 0;
 }
 
 /* Frames the chip received whose time has come. */
@@ -479,7 +486,7 @@ static void pump_from_chip(sim_transport *t)
 
 	while (!t->gone && (b = fifo_front(&t->from_chip)) && b->t <= now) {
 		char line[OUT_LINE];
-		int64_t end;
+		int64_t end, from;
 
 		if (!t->open || !hears(t->kbps, t->data_kbps, &b->f)) {
 			if (!t->held_traced)
@@ -490,12 +497,31 @@ static void pump_from_chip(sim_transport *t)
 			return;
 		}
 		t->held_traced = false;
+		from = b->t;
+		if (!t->hold_drawn) {
+			unsigned ms = sim_faults_hold(t->faults);
+			t->hold_drawn = true;
+			if (ms) {
+				sim_trace_line(t->trace, "FAULT hold tx 0x%03X %u ms",
+				               (unsigned)b->f.id, ms);
+				t->hold_until = sim_now_ns() + (int64_t)ms * SIM_NS_PER_MS;
+			}
+		}
+		if (t->hold_until) {
+			/* The frames behind it wait too, as behind a frame
+			 * the controller keeps retransmitting. */
+			if (sim_now_ns() < t->hold_until)
+				return;
+			t->hold_until = 0;
+			from = now_or_zero(t);
+		}
 		if (!count_frame(t))
 			return;
-		end = occupy(t, b->t, &b->f);
+		end = occupy(t, from, &b->f);
 		if (survives(t, &b->f, true))
 			say_at(t, end, line, format_frame(&b->f, line));
 		fifo_pop(&t->from_chip);
+		t->hold_drawn = false;
 	}
 }
 
@@ -787,6 +813,8 @@ static void slcan_board(sim_transport *t, bool present)
 	while (fifo_front(&t->from_chip))
 		fifo_pop(&t->from_chip);
 	t->held_traced = false;
+	t->hold_drawn = false;
+	t->hold_until = 0;
 	t->absent = !present;
 	if (!present)
 		return;
@@ -860,6 +888,8 @@ static int slcan_poll_setup(sim_transport *t, struct pollfd *pfd,
 		else if (l->t < *deadline)
 			*deadline = l->t;
 	}
+	if (t->hold_until && t->hold_until < *deadline)
+		*deadline = t->hold_until;
 	if (!t->cfg->real_time)
 		return 1;
 	if ((b = fifo_front(&t->to_chip)) && b->t < *deadline)

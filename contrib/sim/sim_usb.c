@@ -349,6 +349,7 @@ static void submit_urb(sim_transport *t, UMockdevIoctlClient *client,
 	pending_urb *u, **tail;
 	usb_dev *d = dev_of(t, devnode);
 	int64_t now = sim_now_ns();
+	unsigned hold = 0;
 	control c;
 
 	urb_data = umockdev_ioctl_data_resolve(arg, 0, sizeof(*urb), NULL);
@@ -409,8 +410,29 @@ static void submit_urb(sim_transport *t, UMockdevIoctlClient *client,
 			umockdev_ioctl_client_complete(client, -1, ENODEV);
 			return;
 		}
+		if (d->now == P_DFU && sim_faults_reenum(t->faults)) {
+			/* The ROM drops off the bus and enumerates again (a USB
+			 * reset of its own): this transfer is lost, the host's
+			 * handle is stale, the flash keeps what was programmed. */
+			sim_trace_line(t->trace, "FAULT reenum at control transfer "
+			               "%llu", (unsigned long long)t->ncontrol);
+			schedule(t, d, now, P_DFU);
+			free_urb(u);
+			umockdev_ioctl_client_complete(client, -1, ENODEV);
+			return;
+		}
+		if (d->now == P_DFU)
+			hold = sim_faults_hold(t->faults);
 	}
 	control_transfer(t, d, &c, u, now);
+	if (hold) {
+		/* Done, but the answer comes late: past the host's timeout
+		 * it gives up and discards the URB (discard_urb). */
+		sim_trace_line(t->trace, "FAULT hold request %u %u ms",
+		               (unsigned)c.request, hold);
+		u->ready_at = (u->ready_at > now ? u->ready_at : now) +
+		              (int64_t)hold * SIM_NS_PER_MS;
+	}
 	for (tail = &t->urbs; *tail; tail = &(*tail)->next)
 		;
 	*tail = u;
