@@ -219,7 +219,7 @@ bool dfu_same_place(const dfu_found *a, const char *location, uint8_t bus,
 
 /* The DFU functional descriptor sits in the interface's extra bytes (or,
  * on some devices, after the interface in the configuration's). */
-static bool functional(const uint8_t *p, int len, dfu_found *f)
+bool dfu_usb_functional(const uint8_t *p, int len, dfu_found *f)
 {
 	while (len >= 2 && p[0] >= 2 && p[0] <= len) {
 		if (p[1] == DFU_FUNC_DESC && p[0] >= 7) {
@@ -245,6 +245,11 @@ static void read_string(libusb_device_handle *h, uint8_t idx, char *buf,
 		return;
 	rc = libusb_get_string_descriptor_ascii(h, idx, (unsigned char *)buf,
 	                                        (int)len);
+	dfu_usb_string_text(buf, len, rc);
+}
+
+void dfu_usb_string_text(char *buf, size_t len, int rc)
+{
 	if (rc < 0)
 		buf[0] = '\0';
 	/* The device chose these bytes: control characters in them would
@@ -294,7 +299,7 @@ static stp_status add_config(stp_ctx *ctx, libusb_device *dev,
 				have = true;
 			}
 			if (!f.xfer)
-				functional(id->extra, id->extra_length, &f);
+				dfu_usb_functional(id->extra, id->extra_length, &f);
 			if (f.nalts < STP_MAX_ALTS) {
 				f.alt[f.nalts] = id->bAlternateSetting;
 				f.alt_istr[f.nalts] = id->iInterface;
@@ -304,7 +309,7 @@ static stp_status add_config(stp_ctx *ctx, libusb_device *dev,
 		if (!have)
 			continue;
 		if (!f.xfer)
-			functional(cfg->extra, cfg->extra_length, &f);
+			dfu_usb_functional(cfg->extra, cfg->extra_length, &f);
 		if (!f.xfer)
 			f.xfer = 1024; /* DFU 1.1 says the descriptor is there;
 			                  a device without it gets a safe size */

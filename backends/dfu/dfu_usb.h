@@ -109,6 +109,16 @@ void dfu_usb_io(dfu_io *io, dfu_usb_link *link);
 uint64_t dfu_usb_now_ms(void);
 void dfu_usb_sleep_ms(unsigned ms);
 
+/* Descriptor bytes as the scan reads them, apart from libusb so they can
+ * be tested with any bytes.  dfu_usb_functional: the DFU functional
+ * descriptor among len bytes of descriptors (an interface's or a
+ * configuration's extra bytes) into f's attrs, detach_ms, xfer and
+ * bcd_dfu; false when there is none.  dfu_usb_string_text: a string
+ * descriptor's text as libusb gave it (rc: its length, or a libusb
+ * error), made printable in place (buf holds len bytes, terminated). */
+bool dfu_usb_functional(const uint8_t *p, int len, dfu_found *f);
+void dfu_usb_string_text(char *buf, size_t len, int rc);
+
 /* Whether a is the same port as b (the same location, or when either
  * port path is unknown, the same bus). */
 bool dfu_same_place(const dfu_found *a, const char *location, uint8_t bus,
