@@ -417,6 +417,28 @@ Test(sim_usb, stall_faults_are_reproducible)
 	run_twice_same("stall=0.05", "FAULT stall request");
 }
 
+Test(sim_usb, reenum_faults_are_reproducible)
+{
+	run_twice_same("reenum=0.05", "FAULT reenum at control transfer");
+	cr_expect(strstr(trace(), "REMOVE"), "%s", trace());
+}
+
+/* A hold shorter than dfu-util's timeout: every answer still comes, so
+ * the download lands; a hold past it is the fault matrix's business
+ * (bench/fault-matrix), since each one costs the host's whole timeout. */
+Test(sim_usb, held_answers_come_late_but_come)
+{
+	uint8_t *img = app_image("app.bin", 70000, 0x413, 4), *f;
+
+	cr_expect_eq(run("0x413", "--flash flash --seed 3 --faults hold=0.2:20",
+	                 "dfu-util -a 0 -s 0x08000000 -D app.bin"), 0, "%s", out);
+	cr_expect(strstr(trace(), "FAULT hold request "), "%s", trace());
+	f = file_bytes("flash", 1024 * 1024);
+	cr_expect_arr_eq(f, img, 70000);
+	free(f);
+	free(img);
+}
+
 Test(sim_usb, disconnect_makes_dfu_util_fail)
 {
 	free(app_image("app.bin", 70000, 0x413, 4));
