@@ -288,14 +288,11 @@ static bool sync_probe(an_dev *d, bool *heard, bool *acked)
 	return false;
 }
 
-/* The proof of being in step: GET answers with exactly the list it gave
- * before (or, before the first GET, with a consistent one), and nothing
- * follows.  A late ACK or NACK, a byte of a block still on its way, a ROM
- * still inside a frame: each spoils it. */
-static bool verify_get(an_dev *d)
+/* One GET whose reply is well formed (ACK, count, list, ACK) and followed
+ * by silence, into b (b[1] the count, b[2] the version, b + 3 the list). */
+static bool get_in_step(an_dev *d, uint8_t *b)
 {
 	static const uint8_t get[2] = {AN_CMD_GET, 0xFF};
-	uint8_t b[258];
 	int got;
 
 	if (L->write(L->user, get, 2) < 0)
@@ -305,12 +302,26 @@ static bool verify_get(an_dev *d)
 	got = L->read(L->user, b + 2, (size_t)b[1] + 2, d->t.ack_ms);
 	if (got != b[1] + 2 || b[b[1] + 3] != AN_ACK)
 		return false;
-	if (!quiet(d, d->t.probe_ms / 2))
+	return quiet(d, d->t.probe_ms / 2);
+}
+
+/* The proof of being in step: GET answers with exactly the list it gave
+ * before (or, before the first GET, with a consistent one, or an unusual
+ * one twice alike, as the first GET believes L4's version 0xA3), and
+ * nothing follows.  A late ACK or NACK, a byte of a block still on its
+ * way, a ROM still inside a frame: each spoils it. */
+static bool verify_get(an_dev *d)
+{
+	uint8_t b[258], again[258];
+
+	if (!get_in_step(d, b))
 		return false;
 	if (d->have_cmds)
 		return b[1] == d->ncmds && b[2] == d->bl_version &&
 		       !memcmp(b + 3, d->cmds, d->ncmds);
-	return an_get_consistent(b[2], b + 3, b[1], NULL, 0);
+	if (an_get_consistent(b[2], b + 3, b[1], NULL, 0))
+		return true;
+	return get_in_step(d, again) && !memcmp(b, again, (size_t)b[1] + 4);
 }
 
 /* Filler after the two probes went unanswered: the ROM is deeper inside
@@ -548,6 +559,36 @@ int an_sync_once(an_dev *d, uint8_t *answer, unsigned *junk, uint8_t *last)
 	}
 }
 
+/* A host that died inside a command (a run killed while it sent a WRITE
+ * block) leaves the ROM waiting for the rest of the frame, up to 1 + 256
+ * + 1 bytes, and the ROM takes every 0x7F as data.  Filler completes the
+ * frame; it is chosen as after a WRITE (an even byte, which no WRITE block
+ * checksums), so the frame is NACKed rather than programmed, unless the
+ * 0x7F bytes already taken as its count and data make the checksum come
+ * out (then the plan, which reads the device first, finds that unit
+ * differing and erases it).  True when the ROM answered and a
+ * re-synchronisation confirmed it (GET). */
+static bool finish_dead_frame(an_dev *d)
+{
+	uint8_t was = d->cmd, fill;
+	bool heard = false;
+
+	d->cmd = AN_CMD_WRITE;
+	fill = an_filler(d);
+	d->cmd = was;
+	if (!fill_frame(d, fill, d->t.probe_ms, &heard) && !heard)
+		return false;
+	if (an_resync(d)) {
+		stp_clear_error(d->ctx);
+		return false;
+	}
+	stp_log(d->ctx, STP_LOG_INFO,
+	        "%s: the bootloader was inside an unfinished command (an "
+	        "earlier run stopped mid-frame); filled it and back in step",
+	        d->port);
+	return true;
+}
+
 stp_status an_sync(an_dev *d)
 {
 	unsigned junk = 0;
@@ -579,6 +620,8 @@ stp_status an_sync(an_dev *d)
 		                "no ACK to 0x7F on %s, only %u unexpected byte(s) "
 		                "(the last 0x%02X)",
 		                d->port, junk, last);
+	if (finish_dead_frame(d))
+		return STP_OK;
 	return stp_fail(d->ctx, STP_ERR_TIMEOUT, hint_sync,
 	                "no answer to 0x7F on %s (%u tries of %u ms)", d->port,
 	                d->t.sync_tries, d->t.sync_ms);
