@@ -64,6 +64,23 @@ stp_status stp_start_check(stp_ctx *ctx, stp_target *t, bool has_addr,
 	}
 	if (have_geo)
 		stp_geometry_release(&geo);
+	/* The SRAM below ram_start is the bootloader's own, and none lies
+	 * past ram_end: the ROM refuses to read or jump there, so the table
+	 * could not be checked and GO would fail without saying why. */
+	if (info->chip && info->chip->ram_end > info->chip->ram_start &&
+	    addr >= 0x20000000u && addr < 0x40000000u &&
+	    (addr < info->chip->ram_start || addr >= info->chip->ram_end)) {
+		stp_status st = stp_fail(ctx, STP_ERR_ARG, NULL,
+		                         "-g 0x%08X is outside the RAM the bootloader "
+		                         "of this %s leaves to applications "
+		                         "(0x%08X..0x%08X)",
+		                         addr, info->chip->name, info->chip->ram_start,
+		                         info->chip->ram_end - 1);
+		stp_set_hint(ctx, "give the address of a vector table in flash "
+		             "(e.g. -g 0x%08X) or in RAM from 0x%08X",
+		             info->chip->flash_base, info->chip->ram_start);
+		return st;
+	}
 	*resolved = addr;
 	return STP_OK;
 }
