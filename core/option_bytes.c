@@ -1012,17 +1012,24 @@ static bool field_value(const ob_layout *l, const stp_chip *chip,
 }
 
 /* Whether ob makes the chip boot its flash regardless of BOOT0. */
-static bool bootloader_locked_out(const ob_layout *l, const stp_chip *chip,
-                                  const uint8_t *ob, size_t len)
+/* How the option bytes keep the ROM bootloader out of reach: 1, the
+ * chip boots its flash whatever BOOT0 says (above); 2, nBOOT1 = 0, so
+ * BOOT0 high boots SRAM instead of the bootloader (F0, F3, L0, L4, G0,
+ * G4...: the system memory is selected only by BOOT0 = 1 with nBOOT1 = 1);
+ * 0, neither. */
+static int bootloader_locked_out(const ob_layout *l, const stp_chip *chip,
+                                 const uint8_t *ob, size_t len)
 {
-	uint32_t src, nboot0;
+	uint32_t src, nboot0, nboot1;
 
 	for (size_t i = 0; i < sizeof(boot_sources) / sizeof(boot_sources[0]); i++)
 		if (field_value(l, chip, ob, len, boot_sources[i].source, &src) &&
 		    src == boot_sources[i].software &&
 		    field_value(l, chip, ob, len, "nBOOT0", &nboot0) && nboot0 == 1)
-			return true;
-	return false;
+			return 1;
+	if (field_value(l, chip, ob, len, "nBOOT1", &nboot1) && nboot1 == 0)
+		return 2;
+	return 0;
 }
 
 static bool level2(const ob_layout *l, const stp_chip *chip, const uint8_t *ob,
@@ -1040,6 +1047,7 @@ unsigned stp_ob_irreversible(const stp_chip *chip, const uint8_t *before,
 {
 	const ob_layout *l = layout_of(chip);
 	unsigned kinds = 0;
+	int lock = 0;
 
 	if (whylen)
 		why[0] = '\0';
@@ -1055,7 +1063,7 @@ unsigned stp_ob_irreversible(const stp_chip *chip, const uint8_t *before,
 	 * towards the irreversible state is guarded. */
 	if (level2(l, chip, after, len) && !(before && level2(l, chip, before, len)))
 		kinds |= STP_IRREV_RDP2;
-	if (bootloader_locked_out(l, chip, after, len) &&
+	if ((lock = bootloader_locked_out(l, chip, after, len)) &&
 	    !(before && bootloader_locked_out(l, chip, before, len)))
 		kinds |= STP_IRREV_BOOTLOADER;
 	if (kinds == (STP_IRREV_RDP2 | STP_IRREV_BOOTLOADER))
@@ -1067,6 +1075,11 @@ unsigned stp_ob_irreversible(const stp_chip *chip, const uint8_t *before,
 		         "which is permanent: it disables the debug port and the "
 		         "bootloader for good (RDP=0xBB gives level 1, which -rdu "
 		         "can undo)");
+	else if ((kinds & STP_IRREV_BOOTLOADER) && lock == 2)
+		snprintf(why, whylen, "sets nBOOT1=0, so the BOOT0 pin starts the "
+		         "SRAM instead of the ROM bootloader, which can then no "
+		         "longer be entered; only SWD or the application can bring "
+		         "it back");
 	else if (kinds & STP_IRREV_BOOTLOADER)
 		snprintf(why, whylen, "makes the chip boot its flash whatever the "
 		         "BOOT0 pin says (the boot source set to the nBOOT0 option "
