@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stmprog/guard.h"
 #include "stmprog/plan.h"
 #include "image_internal.h"
 
@@ -124,6 +125,24 @@ static uint32_t plan_alignment(const stp_geometry *geo, uint32_t write_align)
 	return a;
 }
 
+/* What to do with a .dfu target that is not the flash, on a transport
+ * that has no DfuSe alternate settings (only the DFU route writes option
+ * bytes from a file); the hint must name something that works. */
+static const char *alt_hint(const stp_chip *chip, const stp_segment *seg)
+{
+	uint64_t end = (uint64_t)seg->addr + seg->len;
+
+	if (chip && chip->ob_size && seg->addr < chip->ob_start + (uint64_t)chip->ob_size &&
+	    end > chip->ob_start)
+		return "these are option bytes: give them with -ob KEY=VALUE (-ob displ "
+		       "shows the fields), or program the .dfu file over USB";
+	if (stp_chip_touches_otp(chip, seg->addr, seg->len))
+		return "stmprog does not write OTP yet; take that target out of the "
+		       "file (dfuse-pack) to program the rest";
+	return "take that target out of the file (dfuse-pack) to program the "
+	       "flash";
+}
+
 stp_status stp_plan_build(stp_ctx *ctx, const stp_image *img,
                           const stp_geometry *geo, const stp_plan_opts *opts,
                           stp_plan **out)
@@ -143,8 +162,7 @@ stp_status stp_plan_build(stp_ctx *ctx, const stp_image *img,
 	for (size_t i = 0; i < img->nsegs; i++) {
 		if (img->segs[i].alt != 0)
 			return stp_fail(ctx, STP_ERR_LAYOUT,
-			                "write option bytes with -ob; stmprog does not "
-			                "write them from an image",
+			                alt_hint(geo->chip, &img->segs[i]),
 			                "%s holds data for DfuSe alternate setting %u "
 			                "(%s) at 0x%08X, not for the flash",
 			                name, img->segs[i].alt,
