@@ -5,11 +5,14 @@
  * them knows which backend is behind a target. */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "stmprog/backend.h"
@@ -287,6 +290,29 @@ static stp_status open_target(run *r)
 
 /* ---- the job ---------------------------------------------------------- */
 
+#define UPLOAD_HINT "check that the directory exists and may be written"
+
+/* -u FILE: a file that cannot be created is said before anything
+ * connects (the file itself is created only once the bytes are read). */
+static stp_status check_upload_file(stp_ctx *ctx, const char *file)
+{
+	char dir[4096];
+	const char *slash = strrchr(file, '/');
+	struct stat sb;
+
+	if (stat(file, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return stp_fail(ctx, STP_ERR_FILE, "name a file in it",
+		                "-u %s: is a directory", file);
+	snprintf(dir, sizeof(dir), "%.*s",
+	         slash ? (int)(slash == file ? 1 : slash - file) : 1,
+	         slash ? file : ".");
+	if (access(dir, W_OK | X_OK) != 0)
+		return stp_fail(ctx, STP_ERR_FILE, UPLOAD_HINT,
+		                "-u %s: cannot create a file in %s: %s", file, dir,
+		                strerror(errno));
+	return STP_OK;
+}
+
 /* -u: the job hands over the bytes; the file is written here. */
 static stp_status write_upload(void *user, stp_ctx *ctx, uint32_t addr,
                                const uint8_t *data, size_t len)
@@ -295,12 +321,16 @@ static stp_status write_upload(void *user, stp_ctx *ctx, uint32_t addr,
 	FILE *f = fopen(cmd->file, "wb");
 
 	if (!f || fwrite(data, 1, len, f) != len) {
+		int e = errno;
+
 		if (f)
 			fclose(f);
-		return stp_fail(ctx, STP_ERR_FILE, NULL, "cannot write %s", cmd->file);
+		return stp_fail(ctx, STP_ERR_FILE, UPLOAD_HINT, "cannot write %s: %s",
+		                cmd->file, strerror(e));
 	}
 	if (fclose(f))
-		return stp_fail(ctx, STP_ERR_FILE, NULL, "cannot write %s", cmd->file);
+		return stp_fail(ctx, STP_ERR_FILE, UPLOAD_HINT, "cannot write %s: %s",
+		                cmd->file, strerror(errno));
 	stp_result(ctx, "Read %zu bytes from 0x%08X into %s", len, addr,
 	           cmd->file);
 	return STP_OK;
@@ -396,6 +426,8 @@ static stp_status add_step(run *r, int i, bool *downloads)
 	case CMD_WP:
 		return add_units(r, cmd);
 	case CMD_UPLOAD:
+		if (check_upload_file(r->ctx, cmd->file))
+			return stp_last_status(r->ctx);
 		return stp_job_add_read(r->job, r->ctx, cmd->addr, cmd->size,
 		                        write_upload, (void *)cmd);
 	case CMD_OB:
