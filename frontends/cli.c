@@ -198,9 +198,14 @@ static int d_ob(parse_state *ps, cli *c, cli_command *cmd, const char *opt)
 	for (int i = 0; i < cmd->nwords; i++) {
 		const char *eq = strchr(cmd->words[i], '=');
 		uint32_t v;
-		if (!eq || eq == cmd->words[i] || !parse_u32(eq + 1, &v))
+		if (!eq || eq == cmd->words[i])
 			return fail(ps, "-ob displ, or -ob RDP=0xAA nBOOT0=1 ...",
 			            "%s: '%s' is not KEY=VALUE", opt, cmd->words[i]);
+		if (!parse_u32(eq + 1, &v))
+			return fail(ps, "give the value as a number, e.g. RDP=0xAA or "
+			            "nBOOT0=1 (-ob displ shows each field's value)",
+			            "%s %s: '%s' is not a number", opt, cmd->words[i],
+			            eq + 1);
 	}
 	return 0;
 }
