@@ -639,7 +639,9 @@ stp_status stp_image_parse(stp_ctx *ctx, const uint8_t *buf, size_t len,
 	if (fmt == STP_FMT_AUTO)
 		fmt = stp_image_detect(buf, len, name);
 	if (len == 0)
-		return stp_fail(ctx, STP_ERR_IMAGE, NULL,
+		return stp_fail(ctx, STP_ERR_IMAGE,
+		                "check the file name, or the build step that "
+		                "should have written it",
 		                "%s: the file is empty", name);
 	img = stp_image_new();
 	if (!img)
@@ -672,7 +674,9 @@ stp_status stp_image_parse(stp_ctx *ctx, const uint8_t *buf, size_t len,
 	/* A file without a single data byte is surely not what the user
 	 * meant to program. */
 	if (st == STP_OK && img->nsegs == 0)
-		st = stp_fail(ctx, STP_ERR_IMAGE, NULL,
+		st = stp_fail(ctx, STP_ERR_IMAGE,
+		              "a file that programs nothing is almost always the "
+		              "wrong file; check its name, or how it was made",
 		              "%s: the %s file holds no data", name,
 		              stp_image_format_name(fmt));
 	if (st != STP_OK) {
@@ -830,8 +834,10 @@ stp_status stp_image_load_max(stp_ctx *ctx, const char *path,
 	/* A FIFO blocks here until its writer opens it, as with any reader. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return stp_fail(ctx, STP_ERR_FILE, NULL, "%s: cannot open: %s",
-		                path, strerror(errno));
+		return stp_fail(ctx, STP_ERR_FILE,
+		                "check the file name and the directory stmprog "
+		                "runs in, and that the file may be read",
+		                "%s: cannot open: %s", path, strerror(errno));
 	if (fstat(fd, &sb) != 0) {
 		int e = errno;
 

@@ -581,7 +581,9 @@ static stp_status apply_pair(stp_ctx *ctx, parse *ps, const char *word,
 		                word, value);
 	ps->seen |= 1u << (k - keys);
 	if (!(k->transports & (1u << spec->transport)))
-		return stp_fail(ctx, STP_ERR_PORTSPEC, NULL,
+		return stp_fail(ctx, STP_ERR_PORTSPEC,
+		                "USB keys: sn VID PID path; UART keys: br P db sb fc "
+		                "noinit init; CAN keys: br dbr fd speed",
 		                "key '%s' does not apply to %s port %s",
 		                k->name, stp_transport_name(spec->transport),
 		                spec->port);
