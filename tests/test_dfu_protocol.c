@@ -494,6 +494,19 @@ Test(dfuse, errtarget_on_set_address)
 	expect_detail("errTARGET");
 }
 
+/* dfuERROR is an error whatever bStatus says: a device that reports OK
+ * there must not have its write taken as done (found by fuzz_dfu_status). */
+Test(dfuse, error_state_with_status_ok_fails)
+{
+	status(DFU_OK, 0, DFU_ERROR);
+	cr_expect_eq(dfu_wait(&dev, "write", 0x08000000, 1000, DFU_DNLOAD_IDLE,
+	                      false),
+	             STP_ERR_PROTOCOL);
+	done();
+	expect_detail("write at 0x08000000 failed");
+	expect_detail("dfuERROR");
+}
+
 Test(dfuse, stalled_command_is_named)
 {
 	fail_next(DFU_OUT, DFU_DNLOAD, 0, DFU_IO_STALL);
