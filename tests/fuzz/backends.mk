@@ -20,7 +20,8 @@ tests_fuzz_fuzz_an3155_LDADD = $(FUZZ_LIBS)
 tests_fuzz_fuzz_an3155_LDFLAGS = $(FUZZ_LDFLAGS)
 
 tests_fuzz_fuzz_slcan_SOURCES = tests/fuzz/fuzz_slcan.c $(FUZZ_FAKE_INPUT) \
-	backends/can/can_slcan.c
+	backends/can/can_slcan.c backends/can/can_proto.c \
+	backends/can/an3154.c backends/can/an5405.c
 tests_fuzz_fuzz_slcan_CPPFLAGS = $(FUZZ_BACKEND_CPPFLAGS) \
 	-I$(top_srcdir)/backends/can
 tests_fuzz_fuzz_slcan_LDADD = $(FUZZ_LIBS)

@@ -2,7 +2,9 @@
  * adapter whose every byte is the fuzz input: the version query, the open
  * sequence (C, S<n>, Y<n> for FD, O), frames received (with answers,
  * BELLs, stray lines and overlong lines mixed in), frames sent, a
- * bit-rate change and the close, as the control bytes choose.
+ * bit-rate change and the close, as the control bytes choose; or (bit 7
+ * of the first choice) the CAN bootloader session the backend runs over
+ * the adapter: sync, GET, GET ID and a READ.
  *
  * Properties: no memory error or undefined behaviour; every line of the
  * input that decodes as a frame encodes back to text that decodes to the
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "can_proto.h"
 #include "can_slcan.h"
 #include "fuzz_fake_input.h"
 
@@ -111,6 +114,21 @@ static void run(fz_in *in)
 	if (st)
 		fz_check_failure(ctx);
 	l = slcan_link(s);
+	if (!st && how & 0x80) {
+		cp_dev d;
+		uint8_t buf[17];
+
+		/* FDCAN when the adapter was opened with a data rate. */
+		cp_init(&d, ctx, l, "fuzz",
+		        l->can_fd(l->user) ? CP_AN5405 : CP_AN3154,
+		        rates[(how >> 1) % 6]);
+		buf[16] = 0xA5;
+		if ((st = cp_sync(&d, d.t.sync_tries, d.t.sync_ms)) ||
+		    (st = cp_identify(&d)) ||
+		    (st = cp_read(&d, 0x08000000u, buf, 16)))
+			fz_check_failure(ctx);
+		check(buf[16] == 0xA5, "READ over slcan wrote past its buffer");
+	}
 	for (int i = 0; !st && i < MAX_OPS && fz_ctl_left(in); i++) {
 		uint8_t op = fz_ctl(in);
 		cl_frame f;

@@ -81,6 +81,14 @@ seed send-rate "0d z 0d 0d 0d 0d 0d 0d 0d" "00 08 02 00 00 00 00 79 03 00"
 seed overlong "0d 0d 0d 0d $(cr t07980011223344556677889900112233445566778899) 0d $(cr t0791)79 0d" \
 	"00 08 00 00"
 seed crlf "0d 0a 0d 0a 0d 0a 0d 0a $(cr t0791)79 0d 0a" "00 08 00"
+# The bootloader session over the adapter (0x86: 125 kbit/s, classic):
+# sync, GET, GET ID, READ of 16 bytes, each frame a line.
+l() { printf '%s 0d ' "$(cr "$1")"; }
+seed session "0d 0d 0d $(l t079179) $(l t000179) $(l t00010C) $(l t000120) \
+$(l t000100) $(l t000101) $(l t000102) $(l t000103) $(l t000111) $(l t000121) \
+$(l t000131) $(l t000143) $(l t000163) $(l t000173) $(l t000182) $(l t000192) \
+$(l t000179) $(l t002179) $(l t00220413) $(l t002179) $(l t011179) \
+$(l t01180011223344556677) $(l t01188899AABBCCDDEEFF) $(l t011179)" "00 86"
 
 # ---- AN3154 / AN5405 frames (fuzz_can_frames) --------------------------
 # A frame: header (bit 0 ext, bit 1 FD, bit 2 BRS, bits 4-7 DLC), a
