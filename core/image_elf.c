@@ -98,8 +98,11 @@ stp_status stp_read_elf(stp_ctx *ctx, const uint8_t *buf, size_t len,
 		                "%s offset 28: %u program headers at offset %u "
 		                "run past the end of the file (%zu bytes)",
 		                name, (unsigned)phnum, (unsigned)phoff, len);
-	img->has_entry = true;
+	/* e_entry 0 means "no entry point" (ELF gABI), as an S-record
+	 * termination address 0 does: recording it as address 0 would make
+	 * the two formats disagree about the same image. */
 	img->entry = stp_le32(buf + 24);
+	img->has_entry = img->entry != 0;
 
 	for (i = 0; i < phnum; i++) {
 		size_t at = phoff + (size_t)i * phentsize;
