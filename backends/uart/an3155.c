@@ -312,7 +312,8 @@ static bool get_in_step(an_dev *d, uint8_t *b)
  * way, a ROM still inside a frame: each spoils it. */
 static bool verify_get(an_dev *d)
 {
-	uint8_t b[258], again[258];
+	/* ACK, count N, N + 1 bytes, ACK: 259 bytes when N is 255. */
+	uint8_t b[259], again[259];
 
 	if (!get_in_step(d, b))
 		return false;
