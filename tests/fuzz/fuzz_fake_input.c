@@ -141,10 +141,21 @@ static int bl_write(void *user, const uint8_t *buf, size_t len)
 static int bl_read(void *user, uint8_t *buf, size_t len, unsigned ms)
 {
 	fz_in *in = user;
-	size_t got;
+	size_t got = 0;
 
 	fz_tick(in);
-	got = fz_take(in, buf, len);
+	while (got < len && fz_device_left(in)) {
+		uint8_t b = in->d[in->head];
+		if (b == FZ_GAP) {
+			if (fz_device_left(in) < 2 || in->d[in->head + 1] != 0) {
+				in->head++; /* a pause: this read times out */
+				break;
+			}
+			in->head++; /* FZ_GAP 0x00 is the byte itself */
+		}
+		buf[got++] = b;
+		in->head++;
+	}
 	if (got < len)
 		in->clock += ms;
 	return (int)got;

@@ -56,7 +56,11 @@ void fz_check_text(const char *what, const char *s);
 void fz_check_failure(stp_ctx *ctx);
 
 /* A byte link whose reads take the device bytes in order; out of bytes,
- * a read times out and moves the clock on by its timeout. */
+ * a read times out and moves the clock on by its timeout.  FZ_GAP in the
+ * device bytes is a pause (the read under way times out there, so the
+ * host's "quiet for a while" tests can pass with more bytes to come);
+ * FZ_GAP 0x00 is that byte value. */
+#define FZ_GAP 0xE5
 void fz_byte_link(fz_in *in, byte_link *bl);
 
 #endif

@@ -7,7 +7,9 @@
 # files it owns.  The regression seeds (regress-*) are kept as they are.
 #
 # Input layout (tests/fuzz/fuzz_fake_input.h): the device's bytes, then
-# the control bytes last first, then one byte counting them.  `seed NAME
+# the control bytes last first, then one byte counting them.  On a byte
+# link (AN3155, slcan) 0xE5 in the device's bytes is a pause, 0xE5 0x00
+# the byte itself.  `seed NAME
 # DEVICE-HEX CONTROL-HEX` takes the control bytes in the order the
 # harness consumes them (the first: which host write fails, 00 = none).
 set -eu
@@ -62,6 +64,16 @@ seed rdu "$CONNECT $ACK $ACK $ACK $GET" "00 00 07 01"
 seed option-bytes "$CONNECT $ACK $ACK $ACK $ACK $GET" "00 00 08 03"
 # A lost write: the harness fails the 7th (the data of WRITE; 0x37).
 seed lost-write "$CONNECT $ACK $ACK $ACK $ACK $ACK $ACK" "37 00 01 08 00 00 00 03"
+
+# A block cut short (E5 is a pause: the read under way times out), then
+# the re-synchronisation: a filler byte NACKed, a pause, GET in step.
+GAP=e5
+seed read-resync "$CONNECT $ACK $ACK $ACK 00 11 22 33 $GAP $GAP $NACK $GAP $GET $GAP $ACK $ACK $ACK 00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff" \
+	"00 00 00 08 00 00 00 0f"
+# Regression: the re-synchronisation GET answered with a count of 0xFF
+# (256 codes) overflowed the host's buffer by one byte.
+seed regress-resync-get-count-ff "$CONNECT $ACK $ACK $ACK 00 11 22 33 $GAP $GAP $NACK $GAP $ACK ff $(printf '00 %.0s' {1..256}) $ACK" \
+	"00 00 00 08 00 00 00 0f"
 
 # ---- slcan (fuzz_slcan) ------------------------------------------------
 # Control: failing write, then how (bit 0 ask V; bits 1-3 the rate; bits
