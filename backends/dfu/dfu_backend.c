@@ -262,7 +262,8 @@ static stp_status d_open(stp_ctx *ctx, const stp_portspec *spec, void **out)
 	         sc.v[spec->usb_index - 1].location);
 	if (sc.v[spec->usb_index - 1].strings_rc) {
 		st = dfu_usb_fail(ctx, sc.v[spec->usb_index - 1].strings_rc,
-		                  "opening the device", s->where);
+		                  "opening the device and reading its strings",
+		                  s->where);
 		dfu_scan_free(&sc);
 		goto fail;
 	}

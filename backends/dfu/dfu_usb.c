@@ -235,17 +235,26 @@ bool dfu_usb_functional(const uint8_t *p, int len, dfu_found *f)
 	return false;
 }
 
-static void read_string(libusb_device_handle *h, uint8_t idx, char *buf,
-                        size_t len)
+/* One string; a stall means the device has no such string (empty), but
+ * a timeout or an I/O error is a transfer that failed: tried once more,
+ * then returned, so the layout strings of an alt are never taken as empty
+ * (and the chip as unknown) because one answer came late. */
+static int read_string(libusb_device_handle *h, uint8_t idx, char *buf,
+                       size_t len)
 {
-	int rc;
+	int rc = 0;
 
 	buf[0] = '\0';
 	if (!idx)
-		return;
-	rc = libusb_get_string_descriptor_ascii(h, idx, (unsigned char *)buf,
-	                                        (int)len);
+		return 0;
+	for (int tries = 0; tries < 2; tries++) {
+		rc = libusb_get_string_descriptor_ascii(h, idx, (unsigned char *)buf,
+		                                        (int)len);
+		if (rc >= 0 || rc == LIBUSB_ERROR_PIPE)
+			break;
+	}
 	dfu_usb_string_text(buf, len, rc);
+	return rc < 0 && rc != LIBUSB_ERROR_PIPE ? rc : 0;
 }
 
 void dfu_usb_string_text(char *buf, size_t len, int rc)
@@ -267,11 +276,14 @@ static void read_strings(dfu_found *f, uint8_t iserial, uint8_t iproduct)
 		f->strings_rc = rc;
 		return;
 	}
-	read_string(h, iserial, f->serial, sizeof(f->serial));
-	read_string(h, iproduct, f->product, sizeof(f->product));
+	f->strings_rc = read_string(h, iserial, f->serial, sizeof(f->serial));
+	if ((rc = read_string(h, iproduct, f->product, sizeof(f->product))) &&
+	    !f->strings_rc)
+		f->strings_rc = rc;
 	for (unsigned i = 0; i < f->nalts; i++)
-		read_string(h, f->alt_istr[i], f->alt_name[i],
-		            sizeof(f->alt_name[i]));
+		if ((rc = read_string(h, f->alt_istr[i], f->alt_name[i],
+		                      sizeof(f->alt_name[i]))) && !f->strings_rc)
+			f->strings_rc = rc;
 	libusb_close(h);
 }
 
