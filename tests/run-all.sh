@@ -11,6 +11,8 @@
 #      test module, looks for backends in the install directory;
 #   2c. four threads programming four simulated boards through the
 #      installed library, under ThreadSanitizer and under helgrind;
+#   2d. the fuzz smoke stage: every libFuzzer harness of tests/fuzz for
+#       a few seconds (skipped, and said, without clang);
 #   3. `make distcheck`: the release tarball builds everything, its tests
 #      included, and passes a smoke subset of them (stage 1 ran them all
 #      on this tree; distcheck is there for what the tarball lacks).
@@ -181,6 +183,20 @@ for mode in --tsan --helgrind; do
 	[ $rc = 0 ] || [ $rc = 77 ] || exit 1
 done
 
+stage "2d. fuzz smoke: every libFuzzer harness briefly"
+# tests/fuzz/run.sh: a clang build with libFuzzer, ASan and UBSan
+# ($out/fuzz), then each harness for STMPROG_FUZZ_SECONDS (default 15)
+# from its seed corpus; any crash fails.  Without clang or its libFuzzer
+# it says so and exits 77: said here, never counted as a pass.
+fuzz_rc=0
+bash "$src/tests/fuzz/run.sh" --build-dir "$out/fuzz" \
+	--seconds "${STMPROG_FUZZ_SECONDS:-15}" | tee "$out/fuzz.log" || fuzz_rc=${PIPESTATUS[0]}
+case $fuzz_rc in
+0) ;;
+77) echo "fuzz: SKIPPED (see the reason above)" >>"$out/fuzz.log" ;;
+*) exit 1 ;;
+esac
+
 # Stage 1's check, waited for; its output is shown once, whole.
 finish_stage1() {
 	local rc=0
@@ -214,6 +230,16 @@ echo "distcheck passed (tests:$smoke)"
 
 [ -z "${asan_running:-}" ] || finish_stage1
 echo "all stages: $SECONDS s"
+
+# The reliability figures: fuzzing (above), and the last line of the
+# fault-matrix subset, the bad-input table and the interruption tests
+# (stage 1's logs).
+grep -h '^fuzz' "$out/fuzz.log" | tail -n 1
+for t in test_fault_matrix test_bad_input test_interrupt_e2e; do
+	line=$(grep -hE '^(fault matrix|bad-input table|interruptions):' \
+		"$out/asan/tests/$t.log" 2>/dev/null | tail -n 1) || true
+	echo "${line:-$t: no count in its log}"
+done
 
 # Criterion's own closing lines, summed over the test programs of stage 1.
 awk -F'|' '/Synthesis: Tested:/ {
