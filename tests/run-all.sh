@@ -235,7 +235,7 @@ echo "all stages: $SECONDS s"
 # fault-matrix subset, the bad-input table and the interruption tests
 # (stage 1's logs).
 grep -h '^fuzz' "$out/fuzz.log" | tail -n 1
-for t in test_fault_matrix test_bad_input test_interrupt_e2e; do
+for t in test_fault_matrix.sh test_bad_input test_interrupt_e2e; do
 	line=$(grep -hE '^(fault matrix|bad-input table|interruptions):' \
 		"$out/asan/tests/$t.log" 2>/dev/null | tail -n 1) || true
 	echo "${line:-$t: no count in its log}"
