@@ -260,7 +260,7 @@ stp_status serial_lock_fd(stp_ctx *ctx, int fd, const char *port)
 	}
 	/* Other flock failures (not supported here): TIOCEXCL still
 	 * guards. */
-	if (ioctl(fd, TIOCEXCL) != 0 && errno != ENOTTY)
+	if (ioctl(fd, TIOCEXCL, NULL) != 0 && errno != ENOTTY)
 		stp_log(ctx, STP_LOG_DEBUG, "%s: TIOCEXCL: %s", port, strerror(errno));
 	return STP_OK;
 }
@@ -268,7 +268,7 @@ stp_status serial_lock_fd(stp_ctx *ctx, int fd, const char *port)
 void serial_unlock_fd(int fd)
 {
 	if (fd >= 0)
-		ioctl(fd, TIOCNXCL);
+		ioctl(fd, TIOCNXCL, NULL);
 }
 
 static speed_t speed_of(unsigned baud)
