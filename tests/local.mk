@@ -144,6 +144,11 @@ include tests/line_db.mk
 include tests/line_e2e.mk
 include tests/line_crash.mk
 include tests/fault_matrix.mk
+include tests/perf_timing.mk
+include tests/perf_dfu.mk
+include tests/perf_can.mk
+include tests/perf_uart.mk
+include tests/perf_bench.mk
 include tests/bad_input.mk
 include tests/interrupt_e2e.mk
 # Two simulated U585s with one serial string on one USB bus: -l usb shows

@@ -53,9 +53,11 @@ extern "C" {
  *      sizes differ; a 1.x module has no such fields, so it cannot be
  *      checked and is refused by its major version.  The capability flags
  *      nothing read (go, resets on protect or option-byte write, go
- *      disconnects, erase by address) are deprecated (stmprog/target.h). */
+ *      disconnects, erase by address) are deprecated (stmprog/target.h).
+ * 2.1: stp_caps.read_us_per_kib (the cost of reading, for the engine's
+ *      cost model); stp_chip.small_erase_ms and ob_program_ms. */
 #define STP_BACKEND_ABI_MAJOR 2
-#define STP_BACKEND_ABI_MINOR 0
+#define STP_BACKEND_ABI_MINOR 1
 #define STP_BACKEND_SYMBOL "stp_backend_descriptor"
 
 typedef struct stp_backend_ops {

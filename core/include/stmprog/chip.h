@@ -87,6 +87,14 @@ typedef struct stp_chip {
 	uint16_t page_erase_ms; /* typical time to erase the largest unit */
 	uint32_t mass_erase_ms; /* typical time to erase everything */
 	uint16_t program_us;    /* typical time to program one program unit */
+	/* Typical time to erase the smallest unit, where units differ in size
+	 * (F2/F4/F7 sectors of 16 to 128 KiB): units in between take a time
+	 * proportional in their size (stp_geometry_unit_erase_ms).  0: every
+	 * unit takes page_erase_ms. */
+	uint16_t small_erase_ms;
+	/* Typical time to program the option bytes (the ROM erases and writes
+	 * the whole block, then reloads it); 0 = page_erase_ms. */
+	uint16_t ob_program_ms;
 } stp_chip;
 
 /* One erase unit (page or sector) of a concrete part. */
@@ -125,6 +133,19 @@ void stp_geometry_release(stp_geometry *geo);
 /* The unit holding addr, or NULL. */
 const stp_erase_unit *stp_geometry_unit_at(const stp_geometry *geo,
                                            uint32_t addr);
+
+/* Typical erase time of unit u of geo in milliseconds, from the chip's
+ * page_erase_ms (the largest unit) and small_erase_ms (the smallest):
+ * the figure the simulator sleeps and the benchmarks' bound uses. */
+uint32_t stp_geometry_unit_erase_ms(const stp_geometry *geo,
+                                    const stp_erase_unit *u);
+
+/* The highest USART bootloader baud rate known for chip (AN3155's tested
+ * range ends at 115200; above that, what the ROM's clock allows and users
+ * report).  *confirmed (when not NULL) says whether a document or a
+ * report confirms it for this family, as docs/chips.md lists; rates above
+ * it make stmprog warn and the simulator refuse to sync. */
+uint32_t stp_chip_uart_max_baud(const stp_chip *chip, bool *confirmed);
 
 /* The address of the chip's DBGMCU_IDCODE register (PID in bits 11:0),
  * 0 when unknown.  Bootloaders that let it be read name the part exactly

@@ -115,6 +115,11 @@ typedef struct stp_caps {
 	uint32_t write_align;   /* address and length multiple a write needs */
 	uint32_t max_erase_list;/* units one erase command may list, 0 = any */
 	uint32_t flags;         /* STP_CAP_* */
+	/* ABI 2.1: what reading costs on this link as it runs now, for the
+	 * engine's cost model (read a unit to skip its erase or a comparison
+	 * only when that is cheaper): microseconds to read 1 KiB in max_read
+	 * requests, turnarounds included; 0 = unknown, never read to save. */
+	uint32_t read_us_per_kib;
 } stp_caps;
 
 typedef enum stp_erase_kind {

@@ -1,0 +1,1 @@
+# Issue 17 (bench): tests of this part are added here.

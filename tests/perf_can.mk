@@ -1,0 +1,1 @@
+# Issue 17 (can): tests of this part are added here.
