@@ -828,6 +828,14 @@ int64_t sim_chip_program_ns(const sim_chip *c)
 	return (int64_t)c->chip->program_us * 1000;
 }
 
+int64_t sim_chip_ob_program_ns(const sim_chip *c)
+{
+	uint32_t ms = c->chip->ob_program_ms ? c->chip->ob_program_ms
+	                                     : c->chip->page_erase_ms;
+
+	return (int64_t)ms * SIM_NS_PER_MS;
+}
+
 static void erase_unit(sim_chip *c, const stp_erase_unit *u)
 {
 	uint32_t off = u->addr - c->geo.flash_base;

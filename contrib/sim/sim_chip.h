@@ -128,6 +128,8 @@ sim_mem sim_chip_erase(sim_chip *c, const uint16_t *idx, size_t n,
 sim_mem sim_chip_mass_erase(sim_chip *c, int bank, int64_t *ns);
 /* Time one program unit takes. */
 int64_t sim_chip_program_ns(const sim_chip *c);
+/* Programming the option-byte block (the ROM erases it first). */
+int64_t sim_chip_ob_program_ns(const sim_chip *c);
 
 /* ---- protection, reset, GO ------------------------------------------- */
 

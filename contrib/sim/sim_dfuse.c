@@ -323,7 +323,7 @@ static void write_data(sim_dfuse *d)
 	}
 	if (res.option_bytes) {
 		/* The ROM erases the option bytes first. */
-		d->op_ns += (int64_t)d->chip->chip->page_erase_ms * SIM_NS_PER_MS;
+		d->op_ns += sim_chip_ob_program_ns(d->chip);
 		d->result_after = SIM_DFUSE_RESET;
 		return;
 	}
