@@ -862,17 +862,35 @@ sim_mem sim_chip_erase(sim_chip *c, const uint16_t *idx, size_t n,
 		if (c->wrp[u - c->geo.units])
 			return SIM_MEM_PROTECTED;
 	}
-	for (size_t i = 0; i < n; i++)
-		erase_unit(c, c->unit_by_index[idx[i]]);
-	*ns = (int64_t)n * c->chip->page_erase_ms * SIM_NS_PER_MS;
+	for (size_t i = 0; i < n; i++) {
+		const stp_erase_unit *u = c->unit_by_index[idx[i]];
+
+		erase_unit(c, u);
+		/* Each unit its own time: an F4's 128 KiB sector takes about
+		 * four times its 16 KiB one. */
+		*ns += (int64_t)stp_geometry_unit_erase_ms(&c->geo, u) *
+		       SIM_NS_PER_MS;
+	}
 	return SIM_MEM_OK;
+}
+
+uint32_t sim_chip_mass_erase_ms(const sim_chip *c, int bank)
+{
+	uint32_t ms = c->chip->mass_erase_ms;
+
+	if (ms && bank && c->geo.nbanks > 1)
+		return ms / c->geo.nbanks;
+	if (ms)
+		return ms;
+	/* No figure for the whole flash: the units one by one. */
+	for (size_t i = 0; i < c->geo.nunits; i++)
+		if (!bank || c->geo.units[i].bank == bank - 1)
+			ms += stp_geometry_unit_erase_ms(&c->geo, &c->geo.units[i]);
+	return ms;
 }
 
 sim_mem sim_chip_mass_erase(sim_chip *c, int bank, int64_t *ns)
 {
-	size_t n = 0;
-	uint32_t ms;
-
 	*ns = 0;
 	if (c->chip->quirks & STP_QUIRK_NO_MASS_ERASE)
 		return SIM_MEM_UNSUPPORTED;
@@ -885,17 +903,11 @@ sim_mem sim_chip_mass_erase(sim_chip *c, int bank, int64_t *ns)
 			continue;
 		if (c->wrp[i])
 			return SIM_MEM_PROTECTED;
-		n++;
 	}
 	for (size_t i = 0; i < c->geo.nunits; i++)
 		if (!bank || c->geo.units[i].bank == bank - 1)
 			erase_unit(c, &c->geo.units[i]);
-	ms = c->chip->mass_erase_ms;
-	if (ms && bank)
-		ms /= c->geo.nbanks;
-	if (!ms)
-		ms = (uint32_t)n * c->chip->page_erase_ms;
-	*ns = (int64_t)ms * SIM_NS_PER_MS;
+	*ns = (int64_t)sim_chip_mass_erase_ms(c, bank) * SIM_NS_PER_MS;
 	return SIM_MEM_OK;
 }
 
@@ -927,13 +939,9 @@ void sim_chip_readout_protect(sim_chip *c)
 
 void sim_chip_readout_unprotect(sim_chip *c, int64_t *ns)
 {
-	uint32_t ms = c->chip->mass_erase_ms;
-
 	for (size_t i = 0; i < c->geo.nunits; i++)
 		erase_unit(c, &c->geo.units[i]);
-	if (!ms)
-		ms = (uint32_t)c->geo.nunits * c->chip->page_erase_ms;
-	*ns = (int64_t)ms * SIM_NS_PER_MS;
+	*ns = (int64_t)sim_chip_mass_erase_ms(c, 0) * SIM_NS_PER_MS;
 	set_rdp(c, 0);
 	sim_chip_ob_reload(c);
 	sim_chip_save(c);

@@ -126,6 +126,11 @@ sim_mem sim_chip_erase(sim_chip *c, const uint16_t *idx, size_t n,
                        uint16_t *bad, int64_t *ns);
 /* bank: 0 = all flash, 1 or 2 = that bank. */
 sim_mem sim_chip_mass_erase(sim_chip *c, int bank, int64_t *ns);
+/* What a mass erase (bank 0) or a bank erase takes, in milliseconds: the
+ * chip's mass_erase_ms (shared equally by the banks), else the sum of the
+ * units' stp_geometry_unit_erase_ms.  A readout unprotect takes the same
+ * as a mass erase. */
+uint32_t sim_chip_mass_erase_ms(const sim_chip *c, int bank);
 /* Time one program unit takes. */
 int64_t sim_chip_program_ns(const sim_chip *c);
 /* Programming the option-byte block (the ROM erases it first). */

@@ -25,6 +25,7 @@
 #include "stmprog/chip.h"
 
 #include "sim_chip.h"
+#include "sim_dfuse.h"
 #include "sim_faults.h"
 #include "sim_time.h"
 #include "sim_trace.h"
@@ -417,6 +418,85 @@ static int open_transports(sim_device *dev, unsigned ndev, const char **ports)
 	return 0;
 }
 
+/* ---- --print-timing ---- */
+
+/* s as a JSON string (the database's names hold no control characters,
+ * but a quote or backslash must not break the object). */
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		if ((unsigned char)*s >= 0x20)
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+/* The figures --timing real sleeps by, for the benchmarks' bound
+ * (bench/bound.py): one JSON object on stdout.  Built from the same chip
+ * model the transports run on, so the two cannot disagree. */
+static int print_timing(const sim_device_opts *d)
+{
+	const stp_chip *chip = d->chip;
+	bool fd = (chip->interfaces & STP_IF_FDCAN) != 0;
+	bool confirmed = false;
+	uint32_t max_baud = stp_chip_uart_max_baud(chip, &confirmed);
+	sim_chip c;
+	char err[512];
+
+	memset(&c, 0, sizeof(c));
+	if (sim_chip_open(&c, chip, d->flash_kb * 1024u, NULL, d->cfg.seed, err,
+	                  sizeof(err)) != 0) {
+		sim_say("%s", err);
+		return 1;
+	}
+	printf("{\"schema\": 1,\n \"chip\": \"0x%03X\", \"name\": ",
+	       (unsigned)chip->pid);
+	json_string(chip->name);
+	printf(", \"family\": ");
+	json_string(chip->family);
+	printf(",\n \"flash_base\": %lu, \"flash_size\": %lu,\n"
+	       " \"program_unit\": %u, \"program_us\": %u, "
+	       "\"erased_value\": %u,\n \"units\": [",
+	       (unsigned long)c.geo.flash_base, (unsigned long)c.geo.flash_size,
+	       (unsigned)chip->program_unit, (unsigned)chip->program_us,
+	       (unsigned)chip->erased_value);
+	for (size_t i = 0; i < c.geo.nunits; i++) {
+		const stp_erase_unit *u = &c.geo.units[i];
+
+		printf("%s\n  {\"index\": %u, \"addr\": %lu, \"size\": %lu, "
+		       "\"bank\": %u, \"erase_ms\": %lu}", i ? "," : "",
+		       (unsigned)u->index, (unsigned long)u->addr,
+		       (unsigned long)u->size, (unsigned)u->bank,
+		       (unsigned long)stp_geometry_unit_erase_ms(&c.geo, u));
+	}
+	printf("],\n \"mass_erase_ms\": %lu, \"mass_erase\": %s, "
+	       "\"ob_program_ms\": %lu,\n",
+	       (unsigned long)sim_chip_mass_erase_ms(&c, 0),
+	       chip->quirks & STP_QUIRK_NO_MASS_ERASE ? "false" : "true",
+	       (unsigned long)(sim_chip_ob_program_ns(&c) / SIM_NS_PER_MS));
+	printf(" \"uart\": {\"bits_per_byte\": 11, \"latency_ms\": %u, "
+	       "\"baud\": %u, \"max_baud\": %lu, \"max_baud_confirmed\": %s, "
+	       "\"get_checksum\": %s},\n",
+	       d->cfg.latency_ms, d->cfg.baud, (unsigned long)max_baud,
+	       confirmed ? "true" : "false",
+	       chip->quirks & STP_QUIRK_UART_CHECKSUM ? "true" : "false");
+	/* Full speed: the ROMs' DFU is a full-speed device. */
+	printf(" \"usb\": {\"transfer_size\": %u, \"bit_rate\": 12000000},\n",
+	       (unsigned)SIM_DFUSE_XFER);
+	/* The rates the CAN bootloader starts at (sim_slcan.c's defaults). */
+	printf(" \"can\": {\"classic\": %s, \"fd\": %s, \"nominal_kbps\": %u, "
+	       "\"data_kbps\": %u}}\n",
+	       chip->interfaces & STP_IF_CAN ? "true" : "false",
+	       fd ? "true" : "false",
+	       d->cfg.can_kbps ? d->cfg.can_kbps : fd ? 500u : 125u,
+	       !fd ? 0u : d->cfg.can_data_kbps ? d->cfg.can_data_kbps : 2000u);
+	sim_chip_close(&c);
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	sim_options o;
@@ -432,6 +512,11 @@ int main(int argc, char **argv)
 		return sim_ttywatch_helper_main(argc, argv);
 	rc = sim_options_parse(argc, argv, &o);
 	if (rc >= 0) {
+		sim_options_free(&o);
+		return rc;
+	}
+	if (o.print_timing) {
+		rc = print_timing(&o.dev[0]);
 		sim_options_free(&o);
 		return rc;
 	}

@@ -20,12 +20,14 @@
 	"[--faults SPEC] [--seed N] [--trace FILE] [--devices N] " \
 	"[--uid HEX24]... [--boards N] [--handling-ms MS] [--start-absent] " \
 	"[--remove-after-idle-ms MS] [--control FIFO] [--station FILE] " \
-	"[--device uart|usb|slcan [DEVICE OPTIONS]]... -- COMMAND [ARG...]"
+	"[--device uart|usb|slcan [DEVICE OPTIONS]]... " \
+	"(-- COMMAND [ARG...] | --print-timing)"
 
 static void print_help(void)
 {
 	printf(
 	"Usage: stmprog-sim --chip NAME|PID [options] -- COMMAND [ARG...]\n"
+	"       stmprog-sim --chip NAME|PID [options] --print-timing\n"
 	"Simulates an STM32 ROM bootloader and runs COMMAND against it: every\n"
 	"{port} in COMMAND's arguments becomes the simulated port (for uart a\n"
 	"pseudo-terminal such as /dev/pts/5, for usb \"usb1\", the simulated bus,\n"
@@ -107,6 +109,11 @@ static void print_help(void)
 	"                       \"remove I\" (device I) written to it\n"
 	"  --station FILE       write a station file for stmprog-line naming\n"
 	"                       every device's port and chip\n"
+	"  --print-timing       print the figures --timing real uses for the\n"
+	"                       (first) device as one JSON object and exit\n"
+	"                       without running a command: erase time per\n"
+	"                       unit, programming, mass erase, option bytes,\n"
+	"                       wire rates and latency\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"See docs/simulator.md and stmprog-sim(1).\n", SIM_MAX_DEVICES,
@@ -275,7 +282,8 @@ int sim_options_parse(int argc, char **argv, sim_options *o)
 	       O_LATENCY, O_FAULTS, O_SEED, O_TRACE, O_FLASH_KB, O_USB_START,
 	       O_USB_STLINK, O_BOOT0, O_CAN_BITRATE, O_CAN_DATA_BITRATE,
 	       O_DEVICES, O_UID, O_DEVICE, O_BOARDS, O_HANDLING_MS,
-	       O_START_ABSENT, O_REMOVE_IDLE, O_CONTROL, O_STATION };
+	       O_START_ABSENT, O_REMOVE_IDLE, O_CONTROL, O_STATION,
+	       O_PRINT_TIMING };
 	static const struct option longs[] = {
 		{"chip", required_argument, NULL, O_CHIP},
 		{"flash", required_argument, NULL, O_FLASH},
@@ -301,6 +309,7 @@ int sim_options_parse(int argc, char **argv, sim_options *o)
 		{"remove-after-idle-ms", required_argument, NULL, O_REMOVE_IDLE},
 		{"control", required_argument, NULL, O_CONTROL},
 		{"station", required_argument, NULL, O_STATION},
+		{"print-timing", no_argument, NULL, O_PRINT_TIMING},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -330,6 +339,7 @@ int sim_options_parse(int argc, char **argv, sim_options *o)
 		case O_TRACE: o->trace = optarg; break;
 		case O_CONTROL: o->control = optarg; break;
 		case O_STATION: o->station = optarg; break;
+		case O_PRINT_TIMING: o->print_timing = true; break;
 		case O_TRANSPORT:
 			if (o->mixed)
 				return sim_usage_error("--transport after --device: a "
@@ -513,9 +523,12 @@ int sim_options_parse(int argc, char **argv, sim_options *o)
 		return sim_usage_error("%u --uid values for %u device%s: give one "
 		                       "per device at most (--devices N)", nuids,
 		                       o->ndev, o->ndev == 1 ? "" : "s");
-	if (optind >= argc)
+	if (o->print_timing && optind < argc)
+		return sim_usage_error("--print-timing runs no COMMAND ('%s')",
+		                       argv[optind]);
+	if (!o->print_timing && optind >= argc)
 		return sim_usage_error("no COMMAND to run after '--'");
-	o->command = argv + optind;
+	o->command = o->print_timing ? NULL : argv + optind;
 	for (unsigned i = 0; i < o->ndev; i++) {
 		sim_device_opts *d = &o->dev[i];
 		char who[32] = "";

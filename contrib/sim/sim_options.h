@@ -51,7 +51,10 @@ typedef struct sim_options {
 	const char *trace;              /* --trace */
 	const char *control;            /* --control FIFO */
 	const char *station;            /* --station FILE */
-	char **command;
+	/* --print-timing: print device 1's timing figures as JSON and exit
+	 * (no COMMAND). */
+	bool print_timing;
+	char **command;                 /* NULL with --print-timing */
 } sim_options;
 
 /* Returns -1 to go on, else an exit status (0 after --help). */
