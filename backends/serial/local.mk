@@ -10,6 +10,7 @@ backends_serial_libstpserial_la_SOURCES = \
 	backends/serial/serial_link.c backends/serial/serial_link.h \
 	backends/serial/serial_impl.h \
 	backends/serial/serial_sp.c backends/serial/serial_posix.c \
+	backends/serial/serial_rate.c backends/serial/serial_rate.h \
 	backends/serial/line_seq.c backends/serial/line_seq.h \
 	backends/serial/serial_names.c backends/serial/serial_names.h
 backends_serial_libstpserial_la_CFLAGS = $(AM_CFLAGS) $(SERIALPORT_CFLAGS)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "serial_impl.h"
+#include "serial_rate.h"
 
 static int os_error(serial_link *sl, const char *what)
 {
@@ -300,11 +301,13 @@ stp_status serial_posix_open(stp_ctx *ctx, const stp_portspec *spec,
 	struct termios t;
 	int fd, bits;
 
-	if (!speed)
+	/* A rate outside the Bxxx list is set afterwards through termios2;
+	 * B38400 stands in until then. */
+	if (!speed && !serial_rate_any_supported())
 		return stp_fail(ctx, STP_ERR_PORTSPEC,
 		                "use a standard rate: 1200, 2400, ..., 57600, 115200",
-		                "br=%u: %s takes only standard baud rates", sl->baud,
-		                spec->port);
+		                "br=%u: %s takes only standard baud rates here",
+		                sl->baud, spec->port);
 	fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 && errno == EBUSY)
 		return serial_busy(ctx, spec->port, path);
@@ -348,13 +351,22 @@ stp_status serial_posix_open(stp_ctx *ctx, const stp_portspec *spec,
 	t.c_iflag &= ~(IXON | IXOFF | IXANY);
 	t.c_cc[VMIN] = 0;
 	t.c_cc[VTIME] = 0;
-	cfsetispeed(&t, speed);
-	cfsetospeed(&t, speed);
+	cfsetispeed(&t, speed ? speed : B38400);
+	cfsetospeed(&t, speed ? speed : B38400);
 	if (tcsetattr(fd, TCSANOW, &t) < 0) {
 		int err = errno;
 		close(fd);
 		return stp_fail(ctx, STP_ERR_IO, NULL, "cannot configure %s: %s",
 		                spec->port, strerror(err));
+	}
+	if (!speed && serial_rate_set_any(fd, sl->baud) != 0) {
+		int err = errno;
+		close(fd);
+		return stp_fail(ctx, STP_ERR_IO,
+		                "the adapter may not support this baud rate; try a "
+		                "standard one such as 115200 or 460800",
+		                "cannot set %u baud on %s: %s", sl->baud, spec->port,
+		                strerror(err));
 	}
 	tcflush(fd, TCIOFLUSH);
 	sl->fd = fd;
