@@ -139,9 +139,13 @@ unsigned sim_link_host_baud(const sim_link *l)
 {
 	struct termios tio;
 	speed_t s;
+	unsigned any;
 
 	if (sim_link_host_termios(l, &tio) != 0)
 		return 0;
+	/* Any integer rate (BOTHER), not only the Bxxx list. */
+	if ((any = sim_tty_baud(l->slave)) != 0)
+		return any;
 	s = cfgetospeed(&tio);
 	for (size_t i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++)
 		if (speeds[i].code == s)

@@ -435,3 +435,14 @@ out:
 	free(req);
 	free(resp);
 }
+
+unsigned sim_tty_baud(int fd)
+{
+	struct termios2 t2;
+
+	/* The kernel fills c_ospeed from the Bxxx code too, so one read
+	 * answers both kinds of host. */
+	if (fd < 0 || ioctl(fd, TCGETS2, &t2) != 0)
+		return 0;
+	return (unsigned)t2.c_ospeed;
+}

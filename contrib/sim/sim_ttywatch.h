@@ -73,4 +73,10 @@ uint32_t sim_ttywatch_cflag(const sim_ttywatch *w);
  * (a test opening the port itself) changed them, unseen. */
 bool sim_ttywatch_current(const sim_ttywatch *w, const sim_tty_flags *cur);
 
+/* The output rate the terminal fd runs at, in baud, whatever way the
+ * host set it (a Bxxx constant or BOTHER with any integer, through
+ * termios2); 0 when it cannot be read.  Here because this file alone sees
+ * the kernel's termios2, which <termios.h> hides. */
+unsigned sim_tty_baud(int fd);
+
 #endif

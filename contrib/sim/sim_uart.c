@@ -63,6 +63,7 @@ struct sim_transport {
 	size_t ncmds;
 	char warned_mode[8];    /* the bad line mode already reported */
 	unsigned warned_baud;
+	unsigned warned_rate;   /* the rate above the ROM's limit reported */
 	bool warned_unknown;    /* said that the host's parity is unknown */
 	uint16_t *pages;        /* scratch for erase and protect lists */
 };
@@ -158,6 +159,31 @@ static bool listed(const sim_transport *u, uint8_t code)
 
 /* ---- the line ---- */
 
+/* A ROM's autobaud locks only up to a rate its clock can divide to within
+ * its tolerance: above the chip database's limit it never answers the
+ * 0x7F, as the chip on the bench would not (the limit is the database's,
+ * stp_chip_uart_max_baud, so stmprog's warning and this agree).  rate 0:
+ * unknown, taken as fine. */
+static bool rate_ok(sim_transport *u, unsigned rate)
+{
+	bool confirmed = false;
+	uint32_t max = stp_chip_uart_max_baud(u->chip->chip, &confirmed);
+
+	if (!rate || rate <= max)
+		return true;
+	if (u->warned_rate != rate) {
+		sim_say("the host port runs at %u baud, above %lu, the highest "
+		        "rate the %s USART bootloader is known to accept (%s): its "
+		        "auto-baud cannot lock and it never syncs",
+		        rate, (unsigned long)max, u->chip->chip->family,
+		        confirmed ? "confirmed" : "unconfirmed");
+		sim_trace_line(u->trace, "NOSYNC baud %u above %lu", rate,
+		               (unsigned long)max);
+		u->warned_rate = rate;
+	}
+	return false;
+}
+
 /* What the host's termios means on a real wire: anything but 8 data
  * bits with even parity garbles every frame the chip sees. */
 static bool line_ok(sim_transport *u)
@@ -207,7 +233,7 @@ static bool line_ok(sim_transport *u)
 		}
 		return false;
 	}
-	return true;
+	return rate_ok(u, host ? host : u->cfg->baud);
 }
 
 /* ---- commands ---- */
@@ -816,6 +842,7 @@ static void uart_board(sim_transport *u, bool present)
 	set_command_list(u);
 	u->warned_mode[0] = '\0';
 	u->warned_baud = 0;
+	u->warned_rate = 0;
 	u->warned_unknown = false;
 	expect(u, S_NOSYNC, 1);
 	if (u->chip->rdp == 2 || u->chip->app == SIM_APP_NONE)
