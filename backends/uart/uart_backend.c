@@ -17,6 +17,7 @@
 #include "an3155.h"
 #include "ftdi_lines.h"
 #include "latency.h"
+#include "uart_rate.h"
 #include "line_seq.h"
 #include "serial_link.h"
 #include "serial_names.h"
@@ -40,6 +41,7 @@ typedef struct uart {
 	bool entry_done;         /* so a failed open still runs EXIT */
 	bool exit_done;
 	const stp_chip *chip;
+	unsigned latency_ms;     /* the adapter's, per turnaround */
 } uart;
 
 /* ---- checks before the port is touched ------------------------------- */
@@ -205,8 +207,15 @@ static stp_status u_open(stp_ctx *ctx, const stp_portspec *spec, void **out)
 		              serial_is_pty(u->sl) ? " (a pseudo-terminal)" : "");
 		goto fail;
 	}
-	if (u->usb.usb && u->usb.vid == SERIAL_VID_FTDI)
+	/* USB-serial adapters hand received bytes over at least once per
+	 * 1 ms USB frame; FTDI's latency timer may hold them longer. */
+	u->latency_ms = 1;
+	if (u->usb.usb && u->usb.vid == SERIAL_VID_FTDI) {
+		int lat;
 		latency_lower(ctx, spec->port);
+		if ((lat = latency_read(spec->port)) > 1)
+			u->latency_ms = (unsigned)lat;
+	}
 
 	an_init(&u->dev, ctx, serial_byte_link(u->sl), u->spec.port);
 	set_timing(u);
@@ -220,6 +229,19 @@ static stp_status u_open(stp_ctx *ctx, const stp_portspec *spec, void **out)
 		serial_sleep_ms(BOOT_WAIT_MS);
 	}
 	st = spec->noinit ? an_probe(&u->dev) : an_sync(&u->dev);
+	if (st == STP_ERR_TIMEOUT && u->spec.baud > UART_RATE_TESTED) {
+		/* Silence at a high rate is most often a ROM whose autobaud
+		 * cannot lock on it; the chip, and so its limit, is known only
+		 * after GET ID. */
+		char *detail = strdup(stp_last_detail(ctx));
+		st = stp_fail(ctx, st,
+		              "br= is above 115200, the highest rate AN3155 tests; "
+		              "each family's known top rate is in docs/chips.md; "
+		              "retry at br=115200",
+		              "%s at br=%u", detail ? detail : "no answer",
+		              u->spec.baud);
+		free(detail);
+	}
 	if (st)
 		goto fail;
 	*out = u;
@@ -268,6 +290,7 @@ static stp_status u_identify(void *s, stp_device_info *info, stp_caps *caps)
 	         d->bl_version & 0xFu);
 	u->chip = stp_chip_by_pid(d->pid);
 	set_timing(u);
+	uart_rate_check(u->ctx, u->spec.port, u->spec.baud, d->pid, u->chip);
 
 	ext = an_has(d, AN_CMD_EXT_ERASE);
 	caps->max_read = 256;
@@ -275,6 +298,12 @@ static stp_status u_identify(void *s, stp_device_info *info, stp_caps *caps)
 	caps->write_align = 4;
 	caps->max_erase_list = ext ? AN_EXT_ERASE_MAX : AN_ERASE_MAX;
 	caps->flags = 0;
+	caps->read_us_per_kib = uart_read_us_per_kib(
+		u->spec.baud,
+		1u + (u->spec.data_bits ? u->spec.data_bits : 8u) +
+			(u->spec.parity != STP_PARITY_NONE) +
+			(u->spec.stop_halves > 2 ? 2u : 1u),
+		u->latency_ms);
 	if ((ext || an_has(d, AN_CMD_ERASE)) &&
 	    !(u->chip && (u->chip->quirks & STP_QUIRK_NO_MASS_ERASE)))
 		caps->flags |= STP_CAP_MASS_ERASE;
