@@ -8,6 +8,7 @@
 set -euo pipefail
 build=$(cd "${1:-.}" && pwd)
 kib=${2:-16}
+timing=${TIMING:-real} # TIMING=none: the machinery only (bench/run-all)
 job_name=p6
 # shellcheck source=bench/line-setup.sh
 . "$(dirname "$0")/line-setup.sh"
@@ -19,7 +20,7 @@ run() {
 	rm -f st.yaml sim-line.db*
 	t0=$(date +%s.%N)
 	# shellcheck disable=SC2068
-	"$sim" --timing real --station st.yaml $@ -- \
+	"$sim" --timing "$timing" --station st.yaml $@ -- \
 		/usr/bin/time -f '%U %S' -o "$name.cpu" "$line" run st.yaml job.yaml --quiet \
 		>"$name.log" 2>&1 || { cat "$name.log"; echo "$name failed" >&2; exit 1; }
 	t1=$(date +%s.%N)

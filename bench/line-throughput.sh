@@ -16,6 +16,7 @@ k=${2:-3}
 handling=${3:-2000}
 kib=${4:-16}
 removal=300
+timing=${TIMING:-real} # TIMING=none: the machinery only (bench/run-all)
 job_name=p8
 # shellcheck source=bench/line-setup.sh
 . "$(dirname "$0")/line-setup.sh"
@@ -30,7 +31,7 @@ slowest=0
 for i in "${!devices[@]}"; do
 	rm -f st.yaml sim-line.db*
 	# shellcheck disable=SC2086
-	"$sim" --timing real --station st.yaml ${devices[$i]} -- \
+	"$sim" --timing "$timing" --station st.yaml ${devices[$i]} -- \
 		"$line" run st.yaml job.yaml --quiet >alone.log 2>&1 ||
 		{ cat alone.log; exit 1; }
 	t=$(attempt_s)
@@ -45,7 +46,7 @@ for d in "${devices[@]}"; do
 done
 t0=$(date +%s.%N)
 # shellcheck disable=SC2086
-"$sim" --timing real --station st.yaml $per_device -- \
+"$sim" --timing "$timing" --station st.yaml $per_device -- \
 	"$line" run st.yaml job.yaml --continuous --boards $((8 * k)) --quiet >line.log 2>&1 ||
 	{ tail -n 30 line.log; echo "the continuous run failed" >&2; exit 1; }
 t1=$(date +%s.%N)
