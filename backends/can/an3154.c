@@ -159,25 +159,41 @@ cp_res an3154_write_once(cp_dev *d, uint32_t addr, const uint8_t *buf,
 	uint8_t p[5] = {(uint8_t)(addr >> 24), (uint8_t)(addr >> 16),
 	                (uint8_t)(addr >> 8), (uint8_t)addr,
 	                (uint8_t)(len - 1)};
+	uint32_t frames = (len + 7) / 8;
+	uint32_t window = d->write_window ? d->write_window : 1;
 	cp_res r;
 
-	/* The command's ACK may be what was lost: the ROM then waits for
-	 * all of the data. */
-	if ((r = cp_command(d, CP_CMD_WRITE, p, 5))) {
-		if (r == CP_TIMEOUT)
-			an3154_finish_write(d, (len + 7) / 8);
-		return r;
-	}
-	d->stage = CP_AT_DATA;
-	for (uint32_t off = 0; off < len; off += 8) {
-		uint32_t n = len - off < 8 ? len - off : 8;
-		if ((r = cp_send(d, CP_WRITE_DATA_ID, buf + off, n)))
+	if (window > CP_WRITE_WINDOW)
+		window = CP_WRITE_WINDOW;
+	/* Frame 0 is the command, 1..frames the data: up to window of them
+	 * ahead of their answers, each new batch in one write to the
+	 * adapter, so the bus stays busy while the host turns around
+	 * (CP_WRITE_WINDOW says why three is safe).  With a window of 1 this
+	 * is the note's sequence: command, ACK, then frame by frame. */
+	d->stage = CP_AT_CMD;
+	for (uint32_t sent = 0, acked = 0; acked <= frames; acked++) {
+		cl_frame f[CP_WRITE_WINDOW];
+		size_t n = 0;
+
+		for (; sent <= frames && sent - acked < window; sent++) {
+			uint32_t off = 8 * (sent - 1);
+			if (!sent)
+				cp_frame(d, &f[n++], CP_CMD_WRITE, p, 5);
+			else
+				cp_frame(d, &f[n++], CP_WRITE_DATA_ID, buf + off,
+				         len - off < 8 ? len - off : 8);
+		}
+		if (n && (r = cp_send_frames(d, f, n)))
 			return r;
-		r = cp_ack(d, CP_CMD_WRITE, d->t.ack_ms, "ACK to a WRITE data frame");
+		r = cp_ack(d, CP_CMD_WRITE, d->t.ack_ms,
+		           acked ? "ACK to a WRITE data frame" : "ACK to the command");
+		/* A lost ACK leaves the ROM counting data frames: the rest of
+		 * them at most (all of them when the command's was lost). */
 		if (r == CP_TIMEOUT)
-			an3154_finish_write(d, (len - off - n + 7) / 8);
+			an3154_finish_write(d, acked ? frames - acked : frames);
 		if (r)
 			return r;
+		d->stage = CP_AT_DATA;
 	}
 	d->stage = CP_AT_END;
 	return cp_ack(d, CP_CMD_WRITE, d->t.write_ms,

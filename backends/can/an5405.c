@@ -24,11 +24,8 @@ cp_res an5405_write_once(cp_dev *d, uint32_t addr, const uint8_t *buf,
 	/* No ACK per frame: the ROM collects len bytes, then programs.  A
 	 * last frame of a length FD cannot carry is padded with 0xFF by
 	 * cp_send; the ROM takes only len bytes. */
-	for (uint32_t off = 0; off < len; off += 64) {
-		uint32_t n = len - off < 64 ? len - off : 64;
-		if ((r = cp_send(d, CP_CMD_WRITE, buf + off, n)))
-			return r;
-	}
+	if ((r = cp_send_split(d, CP_CMD_WRITE, buf, len, 64)))
+		return r;
 	d->stage = CP_AT_END;
 	return cp_ack(d, CP_CMD_WRITE, d->t.write_ms, "ACK after programming");
 }

@@ -192,6 +192,7 @@ static stp_status connect(canb *c)
 	        fd == 1 && c->is_slcan ? fd_kbps(&c->spec) : c->spec.can_kbps);
 	if (fd == 1)
 		c->dev.data_kbps = fd_data_kbps(&c->spec);
+	c->dev.write_window = CP_WRITE_WINDOW;
 	st = cp_sync(&c->dev, c->dev.t.sync_tries, c->dev.t.sync_ms);
 	if (st == STP_OK || fd != -1 || st == STP_ERR_IO)
 		return st;
@@ -332,6 +333,9 @@ static stp_status b_identify(void *s, stp_device_info *info, stp_caps *caps)
 	caps->max_erase_list = d->proto == CP_AN5405 ? CP_ERASE_MAX_5405
 	                                             : CP_ERASE_MAX_3154;
 	caps->flags = 0;
+	/* At the rate SPEED reached: the engine reads a unit to skip its
+	 * erase only where that is cheaper. */
+	caps->read_us_per_kib = cp_read_us_per_kib(d);
 	if (!(c->chip && (c->chip->quirks & STP_QUIRK_NO_MASS_ERASE)))
 		caps->flags |= STP_CAP_MASS_ERASE;
 	if (d->proto == CP_AN5405 && c->chip) {

@@ -26,6 +26,10 @@ typedef struct can_link {
 	void *user;
 	/* Queues one frame on the bus; 0, or -1 with error() saying why. */
 	int (*send)(void *user, const cl_frame *f);
+	/* Queues n frames in order, in one write to the adapter where it
+	 * can (slcan: one write(2) instead of n, each a USB transfer);
+	 * optional: NULL sends them one by one. */
+	int (*send_many)(void *user, const cl_frame *f, size_t n);
 	/* Waits up to timeout_ms for one frame: 1 when *f holds one, 0 on
 	 * timeout, -1 with error() saying why. */
 	int (*recv)(void *user, cl_frame *f, unsigned timeout_ms);

@@ -34,6 +34,7 @@ void cp_init(cp_dev *d, stp_ctx *ctx, const can_link *link, const char *port,
 	d->t.mass_erase_ms = 40000;
 	d->t.reset_ms = 5000;
 	d->t.settle_ms = 100;
+	d->write_window = 1;
 }
 
 const char *cp_cmd_name(uint8_t cmd)
@@ -71,6 +72,44 @@ bool cp_pid_silent_read(uint16_t pid)
 	return pid == 0x450 || pid == 0x480 || pid == 0x483 || pid == 0x485;
 }
 
+/* ---- costs --------------------------------------------------------------- */
+
+uint64_t cp_frame_ns(const cp_dev *d, unsigned len)
+{
+	unsigned kbps = d->kbps ? d->kbps : 125;
+
+	if (d->proto != CP_AN5405) {
+		/* SOF to CRC 34 + 8n bits, a stuff bit per 4 after the first,
+		 * then CRC delimiter, ACK, EOF and intermission (13). */
+		unsigned stuffable = 34 + 8 * len;
+		return (uint64_t)(stuffable + (stuffable - 1) / 4 + 13) * 1000000u /
+		       kbps;
+	} else {
+		/* Arbitration to BRS (17) with stuffing, ACK, EOF and
+		 * intermission (12) at the nominal rate; ESI, DLC, data, stuff
+		 * count, CRC (17 or 21) with its fixed stuff bits and the CRC
+		 * delimiter at the data rate. */
+		unsigned dkbps = d->data_kbps ? d->data_kbps : kbps;
+		unsigned n = cl_fd_len(len), nom = 17, crc = n <= 16 ? 17 : 21;
+		unsigned dat = 5 + 8 * n;
+		nom += nom / 4 + 12;
+		dat += dat / 4 + 4 + crc + (4 + crc) / 4 + 1 + 1;
+		return (uint64_t)nom * 1000000u / kbps +
+		       (uint64_t)dat * 1000000u / dkbps;
+	}
+}
+
+uint32_t cp_read_us_per_kib(const cp_dev *d)
+{
+	unsigned per = d->proto == CP_AN5405 ? 64 : 8;
+	/* One READ of 256 bytes: command, ACK, data frames, ACK. */
+	uint64_t ns = cp_frame_ns(d, 5) + 2 * cp_frame_ns(d, 1) +
+	              (256 / per) * cp_frame_ns(d, per) +
+	              (uint64_t)CP_TURNAROUND_US * 1000u;
+
+	return (uint32_t)(4 * ns / 1000u);
+}
+
 /* ---- one exchange ------------------------------------------------------ */
 
 cp_res cp_why(cp_dev *d, cp_res r, const char *fmt, ...)
@@ -83,24 +122,70 @@ cp_res cp_why(cp_dev *d, cp_res r, const char *fmt, ...)
 	return r;
 }
 
+void cp_frame(const cp_dev *d, cl_frame *f, uint32_t id,
+              const uint8_t *data, size_t len)
+{
+	memset(f, 0, sizeof(*f));
+	f->id = id;
+	if (d->proto == CP_AN5405) {
+		/* The FDCAN ROM takes FD frames only, with the data phase at the
+		 * data rate; a length that is not an FD length is padded. */
+		f->fd = f->brs = true;
+		f->len = cl_fd_len(len);
+		memset(f->data, 0xFF, f->len);
+	} else {
+		f->len = (uint8_t)len;
+	}
+	if (len)
+		memcpy(f->data, data, len);
+}
+
 cp_res cp_send(cp_dev *d, uint32_t id, const uint8_t *data, size_t len)
 {
 	cl_frame f;
 
-	memset(&f, 0, sizeof(f));
-	f.id = id;
-	if (d->proto == CP_AN5405) {
-		/* The FDCAN ROM takes FD frames only, with the data phase at the
-		 * data rate; a length that is not an FD length is padded. */
-		f.fd = f.brs = true;
-		f.len = cl_fd_len(len);
-		memset(f.data, 0xFF, f.len);
-	} else {
-		f.len = (uint8_t)len;
-	}
-	if (len)
-		memcpy(f.data, data, len);
+	cp_frame(d, &f, id, data, len);
 	if (L->send(L->user, &f) < 0)
+		return cp_why(d, CP_IO, "sending a frame on %s failed: %s", d->port,
+		              L->error(L->user));
+	return CP_OK;
+}
+
+/* The most frames one call sends: a WRITE's 256 bytes in 64-byte FD
+ * frames, or CP_WRITE_WINDOW classic ones. */
+#define SPLIT_MAX 8u
+
+cp_res cp_send_split(cp_dev *d, uint32_t id, const uint8_t *data, size_t len,
+                     size_t per)
+{
+	cl_frame f[SPLIT_MAX];
+	size_t n = 0;
+
+	if (!L->send_many || len > per * SPLIT_MAX) {
+		for (size_t off = 0; off < len; off += per) {
+			cp_res r = cp_send(d, id, data + off,
+			                   len - off < per ? len - off : per);
+			if (r)
+				return r;
+		}
+		return CP_OK;
+	}
+	for (size_t off = 0; off < len; off += per)
+		cp_frame(d, &f[n++], id, data + off,
+		           len - off < per ? len - off : per);
+	return cp_send_frames(d, f, n);
+}
+
+cp_res cp_send_frames(cp_dev *d, const cl_frame *f, size_t n)
+{
+	if (!L->send_many) {
+		for (size_t i = 0; i < n; i++)
+			if (L->send(L->user, &f[i]) < 0)
+				return cp_why(d, CP_IO, "sending a frame on %s failed: %s",
+				              d->port, L->error(L->user));
+		return CP_OK;
+	}
+	if (L->send_many(L->user, f, n) < 0)
 		return cp_why(d, CP_IO, "sending a frame on %s failed: %s", d->port,
 		              L->error(L->user));
 	return CP_OK;

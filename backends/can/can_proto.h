@@ -49,6 +49,17 @@ enum {
 #define CP_ERASE_MAX_3154 8u
 #define CP_ERASE_MAX_5405 32u
 
+/* AN3154 WRITE: data frames sent before the ACK to the first of them has
+ * come, at most.  The host's data frames (ID 0x04) win arbitration over
+ * the ROM's ACKs (0x31), so while they come the ROM's ACK waits and the
+ * frames behind it queue in the ROM's receive FIFO, three frames deep on
+ * bxCAN (a fourth would be lost).  Three unanswered frames keep at most
+ * two in that FIFO, whether the ROM frees a FIFO slot before or after its
+ * ACK has gone out; an adapter's three transmit mailboxes hold them too.
+ * Each frame sent ahead hides one ACK's bus time of the host's own
+ * turnaround (docs/can.md, "Performance"). */
+#define CP_WRITE_WINDOW 3u
+
 /* Tries per READ or WRITE block: the first and up to 3 more, each after a
  * re-sync.  CAN frames carry a CRC the controllers check and retransmit,
  * so a lost frame is rare; a block that fails four times is a real
@@ -104,6 +115,10 @@ typedef struct cp_dev {
 	/* H7 (AN5405): a READ of protected memory gets no answer at all. */
 	bool silent_protected_read;
 	bool gone;               /* GO ran */
+	/* AN3154 WRITE data frames in flight before the first one's ACK
+	 * (1..CP_WRITE_WINDOW); cp_init sets 1, one frame per ACK as the
+	 * note draws it, and the backend CP_WRITE_WINDOW. */
+	unsigned write_window;
 	/* Where the last exchange stopped: a NACK to the command itself is a
 	 * refusal; later it is a failed operation worth another try. */
 	enum { CP_AT_CMD, CP_AT_DATA, CP_AT_END } stage;
@@ -131,6 +146,15 @@ cp_res cp_why(cp_dev *d, cp_res r, const char *fmt, ...)
 /* Sends data on id as the protocol frames it: classic, or FD with BRS
  * padded with 0xFF up to a legal FD length. */
 cp_res cp_send(cp_dev *d, uint32_t id, const uint8_t *data, size_t len);
+/* One frame as cp_send would send it, and frames so made in one call to
+ * the link (one write to an slcan adapter). */
+void cp_frame(const cp_dev *d, cl_frame *f, uint32_t id, const uint8_t *data,
+              size_t len);
+cp_res cp_send_frames(cp_dev *d, const cl_frame *f, size_t n);
+/* The same for len bytes in frames of per bytes (the last one shorter),
+ * in one call to the link: one write to an slcan adapter. */
+cp_res cp_send_split(cp_dev *d, uint32_t id, const uint8_t *data, size_t len,
+                     size_t per);
 /* Waits for the next frame that answers cmd (other traffic is skipped). */
 cp_res cp_wait(cp_dev *d, uint32_t cmd, cl_frame *f, unsigned ms,
                const char *what);
@@ -147,6 +171,18 @@ const char *cp_hint(const cp_dev *d, cp_res r);
  * timeout or a stray frame (never after a NACK: the ROM refused). */
 cp_res cp_tries(cp_dev *d, cp_res (*once)(cp_dev *, void *), void *arg,
                 unsigned tries, unsigned *used);
+
+/* ---- costs ------------------------------------------------------------ */
+/* A host's turnaround between the last frame of one request and the
+ * next request: a USB adapter's frame each way. */
+#define CP_TURNAROUND_US 1000u
+/* Nanoseconds one standard-ID frame of len data bytes holds the bus at
+ * the session's rates, with worst-case bit stuffing (the model
+ * docs/can.md gives; the simulator paces frames by the same one). */
+uint64_t cp_frame_ns(const cp_dev *d, unsigned len);
+/* Microseconds to read 1 KiB in 256-byte READs at the current rates:
+ * every frame of each READ and one turnaround per READ. */
+uint32_t cp_read_us_per_kib(const cp_dev *d);
 
 /* ---- the session ------------------------------------------------------ */
 /* The handshake: AN3154 sync frame (ACK or NACK both mean synced), or

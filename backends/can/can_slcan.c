@@ -20,6 +20,8 @@
 /* Frames that arrive while a command waits for its answer are kept for
  * the next recv instead of being dropped. */
 #define QUEUE 16
+/* The longest line: 'B', 8 + 1 + 128 hex digits, CR; and room. */
+#define LINE_LEN 200
 
 struct slcan {
 	stp_ctx *ctx;
@@ -27,9 +29,14 @@ struct slcan {
 	char port[256];
 	can_link link;
 	unsigned kbps, data_kbps;
-	char line[200];
+	char line[LINE_LEN];
 	size_t nline;
 	bool overlong;
+	/* Bytes read ahead: a read asks for the rest of a frame line at
+	 * once, and what follows its CR (a malformed, short line) waits
+	 * here for the next line. */
+	uint8_t rbuf[LINE_LEN];
+	size_t rpos, rlen;
 	cl_frame queue[QUEUE];
 	size_t qhead, qcount;
 	char err[768];
@@ -169,25 +176,84 @@ static int fail_io(slcan *s, const char *what)
 	return -1;
 }
 
+/* How many more bytes the line begun in s->line needs up to its CR, as
+ * far as its first characters tell (1 when they do not tell): a frame
+ * line is read in two or three reads rather than one a byte, which is
+ * what a frame per ACK costs on a loaded host.  Never more than a
+ * well-formed line holds, so no read waits for bytes of the next line. */
+static size_t line_needs(const slcan *s)
+{
+	const char *l = s->line;
+	size_t n = s->nline, idlen, head;
+	int dlc;
+
+	if (!n || s->overlong)
+		return 1;
+	switch (l[0]) {
+	case 'z': case 'Z':
+		return 1;
+	case 't': case 'r': case 'd': case 'b':
+		idlen = 3;
+		break;
+	case 'T': case 'R': case 'D': case 'B':
+		idlen = 8;
+		break;
+	default:
+		return 1;
+	}
+	head = 1 + idlen + 1;
+	if (n < head)
+		return head - n;
+	dlc = hexval(l[head - 1]);
+	if (dlc < 0)
+		return 1;
+	if (l[0] == 'r' || l[0] == 'R')
+		dlc = 0;
+	else if ((l[0] == 't' || l[0] == 'T') && dlc > 8)
+		return 1;
+	head += 2u * cl_dlc_len[dlc];
+	/* The CR, or more (a timestamp) a byte at a time. */
+	return n < head + 1 ? head + 1 - n : 1;
+}
+
+/* The next byte from the adapter, from what was read ahead if any.  1, 0
+ * when the deadline passed, -1 on a port error. */
+static int next_byte(slcan *s, uint64_t deadline, uint8_t *c)
+{
+	const byte_link *bl = s->bl;
+	uint64_t now;
+	int got;
+
+	if (s->rpos < s->rlen) {
+		*c = s->rbuf[s->rpos++];
+		return 1;
+	}
+	now = bl->now_ms(bl->user);
+	if (now >= deadline)
+		return 0;
+	got = bl->read(bl->user, s->rbuf, line_needs(s),
+	               (unsigned)(deadline - now));
+	if (got < 0)
+		return fail_io(s, "reading from");
+	if (got == 0)
+		return 0;
+	s->rpos = 1;
+	s->rlen = (size_t)got;
+	*c = s->rbuf[0];
+	return 1;
+}
+
 /* One answer from the adapter: a line ended by CR (returned in s->line,
  * *term = CR) or a BELL (*term = BELL).  1, 0 when the deadline passed,
  * -1 on a port error.  LF is dropped (some firmwares send CR LF). */
 static int read_line(slcan *s, uint64_t deadline, char *term)
 {
-	const byte_link *bl = s->bl;
-
 	for (;;) {
-		uint64_t now = bl->now_ms(bl->user);
 		uint8_t c;
-		int got;
+		int got = next_byte(s, deadline, &c);
 
-		if (now >= deadline)
-			return 0;
-		got = bl->read(bl->user, &c, 1, (unsigned)(deadline - now));
-		if (got < 0)
-			return fail_io(s, "reading from");
-		if (got == 0)
-			return 0;
+		if (got <= 0)
+			return got;
 		if (c == '\n')
 			continue;
 		if (c == CR || c == BELL) {
@@ -293,6 +359,7 @@ stp_status slcan_start(slcan *s, unsigned kbps, unsigned data_kbps)
 		                "no Y command (port %s)",
 		                data_kbps, s->port);
 	s->qcount = 0;
+	s->rpos = s->rlen = 0;
 	s->bl->flush(s->bl->user);
 	/* C first: the adapter may still be open from an earlier run, and it
 	 * takes S only while closed.  A BELL means it was closed already. */
@@ -339,6 +406,34 @@ static int l_send(void *user, const cl_frame *f)
 		return -1;
 	}
 	if (s->bl->write(s->bl->user, (const uint8_t *)buf, n) < 0)
+		return fail_io(s, "writing to");
+	return 0;
+}
+
+/* Frames in one write: a USB adapter gets them in one transfer rather
+ * than one each, and the host makes one system call. */
+static int l_send_many(void *user, const cl_frame *f, size_t n)
+{
+	slcan *s = user;
+	char buf[8 * (1 + 8 + 1 + 128 + 2)];
+	size_t at = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t k = at + 140 <= sizeof(buf)
+		           ? slcan_encode(&f[i], buf + at, sizeof(buf) - at) : 0;
+		if (!k) {
+			if (at + 140 > sizeof(buf))
+				snprintf(s->err, sizeof(s->err),
+				         "%zu frames are too many for one write", n);
+			else
+				snprintf(s->err, sizeof(s->err),
+				         "a frame of %u bytes cannot be sent as slcan "
+				         "text", f[i].len);
+			return -1;
+		}
+		at += k;
+	}
+	if (s->bl->write(s->bl->user, (const uint8_t *)buf, at) < 0)
 		return fail_io(s, "writing to");
 	return 0;
 }
@@ -428,6 +523,7 @@ slcan *slcan_new(stp_ctx *ctx, const byte_link *bl, const char *port)
 	s->link = (can_link){
 		.user = s,
 		.send = l_send,
+		.send_many = l_send_many,
 		.recv = l_recv,
 		.set_bitrate = l_set_bitrate,
 		.can_fd = l_can_fd,
