@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,9 @@ struct sim_trace {
 	/* The usb transport traces from umockdev's worker thread while the
 	 * main loop reads this. */
 	_Atomic int64_t last_ns;
+	/* STMPROG_SIM_TRACE_TIME=1: every line ends in " @SECONDS" (the
+	 * monotonic clock), and sim_trace_timed lines are written too. */
+	bool timed;
 };
 
 sim_trace *sim_trace_open(const char *path)
@@ -25,6 +29,8 @@ sim_trace *sim_trace_open(const char *path)
 		return NULL;
 	if (!path)
 		return t;
+	t->timed = getenv("STMPROG_SIM_TRACE_TIME") &&
+	           !strcmp(getenv("STMPROG_SIM_TRACE_TIME"), "1");
 	/* "e": close-on-exec, so COMMAND does not inherit it. */
 	t->f = fopen(path, "ae");
 	if (!t->f) {
@@ -55,6 +61,13 @@ static void put_line(sim_trace *t, const char *fmt, va_list ap)
 	 * every line flushed whole: lines of several devices never mix. */
 	fputs(t->prefix, t->f);
 	vfprintf(t->f, fmt, ap);
+	if (t->timed) {
+		/* A suffix, so parsers of the plain format read the line as
+		 * before up to it. */
+		int64_t now = sim_now_ns();
+		fprintf(t->f, " @%lld.%06lld", (long long)(now / 1000000000),
+		        (long long)(now % 1000000000 / 1000));
+	}
 	fputc('\n', t->f);
 	fflush(t->f);
 }
@@ -71,6 +84,22 @@ void sim_trace_line(sim_trace *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	put_line(t, fmt, ap);
 	va_end(ap);
+}
+
+void sim_trace_timed(sim_trace *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!t || !t->f || !t->timed)
+		return;
+	va_start(ap, fmt);
+	put_line(t, fmt, ap);
+	va_end(ap);
+}
+
+bool sim_trace_is_timed(const sim_trace *t)
+{
+	return t && t->f && t->timed;
 }
 
 void sim_trace_note(sim_trace *t, const char *fmt, ...)

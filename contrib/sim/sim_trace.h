@@ -9,6 +9,7 @@
 #ifndef STMPROG_SIM_TRACE_H
 #define STMPROG_SIM_TRACE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,14 @@ void sim_trace_set_prefix(sim_trace *t, const char *prefix);
 /* One trace line; t may be NULL (no --trace), then nothing happens. */
 void sim_trace_line(sim_trace *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* A line for timelines (bench/dfu-timeline): written only when
+ * STMPROG_SIM_TRACE_TIME=1 is set, as every line then ends in " @SECONDS"
+ * (CLOCK_MONOTONIC), so tests that count or parse the plain trace see no
+ * difference.  Not the host's activity either. */
+void sim_trace_timed(sim_trace *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+bool sim_trace_is_timed(const sim_trace *t);
 
 /* A line about the simulation itself (a board inserted or removed), not
  * about the host: it does not count as the host's activity. */

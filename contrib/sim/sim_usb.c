@@ -280,6 +280,25 @@ static void apply_after(sim_transport *t, usb_dev *d, const sim_dfuse_reply *r,
 	}
 }
 
+/* One DFU request for bench/dfu-timeline (only with
+ * STMPROG_SIM_TRACE_TIME=1): what was asked, how long its transfer holds
+ * the wire, and when its answer is ready, in microseconds after the
+ * submit the line's time stamp records. */
+static void trace_request(sim_transport *t, const control *c, int n,
+                          int64_t now, int64_t done)
+{
+	static const char *const names[] = {
+		"DETACH", "DNLOAD", "UPLOAD", "GETSTATUS", "CLRSTATUS",
+		"GETSTATE", "ABORT"
+	};
+	const char *name = c->request < 7 ? names[c->request] : "OTHER";
+
+	sim_trace_timed(t->trace, "REQ %s %u %u %d wire %lld ready %lld", name,
+	                (unsigned)c->value, (unsigned)c->length, n,
+	                (long long)(control_ns(c->length) / SIM_NS_PER_US),
+	                (long long)((done - now) / SIM_NS_PER_US));
+}
+
 /* One control transfer to d; fills u's IN data, status and times. */
 static void control_transfer(sim_transport *t, usb_dev *d, const control *c,
                              pending_urb *u, int64_t now)
@@ -318,6 +337,8 @@ static void control_transfer(sim_transport *t, usb_dev *d, const control *c,
 	if (r.ready_at > done)
 		done = r.ready_at;
 	u->ready_at = t->cfg->real_time ? done : 0;
+	if (dfu_class && d->now == P_DFU && sim_trace_is_timed(t->trace))
+		trace_request(t, c, n, now, done);
 	if (n < 0) {
 		u->status = -EPIPE;
 		u->actual = 0;
