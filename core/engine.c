@@ -27,6 +27,24 @@ stp_status stp_target_geometry(stp_ctx *ctx, stp_target *t, stp_geometry *geo)
 	return stp_chip_geometry(ctx, info->chip, info->flash_size, geo);
 }
 
+/* Per unit: whether fill (image bytes equal to the erased value, never
+ * written) is left to the erase rather than read back: where the device
+ * has no CRC and reading the unit costs more than erasing it, reading
+ * back bytes nobody wrote costs more than it tells. */
+static bool *fill_left_to_erase(const stp_caps *caps, const stp_geometry *geo)
+{
+	bool *fill = calloc(geo->nunits ? geo->nunits : 1, sizeof(*fill));
+
+	if (!fill || (caps->flags & STP_CAP_CRC))
+		return fill;
+	for (size_t u = 0; u < geo->nunits; u++)
+		fill[u] = !stp_cost_read_cheaper(caps->read_us_per_kib,
+		                                 geo->units[u].size,
+		                                 stp_geometry_unit_erase_ms(
+		                                         geo, &geo->units[u]));
+	return fill;
+}
+
 static void plan_opts_for(stp_target *t, const stp_program_opts *o,
                           stp_plan_opts *po)
 {
@@ -57,6 +75,23 @@ stp_status stp_program_check(stp_ctx *ctx, stp_target *t,
 	return st;
 }
 
+bool stp_cost_read_cheaper(uint32_t read_us_per_kib, uint32_t unit_size,
+                           uint32_t erase_ms)
+{
+	if (!read_us_per_kib)
+		return false;
+	return (uint64_t)read_us_per_kib * unit_size <
+	       (uint64_t)erase_ms * 1000u * 1024u;
+}
+
+bool stp_cost_read_before_erase(const stp_caps *caps, const stp_geometry *geo,
+                                const stp_erase_unit *u, uint32_t align)
+{
+	return align <= 4 &&
+	       stp_cost_read_cheaper(caps->read_us_per_kib, u->size,
+	                             stp_geometry_unit_erase_ms(geo, u));
+}
+
 /* Does the device already hold want at addr?  By CRC when the device
  * computes them, else by reading until the first difference. */
 static stp_status unit_matches(stp_ctx *ctx, stp_target *t, const stp_block *b,
@@ -74,6 +109,8 @@ static stp_status unit_matches(stp_ctx *ctx, stp_target *t, const stp_block *b,
 	/* A unit that differs usually differs at once: look at one small
 	 * block first, then read on in larger slices. */
 	uint32_t slice = stp_target_caps(t)->max_read;
+	if (!slice || slice > SLICE)
+		slice = SLICE;
 	for (uint32_t done = 0, n; done < b->len; done += n, slice = SLICE) {
 		stp_status st;
 		n = b->len - done < slice ? b->len - done : slice;
@@ -86,8 +123,50 @@ static stp_status unit_matches(stp_ctx *ctx, stp_target *t, const stp_block *b,
 	return STP_OK;
 }
 
+/* Read-backs go in the largest reads the backend takes (at least SLICE
+ * bytes, at most 64 KiB), so one that queues its transfers (DFU) keeps
+ * the wire busy across them. */
+static uint32_t readback_len(stp_target *t)
+{
+	uint32_t n = stp_target_caps(t)->max_read;
+
+	return n < SLICE ? SLICE : n > 65536 ? 65536 : n;
+}
+
+/* Reads a unit where reading costs less than erasing it, in the largest
+ * transfers the link takes, until it can neither match nor be blank;
+ * *whole says whether all of it was read into now.  The first transfer
+ * alone: a unit that differs from the image usually differs at once. */
+static stp_status read_unit(stp_target *t, const stp_block *b, uint8_t erased,
+                            uint8_t *now, bool *whole)
+{
+	uint32_t block = stp_target_caps(t)->max_read;
+	bool may_match = true, may_be_blank = true;
+
+	if (!block || block > SLICE)
+		block = SLICE;
+	*whole = false;
+	for (uint32_t done = 0, n; done < b->len;
+	     done += n, block = readback_len(t)) {
+		stp_status st;
+		n = b->len - done < block ? b->len - done : block;
+		if ((st = stp_target_read(t, b->addr + done, now + done, n)))
+			return st;
+		may_match = may_match && !memcmp(now + done, b->data + done, n);
+		for (uint32_t i = 0; may_be_blank && i < n; i++)
+			may_be_blank = now[done + i] == erased;
+		/* Neither: it is erased, and what was read is of no use. */
+		if (!may_match && !may_be_blank)
+			return STP_OK;
+	}
+	*whole = true;
+	return STP_OK;
+}
+
 /* Reads the touched units (or their CRCs) and plans again with what the
- * device holds, so units that already match are left alone. */
+ * device holds, so units that already match are left alone, and units
+ * that read blank are not erased where reading them was the cheaper
+ * way to know (stp_cost_read_before_erase). */
 static stp_status replan_with_device(stp_ctx *ctx, stp_target *t,
                                      const stp_image *img,
                                      const stp_geometry *geo,
@@ -98,7 +177,7 @@ static stp_status replan_with_device(stp_ctx *ctx, stp_target *t,
 	bool *known = calloc(geo->nunits, sizeof(*known));
 	uint8_t *scratch = malloc(SLICE);
 	stp_status st = STP_OK;
-	size_t matching = 0;
+	size_t matching = 0, read_whole = 0;
 
 	if (!current || !known || !scratch) {
 		st = stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory");
@@ -107,19 +186,33 @@ static stp_status replan_with_device(stp_ctx *ctx, stp_target *t,
 	for (size_t i = 0; i < first->ntouched; i++) {
 		const stp_block *b = &first->touched[i];
 		const stp_erase_unit *u = stp_geometry_unit_at(geo, b->addr);
+		uint8_t *now = current + (b->addr - geo->flash_base);
 		bool match;
 
+		if (stp_cost_read_before_erase(stp_target_caps(t), geo, u,
+		                               first->unit_align)) {
+			bool whole;
+			if ((st = read_unit(t, b, first->erased_value, now, &whole)))
+				goto out;
+			if (whole) {
+				known[u - geo->units] = true;
+				read_whole++;
+				matching += memcmp(now, b->data, b->len) == 0;
+			}
+			continue;
+		}
 		if ((st = unit_matches(ctx, t, b, scratch, &match)))
 			goto out;
 		if (match) {
-			memcpy(current + (b->addr - geo->flash_base), b->data, b->len);
+			memcpy(now, b->data, b->len);
 			known[u - geo->units] = true;
 			matching++;
 		}
 	}
-	stp_log(ctx, STP_LOG_INFO, "%zu of %zu touched unit(s) already hold the image",
-	        matching, first->ntouched);
-	if (matching) {
+	stp_log(ctx, STP_LOG_INFO, "%zu of %zu touched unit(s) already hold the "
+	        "image; %zu read whole, since that costs less than an erase",
+	        matching, first->ntouched, read_whole);
+	if (matching || read_whole) {
 		stp_plan *again;
 		po->current = current;
 		po->known = known;
@@ -417,7 +510,9 @@ static stp_status run_verify(stp_ctx *ctx, stp_target *t, const stp_plan *plan,
                              repairs *rp, bool *by_crc)
 {
 	bool crc = (stp_target_caps(t)->flags & STP_CAP_CRC) != 0;
-	uint8_t *scratch = malloc(SLICE);
+	/* By CRC, slices as before; by read-back, runs of transfers. */
+	uint32_t slice = crc ? SLICE : readback_len(t);
+	uint8_t *scratch = malloc(slice);
 	uint64_t done = 0;
 	stp_status st = STP_OK;
 
@@ -432,8 +527,8 @@ static stp_status run_verify(stp_ctx *ctx, stp_target *t, const stp_plan *plan,
 restart:
 	for (size_t i = 0; i < plan->nverify && !st; i++) {
 		const stp_block *b = &plan->verify[i];
-		for (uint32_t off = 0; off < b->len && !st; off += SLICE) {
-			uint32_t n = b->len - off < SLICE ? b->len - off : SLICE;
+		for (uint32_t off = 0; off < b->len && !st; off += slice) {
+			uint32_t n = b->len - off < slice ? b->len - off : slice;
 			uint32_t lo, hi;
 			if (stp_cancelled(ctx)) {
 				st = stp_fail(ctx, STP_ERR_CANCELLED,
@@ -476,12 +571,18 @@ stp_status stp_program(stp_ctx *ctx, stp_target *t, const stp_image *img,
 	stp_plan_opts po;
 	stp_plan *plan = NULL;
 	repairs rp = {.geo = &geo};
+	bool *fill = NULL;
 	stp_status st;
 
 	memset(report, 0, sizeof(*report));
 	if ((st = stp_target_geometry(ctx, t, &geo)))
 		return st;
 	plan_opts_for(t, o, &po);
+	if (!(fill = fill_left_to_erase(stp_target_caps(t), &geo))) {
+		st = stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	po.fill_to_erase = fill;
 	/* Everything is validated here, before the device is touched. */
 	if ((st = stp_plan_build(ctx, img, &geo, &po, &plan)))
 		goto out;
@@ -489,11 +590,14 @@ stp_status stp_program(stp_ctx *ctx, stp_target *t, const stp_image *img,
 	    (st = replan_with_device(ctx, t, img, &geo, &po, &plan)))
 		goto out;
 	stp_log(ctx, STP_LOG_INFO,
-	        "plan: %s%zu unit(s) to erase, %zu skipped, %llu bytes to write "
-	        "in %zu block(s), %llu to verify",
+	        "plan: %s%zu unit(s) to erase, %zu skipped, %zu blank, %llu "
+	        "bytes to write in %zu block(s), %llu to verify, %llu of fill "
+	        "left to the erase",
 	        plan->mass_erase ? "mass erase, " : "", plan->nerase,
-	        plan->units_skipped, (unsigned long long)plan->write_bytes,
-	        plan->nwrites, (unsigned long long)plan->verify_bytes);
+	        plan->units_skipped, plan->units_blank,
+	        (unsigned long long)plan->write_bytes, plan->nwrites,
+	        (unsigned long long)plan->verify_bytes,
+	        (unsigned long long)plan->fill_bytes);
 	if (stp_cancelled(ctx)) {
 		st = stp_fail(ctx, STP_ERR_CANCELLED, NULL,
 		              "stopped before the first erase: the device was "
@@ -505,6 +609,8 @@ stp_status stp_program(stp_ctx *ctx, stp_target *t, const stp_image *img,
 	report->mass_erased = plan->mass_erase;
 	report->units_erased = plan->nerase;
 	report->units_skipped = plan->units_skipped;
+	report->units_blank = plan->units_blank;
+	report->erased_value = plan->erased_value;
 	if ((st = run_writes(ctx, t, plan, &rp)))
 		goto out;
 	report->bytes_written = plan->write_bytes;
@@ -512,7 +618,9 @@ stp_status stp_program(stp_ctx *ctx, stp_target *t, const stp_image *img,
 		goto out;
 	report->units_repaired = rp.done;
 	report->bytes_verified = plan->verify_bytes;
+	report->fill_bytes = plan->fill_bytes;
 out:
+	free(fill);
 	stp_plan_free(plan);
 	stp_geometry_release(&geo);
 	return st;

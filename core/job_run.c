@@ -285,15 +285,28 @@ static stp_status run_plan(job_run *r)
 		stp_result(r->ctx, "%s: the flash already holds this image "
 		                   "(%zu unit(s) compared, nothing written)",
 		           r->names, rep.units_skipped);
-	else
+	else {
+		char blank[96] = "", fill[96] = "";
+		/* What the cost model saved is said, so a reader of the log
+		 * knows why fewer units were erased than the image touches and
+		 * which bytes nobody read back. */
+		if (rep.units_blank)
+			snprintf(blank, sizeof(blank), "; %zu blank unit(s) read and "
+			         "not erased", rep.units_blank);
+		if (rep.fill_bytes)
+			snprintf(fill, sizeof(fill), "; %llu bytes of 0x%02X fill left "
+			         "to the erase", (unsigned long long)rep.fill_bytes,
+			         rep.erased_value);
 		stp_result(r->ctx, "%s: %s%zu unit(s) erased, %zu unchanged unit(s) "
 		                   "skipped, %llu bytes written, %llu bytes verified "
-		                   "by %s",
+		                   "by %s%s%s",
 		           r->names, rep.mass_erased ? "mass erase, " : "",
 		           rep.units_erased, rep.units_skipped,
 		           (unsigned long long)rep.bytes_written,
 		           (unsigned long long)rep.bytes_verified,
-		           rep.verified_by_crc ? "device CRC" : "read-back");
+		           rep.verified_by_crc ? "device CRC" : "read-back", blank,
+		           fill);
+	}
 	return job_ob_write_image(r);
 }
 

@@ -265,15 +265,26 @@ stp_status stp_plan_build(stp_ctx *ctx, const stp_image *img,
 		}
 		if (!opts->mass_erase && !opts->flash_erased && !blank_now)
 			plan->erase[plan->nerase++] = *unit;
+		else if (blank_now)
+			plan->units_blank++;
 		for (uint32_t c = 0; c < unit->size / align; c++) {
 			const uint8_t *chunk = want + (size_t)c * align;
+			bool fill;
 			if (!has[(offset[u] / align) + c])
 				continue;
+			fill = all_value(chunk, align, erased);
+			/* Every unit that gets here is erased or read blank, so
+			 * fill not written reads erased unless the erase failed,
+			 * which the ROM would have said. */
+			if (fill && opts->fill_to_erase && opts->fill_to_erase[u]) {
+				plan->fill_bytes += align;
+				continue;
+			}
 			if (push_block(&plan->verify, &plan->nverify, &vcap,
 			               unit->addr + c * align, align, chunk))
 				goto nomem;
 			plan->verify_bytes += align;
-			if (all_value(chunk, align, erased))
+			if (fill)
 				continue;
 			if (push_block(&plan->writes, &plan->nwrites, &wcap,
 			               unit->addr + c * align, align, chunk))

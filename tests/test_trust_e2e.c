@@ -91,10 +91,11 @@ static void two_files_one_plan(const transport *tr)
 	e2e_assert_flash(c, boot, 0, 8192, 8192);
 	e2e_assert_flash(c, app, 8192, 12000, 32768);
 	/* Sector 0 (16 KiB) holds parts of both files: erased once (UART
-	 * and CAN trace unit numbers, DfuSe addresses). */
-	cr_assert_eq(e2e_count_lines(e2e_trace(), "ERASE 0") +
-	                     e2e_count_lines(e2e_trace(), "ERASE PAGE 0x08000000"),
-	             1, "the shared sector was erased more than once");
+	 * and CAN trace unit numbers, DfuSe addresses), or not at all where
+	 * reading it blank is cheaper than the erase (USB). */
+	cr_assert_leq(e2e_count_lines(e2e_trace(), "ERASE 0") +
+	                      e2e_count_lines(e2e_trace(), "ERASE PAGE 0x08000000"),
+	              1, "the shared sector was erased more than once");
 	free(boot);
 	free(app);
 }

@@ -553,6 +553,22 @@ static stp_status read_at(dfu_session *s, uint32_t addr, uint8_t *buf,
 
 /* Empty check (field report 2): whether the first flash word reads
  * erased now, so go knows the chip latched "flash empty" at power-on. */
+/* What reading costs on this link, for the engine's cost model (read a
+ * unit before erasing it): a full-speed control transfer carries at most
+ * 13 packets of 64 bytes per 1 ms frame (USB 2.0, table 5-9), and a host
+ * schedules each request's stages about one frame apart, so one UPLOAD of
+ * xfer bytes takes its data frames plus one.  wTransferSize 2048 gives
+ * 2000 us per KiB: the realistic side of the simulator's 940. */
+static uint32_t read_us_per_kib(uint32_t xfer)
+{
+	uint32_t frames;
+
+	if (!xfer)
+		return 0;
+	frames = (xfer + 831) / 832 + 1;
+	return (uint32_t)((uint64_t)frames * 1000u * 1024u / xfer);
+}
+
 static void check_empty(dfu_session *s)
 {
 	uint8_t w[4];
@@ -633,6 +649,7 @@ static stp_status d_identify(void *p, stp_device_info *info, stp_caps *caps)
 		stp_clear_error(s->ctx);
 
 	caps->max_read = s->dev.xfer;
+	caps->read_us_per_kib = read_us_per_kib(s->dev.xfer);
 	caps->max_write = s->dev.xfer;
 	caps->write_align = 4;
 	caps->max_erase_list = 0;

@@ -65,6 +65,12 @@ typedef struct stp_plan_opts {
 	const bool *known;
 	/* Name of the image for messages ("fw.hex"). */
 	const char *image_name;
+	/* Per unit of geo (NULL = none): the image's chunks there that equal
+	 * the erased value are not read back but left to the erase (the ROM
+	 * acknowledges an erase only once it completed), because reading
+	 * them costs more than it tells; they are counted in fill_bytes.
+	 * Chunks that are written are always verified. */
+	const bool *fill_to_erase;
 } stp_plan_opts;
 
 typedef struct stp_plan {
@@ -84,6 +90,8 @@ typedef struct stp_plan {
 	uint64_t write_bytes;       /* sum of writes[].len */
 	uint64_t verify_bytes;      /* sum of verify[].len */
 	uint64_t image_bytes;       /* data bytes in the image */
+	uint64_t fill_bytes;        /* erased-value chunks left to the erase */
+	size_t units_blank;         /* touched units read blank, not erased */
 	uint32_t unit_align;        /* the alignment used */
 	uint8_t erased_value;
 	uint8_t *buffer;            /* owns every block's bytes */
@@ -131,7 +139,29 @@ typedef struct stp_program_report {
 	uint64_t bytes_verified;
 	bool verified_by_crc;  /* device CRC instead of a read-back */
 	unsigned units_repaired; /* failed units erased and written again */
+	/* Touched units that read blank and so were not erased (the cost
+	 * model read them because that is cheaper than erasing them). */
+	size_t units_blank;
+	/* Bytes of the image equal to the erased value, in units erased or
+	 * read blank, that were neither written nor read back: left to the
+	 * erase, because reading them back costs more on this link. */
+	uint64_t fill_bytes;
+	uint8_t erased_value;
 } stp_program_report;
+
+/* The engine's cost model: whether reading a unit of unit_size bytes
+ * (at read_us_per_kib, stp_caps) costs less than erasing it (erase_ms,
+ * stp_geometry_unit_erase_ms).  0 = the read cost is unknown: never. */
+bool stp_cost_read_cheaper(uint32_t read_us_per_kib, uint32_t unit_size,
+                           uint32_t erase_ms);
+
+/* Whether the engine reads a touched unit whole before erasing it, to
+ * skip the erase when it reads blank: only where reading is cheaper, and
+ * never on flash with ECC words (align, the plan's alignment, of 8 bytes
+ * and more): a word once written with the erased value cannot be written
+ * again, so such a unit is erased even when blank. */
+bool stp_cost_read_before_erase(const stp_caps *caps, const stp_geometry *geo,
+                                const stp_erase_unit *u, uint32_t align);
 
 /* The geometry of the connected part (its chip entry cut to its flash
  * size); fails when the PID is not in the database. */
