@@ -127,8 +127,10 @@ static stp_status open_found(dfu_session *s, const dfu_found *f)
 		                    s->where);
 	}
 	s->link.h = s->h;
+	s->link.usb = s->usb;
 	dfu_usb_io(&s->io, &s->link);
 	dfu_init(&s->dfu, s->ctx, &s->io, s->where, f->intf, f->xfer);
+	s->dfu.upload_many = dfu_usb_upload_many;
 	dfuse_init(&s->ds, &s->dfu);
 	s->ds.t = s->timing;
 	s->cur_alt = -1;
@@ -648,7 +650,9 @@ static stp_status d_identify(void *p, stp_device_info *info, stp_caps *caps)
 	else
 		stp_clear_error(s->ctx);
 
-	caps->max_read = s->dev.xfer;
+	/* Reads of several transfers: dfuse_upload queues them on the
+	 * control pipe, so the host's turnaround hides behind the wire. */
+	caps->max_read = (uint32_t)s->dev.xfer * 8u;
 	caps->read_us_per_kib = read_us_per_kib(s->dev.xfer);
 	caps->max_write = s->dev.xfer;
 	caps->write_align = 4;

@@ -115,6 +115,15 @@ typedef struct dfu_dev {
 	bool gone;               /* the device left the bus (DFU_IO_GONE) */
 	int io_rc;               /* DFU_IO_* of the last failed transfer */
 	bool reset_seen;         /* dfu_wait took a vanishing device as done */
+	/* Optional: count UPLOADs of len bytes, wValue first, first + 1...,
+	 * with the next ones queued on the control pipe while one is on the
+	 * wire, so the host's turnaround between two requests is hidden.
+	 * Returns 0 when all came back whole, else a DFU_IO_* code (or
+	 * DFU_IO_ERROR for a short one); *done = the blocks that came back
+	 * whole before it, in order, into buf.  Called with io->user. */
+	int (*upload_many)(void *user, uint16_t intf, uint16_t first,
+	                   unsigned count, uint8_t *buf, uint16_t len,
+	                   unsigned timeout_ms, unsigned *done);
 	/* Counters for logs and tests. */
 	unsigned polls;
 	uint64_t polled_ms;      /* time spent waiting bwPollTimeout */

@@ -79,6 +79,121 @@ void dfu_usb_io(dfu_io *io, dfu_usb_link *link)
 	io->error = io_error;
 }
 
+/* ---- queued uploads ----------------------------------------------------- */
+
+/* How many UPLOADs wait on the control pipe at once: two hide the host's
+ * turnaround behind the wire time of the one before; more gain nothing
+ * and would only be cancelled after a failure. */
+#define UPLOAD_WINDOW 3
+
+typedef struct upload_slot {
+	struct libusb_transfer *x;
+	unsigned char *mem;        /* setup packet + data */
+	int done;
+} upload_slot;
+
+static void LIBUSB_CALL upload_done(struct libusb_transfer *x)
+{
+	((upload_slot *)x->user_data)->done = 1;
+}
+
+static int transfer_rc(const struct libusb_transfer *x, uint16_t len)
+{
+	switch (x->status) {
+	case LIBUSB_TRANSFER_COMPLETED:
+		return x->actual_length == len ? 0 : DFU_IO_ERROR;
+	case LIBUSB_TRANSFER_STALL:
+		return DFU_IO_STALL;
+	case LIBUSB_TRANSFER_NO_DEVICE:
+		return DFU_IO_GONE;
+	case LIBUSB_TRANSFER_TIMED_OUT:
+		return DFU_IO_TIMEOUT;
+	default:
+		return DFU_IO_ERROR;
+	}
+}
+
+static void wait_slot(dfu_usb_link *l, upload_slot *u)
+{
+	while (!u->done)
+		if (libusb_handle_events_completed(l->usb, &u->done) < 0 &&
+		    !u->done) {
+			/* The event loop itself failed: cancel so the callback
+			 * still comes, then keep waiting for it. */
+			libusb_cancel_transfer(u->x);
+		}
+}
+
+int dfu_usb_upload_many(void *user, uint16_t intf, uint16_t first,
+                        unsigned count, uint8_t *buf, uint16_t len,
+                        unsigned timeout_ms, unsigned *done)
+{
+	dfu_usb_link *l = user;
+	upload_slot slot[UPLOAD_WINDOW];
+	unsigned sent = 0, fin = 0;
+	int rc = 0;
+
+	*done = 0;
+	memset(slot, 0, sizeof(slot));
+	for (unsigned i = 0; i < UPLOAD_WINDOW; i++) {
+		slot[i].x = libusb_alloc_transfer(0);
+		slot[i].mem = malloc(LIBUSB_CONTROL_SETUP_SIZE + (size_t)len);
+		if (!slot[i].x || !slot[i].mem) {
+			rc = DFU_IO_ERROR;
+			snprintf(l->err, sizeof(l->err), "out of memory");
+			goto out;
+		}
+	}
+	while (fin < count) {
+		upload_slot *u;
+		while (!rc && sent < count && sent - fin < UPLOAD_WINDOW) {
+			u = &slot[sent % UPLOAD_WINDOW];
+			libusb_fill_control_setup(u->mem, 0xA1 /* class IN, iface */,
+			                          DFU_UPLOAD, (uint16_t)(first + sent),
+			                          intf, len);
+			libusb_fill_control_transfer(u->x, l->h, u->mem, upload_done,
+			                             u, timeout_ms);
+			u->done = 0;
+			int r = libusb_submit_transfer(u->x);
+			if (r < 0) {
+				snprintf(l->err, sizeof(l->err), "%s",
+				         libusb_error_name(r));
+				rc = r == LIBUSB_ERROR_NO_DEVICE ? DFU_IO_GONE
+				                                 : DFU_IO_ERROR;
+				break;
+			}
+			sent++;
+		}
+		if (fin == sent)
+			break;
+		u = &slot[fin % UPLOAD_WINDOW];
+		wait_slot(l, u);
+		if (!rc && (rc = transfer_rc(u->x, len)) != 0) {
+			snprintf(l->err, sizeof(l->err), "%s (%d of %u bytes)",
+			         libusb_error_name(u->x->status == LIBUSB_TRANSFER_STALL
+			                                   ? LIBUSB_ERROR_PIPE
+			                                   : LIBUSB_ERROR_IO),
+			         u->x->actual_length, len);
+			/* The ones queued behind it are of no use now. */
+			for (unsigned k = fin + 1; k < sent; k++)
+				libusb_cancel_transfer(slot[k % UPLOAD_WINDOW].x);
+		}
+		if (!rc) {
+			memcpy(buf + (size_t)fin * len,
+			       libusb_control_transfer_get_data(u->x), len);
+			*done = fin + 1;
+		}
+		fin++;
+	}
+out:
+	for (unsigned i = 0; i < UPLOAD_WINDOW; i++) {
+		if (slot[i].x)
+			libusb_free_transfer(slot[i].x);
+		free(slot[i].mem);
+	}
+	return rc;
+}
+
 /* ---- errors ----------------------------------------------------------- */
 
 stp_status dfu_usb_fail(stp_ctx *ctx, int rc, const char *what,

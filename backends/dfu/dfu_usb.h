@@ -100,9 +100,16 @@ stp_status dfu_usb_fail(stp_ctx *ctx, int rc, const char *what,
 /* The dfu_io for an open handle (user = the handle's holder below). */
 typedef struct dfu_usb_link {
 	libusb_device_handle *h;
+	libusb_context *usb;     /* h's, for the queued uploads' events */
 	char err[96];
 } dfu_usb_link;
 void dfu_usb_io(dfu_io *io, dfu_usb_link *link);
+
+/* dfu_upload_many_fn (dfu_proto.h) for a dfu_usb_link: UPLOADs queued a
+ * few deep on the control pipe. */
+int dfu_usb_upload_many(void *user, uint16_t intf, uint16_t first,
+                        unsigned count, uint8_t *buf, uint16_t len,
+                        unsigned timeout_ms, unsigned *done);
 
 /* Monotonic milliseconds and a sleep, for the parts that wait for a
  * device to come (back). */

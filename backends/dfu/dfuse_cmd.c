@@ -342,8 +342,61 @@ static stp_status read_block(dfuse *s, uint32_t addr, uint8_t *buf, uint16_t n)
 	return st;
 }
 
+/* Full blocks from addr on, queued a few deep (dfu_dev.upload_many):
+ * one pointer set, then the blocks as one run.  Whatever does not come
+ * back whole is left to read_block, with its retries and recovery; *n
+ * gets the bytes read here. */
+static void upload_queued(dfuse *s, uint32_t addr, uint8_t *buf, uint32_t len,
+                          uint32_t *n)
+{
+	uint16_t xfer = s->d->xfer, block;
+	unsigned count = len / xfer, done = 0;
+	int rc;
+
+	*n = 0;
+	if (!s->d->upload_many || !count)
+		return;
+	if (s->run != DFUSE_RUN_UP || s->next_addr != addr ||
+	    s->next_block == 0xFFFF || s->d->state != DFU_UPLOAD_IDLE) {
+		/* Not the continuation of a run: the first block as usual,
+		 * which sets the pointer and brings the device to
+		 * dfuUPLOAD-IDLE. */
+		if (count < 2)
+			return;
+		if (read_block(s, addr, buf, xfer)) {
+			stp_clear_error(s->d->ctx);
+			s->run = DFUSE_RUN_NONE;
+			return;
+		}
+		*n = xfer;
+		count--;
+	}
+	block = s->next_block;
+	if (count > (unsigned)(0xFFFF - block))
+		count = 0xFFFF - block;
+	rc = s->d->upload_many(s->d->io->user, s->d->intf, block, count,
+	                       buf + *n, xfer, DFU_CONTROL_TIMEOUT_MS, &done);
+	if (done)
+		after_block(s, DFUSE_RUN_UP, addr + *n + (done - 1) * xfer, xfer,
+		            (uint16_t)(block + done - 1));
+	*n += done * xfer;
+	if (rc) {
+		/* The device may be in dfuERROR or mid-transfer: read_block
+		 * starts over from a known state. */
+		s->run = DFUSE_RUN_NONE;
+		s->d->state = DFU_STATE_UNKNOWN;
+		s->d->io_rc = rc;
+	}
+}
+
 stp_status dfuse_upload(dfuse *s, uint32_t addr, uint8_t *buf, uint32_t len)
 {
+	uint32_t queued;
+
+	upload_queued(s, addr, buf, len, &queued);
+	addr += queued;
+	buf += queued;
+	len -= queued;
 	while (len) {
 		uint16_t n = len > s->d->xfer ? s->d->xfer : (uint16_t)len;
 		stp_status st = read_block(s, addr, buf, n);
