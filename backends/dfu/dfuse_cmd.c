@@ -346,8 +346,8 @@ static stp_status read_block(dfuse *s, uint32_t addr, uint8_t *buf, uint16_t n)
  * one pointer set, then the blocks as one run.  Whatever does not come
  * back whole is left to read_block, with its retries and recovery; *n
  * gets the bytes read here. */
-static void upload_queued(dfuse *s, uint32_t addr, uint8_t *buf, uint32_t len,
-                          uint32_t *n)
+static stp_status upload_queued(dfuse *s, uint32_t addr, uint8_t *buf,
+                                uint32_t len, uint32_t *n)
 {
 	uint16_t xfer = s->d->xfer, block;
 	unsigned count = len / xfer, done = 0;
@@ -355,19 +355,18 @@ static void upload_queued(dfuse *s, uint32_t addr, uint8_t *buf, uint32_t len,
 
 	*n = 0;
 	if (!s->d->upload_many || !count)
-		return;
+		return STP_OK;
 	if (s->run != DFUSE_RUN_UP || s->next_addr != addr ||
 	    s->next_block == 0xFFFF || s->d->state != DFU_UPLOAD_IDLE) {
 		/* Not the continuation of a run: the first block as usual,
 		 * which sets the pointer and brings the device to
 		 * dfuUPLOAD-IDLE. */
+		stp_status st;
 		if (count < 2)
-			return;
-		if (read_block(s, addr, buf, xfer)) {
-			stp_clear_error(s->d->ctx);
-			s->run = DFUSE_RUN_NONE;
-			return;
-		}
+			return STP_OK;
+		/* Its retries are used up: no second round of them. */
+		if ((st = read_block(s, addr, buf, xfer)))
+			return st;
 		*n = xfer;
 		count--;
 	}
@@ -387,20 +386,22 @@ static void upload_queued(dfuse *s, uint32_t addr, uint8_t *buf, uint32_t len,
 		s->d->state = DFU_STATE_UNKNOWN;
 		s->d->io_rc = rc;
 	}
+	return STP_OK;
 }
 
 stp_status dfuse_upload(dfuse *s, uint32_t addr, uint8_t *buf, uint32_t len)
 {
 	uint32_t queued;
+	stp_status st = upload_queued(s, addr, buf, len, &queued);
 
-	upload_queued(s, addr, buf, len, &queued);
+	if (st)
+		return st;
 	addr += queued;
 	buf += queued;
 	len -= queued;
 	while (len) {
 		uint16_t n = len > s->d->xfer ? s->d->xfer : (uint16_t)len;
-		stp_status st = read_block(s, addr, buf, n);
-		if (st)
+		if ((st = read_block(s, addr, buf, n)))
 			return st;
 		addr += n;
 		buf += n;
