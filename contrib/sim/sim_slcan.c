@@ -18,6 +18,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,14 @@ struct sim_transport {
 	/* No board in the jig (--boards): the adapter still answers, but
 	 * nothing on the bus acknowledges or answers the host's frames. */
 	bool absent;
+	/* Where the bus time went (--timing real), for timelines: frames,
+	 * their bit time, and the idle stretches before a frame, by whose
+	 * frame ended them: the host's (it was turning around: adapter,
+	 * USB, its own reaction) or the chip's (erasing, programming). */
+	struct {
+		uint64_t frames, host_waits;
+		int64_t busy, host_idle, chip_idle, host_max;
+	} stat;
 };
 
 static int64_t now_or_zero(const sim_transport *t)
@@ -201,7 +210,32 @@ static void say(sim_transport *t, const char *s)
 	say_at(t, now_or_zero(t), s, strlen(s));
 }
 
-static void write_host(sim_transport *t)
+/* Waits until when, or until the host has written something: a real
+ * adapter takes USB data while it waits for the bus, so a host line must
+ * not be read late (its frame would start late) because a line to the
+ * host was due soon.  True when when has come. */
+static bool wait_until(sim_transport *t, int64_t when)
+{
+	struct pollfd p = {.fd = t->master, .events = POLLIN};
+	int64_t now = sim_now_ns();
+	struct timespec ts;
+
+	if (when <= now)
+		return true;
+	ts.tv_sec = (time_t)((when - now) / INT64_C(1000000000));
+	ts.tv_nsec = (long)((when - now) % INT64_C(1000000000));
+	if (ppoll(&p, 1, &ts, NULL) > 0 && (p.revents & POLLIN))
+		return false;
+	/* EINTR or a hang-up: the deadline is absolute, finish it. */
+	sim_sleep_until(when);
+	return true;
+}
+
+/* Writes the lines that are due.  wait: a line due within 2 ms is waited
+ * for here (so frame times hold to the microsecond), unless the host
+ * writes meanwhile; read_host passes false, as the rest of its buffer may
+ * hold more lines to take first. */
+static void write_host(sim_transport *t, bool wait)
 {
 	int64_t began = sim_now_ns();
 
@@ -215,12 +249,14 @@ static void write_host(sim_transport *t)
 		if (t->cfg->real_time && l->t > now) {
 			/* Due within 2 ms: wait for it here, so frame times hold
 			 * to the microsecond; later: back to poll. */
-			if (l->t - now > (t->cfg->devices > 1 ? SIM_NS_PER_MS / 5
+			if (!wait ||
+			    l->t - now > (t->cfg->devices > 1 ? SIM_NS_PER_MS / 5
 			                                      : 2 * SIM_NS_PER_MS) ||
 			    now - began > (t->cfg->devices > 1 ? SHARED_BURST_NS
 			                                       : BURST_NS))
 				return;
-			sim_sleep_until(l->t);
+			if (!wait_until(t, l->t))
+				return;
 		}
 		w = write(t->master, l->s + l->off, l->len - l->off);
 		if (w <= 0)
@@ -350,12 +386,28 @@ static bool survives(sim_transport *t, const sim_can_frame *f, bool to_host)
 	return true;
 }
 
-/* The bus time of a frame that starts no earlier than from: its end. */
-static int64_t occupy(sim_transport *t, int64_t from, const sim_can_frame *f)
+/* The bus time of a frame that starts no earlier than from: its end.
+ * by_host: the adapter sends it (else the chip), for the idle account. */
+static int64_t occupy(sim_transport *t, int64_t from, const sim_can_frame *f,
+                      bool by_host)
 {
 	int64_t start = from > t->bus_free ? from : t->bus_free;
+	int64_t ns = frame_ns(t, f);
 
-	t->bus_free = start + frame_ns(t, f);
+	if (t->stat.frames && start > t->bus_free) {
+		int64_t idle = start - t->bus_free;
+		if (by_host) {
+			t->stat.host_idle += idle;
+			t->stat.host_waits++;
+			if (idle > t->stat.host_max)
+				t->stat.host_max = idle;
+		} else {
+			t->stat.chip_idle += idle;
+		}
+	}
+	t->stat.frames++;
+	t->stat.busy += ns;
+	t->bus_free = start + ns;
 	return t->bus_free;
 }
 
@@ -368,7 +420,7 @@ static void host_frame(sim_transport *t, const sim_can_frame *f)
 
 	if (t->cut || !count_frame(t))
 		return;
-	end = occupy(t, now_or_zero(t), f);
+	end = occupy(t, now_or_zero(t), f, true);
 	if (!survives(t, f, false))
 		return;
 	sim_canboot_rates(t->boot, &kbps, &dkbps);
@@ -517,7 +569,7 @@ static void pump_from_chip(sim_transport *t)
 		}
 		if (!count_frame(t))
 			return;
-		end = occupy(t, from, &b->f);
+		end = occupy(t, from, &b->f, false);
 		if (survives(t, &b->f, true))
 			say_at(t, end, line, format_frame(&b->f, line));
 		fifo_pop(&t->from_chip);
@@ -756,10 +808,8 @@ static void read_host(sim_transport *t)
 				on_line(t, t->line, t->line_len);
 			t->line_len = 0;
 			t->line_overflow = false;
-			/* The adapter's answer leaves at once; then the frames the
-			 * line put on the bus, and the chip's answers, in the order
-			 * a real bus would see them. */
-			write_host(t);
+			/* The frames the line put on the bus, and the chip's
+			 * answers, in the order a real bus would see them. */
 			deliver_to_chip(t);
 			pump_from_chip(t);
 		} else if (c == '\n') {
@@ -770,6 +820,10 @@ static void read_host(sim_transport *t)
 			t->line_overflow = true;
 		}
 	}
+	/* The adapter's answers to what came in one USB transfer leave in
+	 * one (they are due now; lines due later stay queued), as an
+	 * adapter answers a packet of commands with a packet. */
+	write_host(t, false);
 }
 
 /* ---- the transport's ops ---- */
@@ -778,6 +832,14 @@ static void slcan_close(sim_transport *t)
 {
 	if (!t)
 		return;
+	if (t->cfg->real_time && t->stat.frames)
+		sim_trace_timed(t->trace, "BUS %llu frames busy %.6f s, idle "
+		                "%.6f s before %llu host frames (longest %.6f s), "
+		                "%.6f s before chip frames",
+		                (unsigned long long)t->stat.frames,
+		                t->stat.busy / 1e9, t->stat.host_idle / 1e9,
+		                (unsigned long long)t->stat.host_waits,
+		                t->stat.host_max / 1e9, t->stat.chip_idle / 1e9);
 	hang_up(t);
 	if (t->slave >= 0)
 		close(t->slave);
@@ -913,7 +975,7 @@ static void slcan_service(sim_transport *t, const struct pollfd *pfd, int n)
 		read_host(t);
 	deliver_to_chip(t);
 	pump_from_chip(t);
-	write_host(t);
+	write_host(t, true);
 }
 
 const sim_transport_ops sim_slcan_transport = {
