@@ -22,6 +22,9 @@
  * other device's delay: a short burst keeps each within ~1 ms. */
 #define SHARED_BURST_NS (SIM_NS_PER_MS / 2)
 #define SHARED_SPIN_NS (SIM_NS_PER_MS / 5)
+/* How late this process may be to a device event and still answer on
+ * the device's time (sim_link_send). */
+#define LATE_NS (5 * SIM_NS_PER_MS)
 /* Pacing rate when neither --baud nor the host says one. */
 #define DEFAULT_BAUD 115200u
 
@@ -331,6 +334,17 @@ void sim_link_send(sim_link *l, const uint8_t *buf, size_t n)
 	start = l->tx_free > now ? l->tx_free : now;
 	if (l->cfg.real_time && l->dev_time > start)
 		start = l->dev_time;
+	/* A ROM answers within microseconds of the stop bit; this process
+	 * may get to the bytes later (another process had the CPU).  Count
+	 * the answer from when the device was done, not from when we woke,
+	 * so the simulator's own lateness is not charged to the host; a
+	 * reply long after the host's last byte starts now, as usual. */
+	if (l->cfg.real_time && l->dev_time > 0 && l->dev_time < now &&
+	    now - l->dev_time <= LATE_NS) {
+		int64_t on_time = l->tx_free > l->dev_time ? l->tx_free : l->dev_time;
+		if (on_time < start)
+			start = on_time;
+	}
 	if (l->replying) {
 		/* The first byte of a reply: the adapter's turnaround, and
 		 * maybe a stall. */
