@@ -801,6 +801,12 @@ static void read_host(sim_transport *t)
 	for (ssize_t i = 0; i < n && !t->gone && !t->vanishing; i++) {
 		char c = buf[i];
 		if (c == '\r') {
+			/* What reached the chip and what it answered before now
+			 * holds the bus first: a host frame must not slip into
+			 * bus time the chip's answers had, because the loop was
+			 * waiting when they became due. */
+			deliver_to_chip(t);
+			pump_from_chip(t);
 			t->line[t->line_len] = '\0';
 			if (t->line_overflow)
 				bell(t, t->line, "line too long");
