@@ -92,6 +92,35 @@ bool stp_cost_read_before_erase(const stp_caps *caps, const stp_geometry *geo,
 	                             stp_geometry_unit_erase_ms(geo, u));
 }
 
+/* Whether looking for a match is worth it on a link without a CRC: the
+ * worst case, reading the whole unit, must cost less than doing the unit
+ * again (its erase, and writing and reading back the bytes the plan
+ * writes in it, which cost about what reading them does).  A unit of
+ * 0xFF fill with the data at its end, on a virgin chip at 115200 baud,
+ * would otherwise be read for seconds to save a quarter-second erase.
+ * Unknown read cost: look, as before the cost model. */
+static bool worth_comparing(const stp_caps *caps, const stp_geometry *geo,
+                            const stp_plan *plan, const stp_erase_unit *u)
+{
+	uint64_t written = 0, end = (uint64_t)u->addr + u->size;
+	uint64_t read_whole, redo;
+
+	if (!caps->read_us_per_kib || (caps->flags & STP_CAP_CRC))
+		return true;
+	for (size_t i = 0; i < plan->nwrites; i++) {
+		const stp_block *w = &plan->writes[i];
+		uint64_t lo = w->addr > u->addr ? w->addr : u->addr;
+		uint64_t hi = (uint64_t)w->addr + w->len < end ?
+		              (uint64_t)w->addr + w->len : end;
+		if (hi > lo)
+			written += hi - lo;
+	}
+	read_whole = (uint64_t)caps->read_us_per_kib * u->size / 1024u;
+	redo = (uint64_t)stp_geometry_unit_erase_ms(geo, u) * 1000u +
+	       2u * (uint64_t)caps->read_us_per_kib * written / 1024u;
+	return read_whole < redo;
+}
+
 /* Does the device already hold want at addr?  By CRC when the device
  * computes them, else by reading until the first difference. */
 static stp_status unit_matches(stp_ctx *ctx, stp_target *t, const stp_block *b,
@@ -177,7 +206,7 @@ static stp_status replan_with_device(stp_ctx *ctx, stp_target *t,
 	bool *known = calloc(geo->nunits, sizeof(*known));
 	uint8_t *scratch = malloc(SLICE);
 	stp_status st = STP_OK;
-	size_t matching = 0, read_whole = 0;
+	size_t matching = 0, read_whole = 0, redone = 0;
 
 	if (!current || !known || !scratch) {
 		st = stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory");
@@ -201,6 +230,10 @@ static stp_status replan_with_device(stp_ctx *ctx, stp_target *t,
 			}
 			continue;
 		}
+		if (!worth_comparing(stp_target_caps(t), geo, first, u)) {
+			redone++;
+			continue;
+		}
 		if ((st = unit_matches(ctx, t, b, scratch, &match)))
 			goto out;
 		if (match) {
@@ -210,8 +243,9 @@ static stp_status replan_with_device(stp_ctx *ctx, stp_target *t,
 		}
 	}
 	stp_log(ctx, STP_LOG_INFO, "%zu of %zu touched unit(s) already hold the "
-	        "image; %zu read whole, since that costs less than an erase",
-	        matching, first->ntouched, read_whole);
+	        "image; %zu read whole, since that costs less than an erase; "
+	        "%zu not compared, since writing them again costs less than "
+	        "reading them", matching, first->ntouched, read_whole, redone);
 	if (matching || read_whole) {
 		stp_plan *again;
 		po->current = current;
