@@ -346,7 +346,9 @@ static void write_done(sim_canboot *b)
 		       m == SIM_MEM_PROTECTED ? "readout protection" : "not writable");
 		return;
 	}
-	work(b, (int64_t)res.programmed * sim_chip_program_ns(b->chip));
+	/* Option bytes: the ROM erases the block, writes it and reloads it. */
+	work(b, res.option_bytes ? sim_chip_ob_program_ns(b->chip) :
+	     (int64_t)res.programmed * sim_chip_program_ns(b->chip));
 	sim_trace_line(b->trace, "WRITE 0x%08X %u", (unsigned)b->addr, b->n);
 	send1(b, CMD_WRITE, ACK);
 	if (res.option_bytes) {
@@ -501,6 +503,7 @@ static void do_wp(sim_canboot *b, const sim_can_frame *f)
 		idx[i] = list[i];
 	send1(b, CMD_WP, ACK);
 	sim_chip_write_protect(b->chip, idx, n);
+	work(b, sim_chip_ob_program_ns(b->chip));
 	sim_trace_line(b->trace, "WP %s", sim_unit_list(idx, n, s, sizeof(s)));
 	send1(b, CMD_WP, ACK);
 	snprintf(what, sizeof(what), "write protection now on units %s",
@@ -516,12 +519,14 @@ static void do_protection(sim_canboot *b, uint8_t code)
 	switch (code) {
 	case CMD_UW:
 		sim_chip_write_unprotect(b->chip);
+		work(b, sim_chip_ob_program_ns(b->chip));
 		sim_trace_line(b->trace, "WUNP");
 		send1(b, code, ACK);
 		reset(b, "WUNP", "write protection removed");
 		return;
 	case CMD_RP:
 		sim_chip_readout_protect(b->chip);
+		work(b, sim_chip_ob_program_ns(b->chip));
 		sim_trace_line(b->trace, "RDP");
 		send1(b, code, ACK);
 		reset(b, "RDP", "readout protection set to level 1");

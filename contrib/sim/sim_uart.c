@@ -344,6 +344,7 @@ static void on_command(sim_transport *u)
 		if (!ack(u) || nack_fault(u))
 			return;
 		sim_chip_write_unprotect(u->chip);
+		sim_link_work(u->link, sim_chip_ob_program_ns(u->chip));
 		sim_trace_line(u->trace, "WUNP");
 		send1(u, ACK);
 		reset(u, "WUNP", "write protection removed");
@@ -352,6 +353,7 @@ static void on_command(sim_transport *u)
 		if (!ack(u) || nack_fault(u))
 			return;
 		sim_chip_readout_protect(u->chip);
+		sim_link_work(u->link, sim_chip_ob_program_ns(u->chip));
 		sim_trace_line(u->trace, "RDP");
 		send1(u, ACK);
 		reset(u, "RDP", "readout protection set to level 1");
@@ -482,7 +484,9 @@ static void on_write_data(sim_transport *u)
 		       m == SIM_MEM_PROTECTED ? "readout protection" : "not writable");
 		return;
 	}
-	sim_link_work(u->link, (int64_t)res.programmed * sim_chip_program_ns(u->chip));
+	/* Option bytes: the ROM erases the block, writes it and reloads it. */
+	sim_link_work(u->link, res.option_bytes ? sim_chip_ob_program_ns(u->chip) :
+	              (int64_t)res.programmed * sim_chip_program_ns(u->chip));
 	sim_trace_line(u->trace, "WRITE 0x%08X %u", (unsigned)u->addr, n);
 	send1(u, ACK);
 	if (res.option_bytes) {
@@ -603,6 +607,7 @@ static void on_wp_list(sim_transport *u)
 	for (size_t i = 0; i < n; i++)
 		u->pages[i] = u->buf[i];
 	sim_chip_write_protect(u->chip, u->pages, n);
+	sim_link_work(u->link, sim_chip_ob_program_ns(u->chip));
 	sim_trace_line(u->trace, "WP %s", sim_unit_list(u->pages, n, list, sizeof(list)));
 	send1(u, ACK);
 	snprintf(what, sizeof(what), "write protection now on units %s",
