@@ -346,6 +346,21 @@ static bool v_speed(stp_portspec *spec, const char *value, const char **why)
 	return true;
 }
 
+/* window=: AN3154 WRITE frames in flight (docs/can.md, "Performance"). */
+static bool v_window(stp_portspec *spec, const char *value, const char **why)
+{
+	unsigned long v;
+
+	spec->given |= STP_GIVEN_WINDOW;
+	if (!parse_uint(value, 3, &v) || v < 1) {
+		*why = "1, 2 or 3 (AN3154 WRITE frames sent ahead of their ACKs; "
+		       "1 = one frame per ACK)";
+		return false;
+	}
+	spec->can_write_window = (unsigned)v;
+	return true;
+}
+
 static bool v_fd(stp_portspec *spec, const char *value, const char **why)
 {
 	bool on;
@@ -405,6 +420,7 @@ static const struct key {
 	{"dbr", T_CAN, v_dbr},
 	{"fd", T_CAN, v_fd},
 	{"speed", T_CAN, v_speed},
+	{"window", T_CAN, v_window},
 	{"mode", T_CAN, v_mode},
 	{"ide", T_CAN, v_ide},
 	{"rtr", T_CAN, v_rtr},
@@ -570,7 +586,7 @@ static stp_status apply_pair(stp_ctx *ctx, parse *ps, const char *word,
 	if (!k)
 		return stp_fail(ctx, STP_ERR_PORTSPEC,
 		                "USB keys: sn VID PID path; UART keys: br P db sb fc "
-		                "noinit init; CAN keys: br dbr fd speed",
+		                "noinit init; CAN keys: br dbr fd speed window",
 		                "unknown key '%.*s' in the port specification",
 		                (int)klen, word);
 	if (ps->seen & (1u << (k - keys)))
@@ -583,7 +599,7 @@ static stp_status apply_pair(stp_ctx *ctx, parse *ps, const char *word,
 	if (!(k->transports & (1u << spec->transport)))
 		return stp_fail(ctx, STP_ERR_PORTSPEC,
 		                "USB keys: sn VID PID path; UART keys: br P db sb fc "
-		                "noinit init; CAN keys: br dbr fd speed",
+		                "noinit init; CAN keys: br dbr fd speed window",
 		                "key '%s' does not apply to %s port %s",
 		                k->name, stp_transport_name(spec->transport),
 		                spec->port);

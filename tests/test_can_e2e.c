@@ -92,6 +92,28 @@ Test(can_e2e, f4_speed_switch)
 	free(img);
 }
 
+/* window=1: one WRITE frame per ACK, as AN3154 draws it (the way out if a
+ * ROM does not queue frames as the default window of three assumes);
+ * window=2 in between.  Both program and verify. */
+Test(can_e2e, f4_write_window_from_the_port_specification)
+{
+	const stp_chip *c = e2e_chip("0x413");
+	unsigned char *img = e2e_app(c, 9000, 4);
+	char args[4096];
+
+	for (int w = 1; w <= 2; w++) {
+		snprintf(args, sizeof(args), "br=125 window=%d -d '%s' 0x08000000 -v",
+		         w, e2e_app_path());
+		cr_assert_eq(stmprog("0x413", args), 0, "window=%d: %s", w, out);
+		cr_assert(strstr(out, "Verified"), "window=%d: %s", w, out);
+		e2e_assert_flash(c, img, 0, 9000, 0);
+	}
+	cr_assert_neq(stmprog("0x413", "br=125 window=4 -ob displ"), 0,
+	              "%s", out);
+	cr_assert(strstr(out, "window=4"), "%s", out);
+	free(img);
+}
+
 /* Readout protection: reads refused with the way out named; -rdu erases,
  * and the session re-syncs after each reset. */
 Test(can_e2e, f4_readout_protection_and_resync)

@@ -126,6 +126,14 @@ Test(portspec, can_keys)
 	cr_assert_eq(parse_ok("port=can0").can_speed_kbps, 0);
 	parse_fails("port=can0 speed=400", "speed=400");
 	parse_fails("port=/dev/ttyUSB0 speed=500", "speed");
+	/* window=: AN3154 WRITE frames ahead of their ACKs, CAN only */
+	s = parse_ok("port=slcan:/dev/ttyACM0 br=125 window=1");
+	cr_assert_eq(s.can_write_window, 1);
+	cr_assert(s.given & STP_GIVEN_WINDOW);
+	cr_assert_eq(parse_ok("port=can0").can_write_window, 0);
+	parse_fails("port=can0 window=0", "window=0");
+	parse_fails("port=can0 window=4", "window=4");
+	parse_fails("port=/dev/ttyUSB0 window=1", "window");
 }
 
 Test(portspec, words_as_separate_arguments_in_any_order)

@@ -192,7 +192,8 @@ static stp_status connect(canb *c)
 	        fd == 1 && c->is_slcan ? fd_kbps(&c->spec) : c->spec.can_kbps);
 	if (fd == 1)
 		c->dev.data_kbps = fd_data_kbps(&c->spec);
-	c->dev.write_window = CP_WRITE_WINDOW;
+	c->dev.write_window = c->spec.can_write_window ? c->spec.can_write_window
+	                                               : CP_WRITE_WINDOW;
 	st = cp_sync(&c->dev, c->dev.t.sync_tries, c->dev.t.sync_ms);
 	if (st == STP_OK || fd != -1 || st == STP_ERR_IO)
 		return st;

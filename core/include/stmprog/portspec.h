@@ -102,6 +102,12 @@ typedef struct stp_portspec {
 	 * device plugged there; "" when not given.  Stored in one canonical
 	 * form (no leading zeros), so it compares as a string. */
 	char usb_path[32];
+
+	/* ABI 2.1, CAN: window=N, how many AN3154 WRITE frames may be on
+	 * their way ahead of their ACKs (1..3; 0 = not given: the backend's
+	 * default).  1 is one frame per ACK, as AN3154 draws it: the way out
+	 * where a ROM or adapter does not queue frames as assumed. */
+	unsigned can_write_window;
 } stp_portspec;
 
 /* Bits of stp_portspec.given. */
@@ -119,7 +125,8 @@ enum {
 	STP_GIVEN_FD = 1u << 10,
 	STP_GIVEN_INIT = 1u << 11,
 	STP_GIVEN_SPEED = 1u << 12,
-	STP_GIVEN_PATH = 1u << 13
+	STP_GIVEN_PATH = 1u << 13,
+	STP_GIVEN_WINDOW = 1u << 14
 };
 
 /* Which transport a port name belongs to, from its shape alone:
