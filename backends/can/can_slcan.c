@@ -249,7 +249,8 @@ static int next_byte(slcan *s, uint64_t deadline, uint8_t *c)
 static int read_line(slcan *s, uint64_t deadline, char *term)
 {
 	for (;;) {
-		uint8_t c;
+		uint8_t c = 0; /* set whenever next_byte returns 1; -O1 cannot
+		                * see that through fail_io's return value */
 		int got = next_byte(s, deadline, &c);
 
 		if (got <= 0)
