@@ -107,6 +107,11 @@ typedef struct pending_urb {
 	UMockdevIoctlData *urb;    /* the struct usbdevfs_urb */
 	UMockdevIoctlData *buf;    /* its buffer */
 	char devnode[64];
+	/* The process that submitted it (umockdev keeps one client per
+	 * connection): only it may reap it, and its URBs go when it does, so
+	 * a host killed mid-transfer leaves nothing for the next one to
+	 * reap in its place. */
+	UMockdevIoctlClient *owner;
 	int64_t ready_at;
 	int status;                /* 0 or -errno */
 	int actual;
@@ -359,7 +364,30 @@ static void free_urb(pending_urb *u)
 		umockdev_ioctl_data_unref(u->buf);
 	if (u->urb)
 		umockdev_ioctl_data_unref(u->urb);
+	if (u->owner)
+		g_object_unref(u->owner);
 	free(u);
+}
+
+/* A host process closed the device or died: its URBs are dropped. */
+static void on_client_vanished(UMockdevIoctlBase *handler,
+                               UMockdevIoctlClient *client, gpointer user_data)
+{
+	sim_transport *t = user_data;
+	pending_urb **pp = &t->urbs;
+
+	(void)handler;
+	pthread_mutex_lock(&t->lock);
+	while (*pp) {
+		pending_urb *u = *pp;
+		if (u->owner == client) {
+			*pp = u->next;
+			free_urb(u);
+		} else {
+			pp = &u->next;
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
 }
 
 static void submit_urb(sim_transport *t, UMockdevIoctlClient *client,
@@ -406,6 +434,7 @@ static void submit_urb(sim_transport *t, UMockdevIoctlClient *client,
 	}
 	u->urb = urb_data;
 	u->buf = buf;
+	u->owner = g_object_ref(client);
 	snprintf(u->devnode, sizeof(u->devnode), "%s", devnode);
 	memcpy(u->data, buf->data, (size_t)urb->buffer_length);
 	c.type = u->data[0];
@@ -469,7 +498,8 @@ static void reap_urb(sim_transport *t, UMockdevIoctlClient *client,
 	struct usbdevfs_urb *urb;
 
 	for (pp = &t->urbs; *pp; pp = &(*pp)->next)
-		if (!strcmp((*pp)->devnode, devnode) && (*pp)->ready_at <= now)
+		if ((*pp)->owner == client && !strcmp((*pp)->devnode, devnode) &&
+		    (*pp)->ready_at <= now)
 			break;
 	if (!*pp) {
 		umockdev_ioctl_client_complete(client, -1, EAGAIN);
@@ -916,6 +946,8 @@ static sim_transport *usb_open(const sim_config *cfg, sim_chip *chip,
 		goto fail;
 	}
 	g_signal_connect(t->handler, "handle-ioctl", G_CALLBACK(on_ioctl), t);
+	g_signal_connect(t->handler, "client-vanished",
+	                 G_CALLBACK(on_client_vanished), t);
 	if (target_arrives(t) != 0)
 		goto plug_failed;
 	/* One probe on the bus, whatever the number of boards. */
