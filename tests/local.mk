@@ -151,6 +151,9 @@ include tests/perf_uart.mk
 include tests/perf_bench.mk
 include tests/bad_input.mk
 include tests/interrupt_e2e.mk
+include tests/ftdi_cbus.mk
+include tests/kernel_uart.mk
+include tests/kernel_gadget.mk
 # Two simulated U585s with one serial string on one USB bus: -l usb shows
 # paths, sn= alone is refused, path= programs each board; the ROMs' serial
 # derivation; udev's by-path/by-id names of serial ports.

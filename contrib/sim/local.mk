@@ -17,7 +17,8 @@ contrib_sim_stmprog_sim_SOURCES = \
 	contrib/sim/sim_ttywatch.c contrib/sim/sim_ttywatch.h \
 	contrib/sim/sim_faults.c contrib/sim/sim_faults.h \
 	contrib/sim/sim_trace.c contrib/sim/sim_trace.h \
-	contrib/sim/sim_time.h
+	contrib/sim/sim_time.h \
+	contrib/sim/sim_gadget.c contrib/sim/sim_gadget.h
 contrib_sim_stmprog_sim_CFLAGS = $(AM_CFLAGS)
 contrib_sim_stmprog_sim_LDADD = core/libstmprog.la
 # --station writes its YAML with libyaml, which the line needs anyway.
@@ -31,7 +32,8 @@ contrib_sim_stmprog_sim_SOURCES += \
 	contrib/sim/sim_usb.c \
 	contrib/sim/sim_usb_desc.c contrib/sim/sim_usb_desc.h \
 	contrib/sim/sim_dfuse.c contrib/sim/sim_dfuse.h \
-	contrib/sim/sim_dfu_layout.c contrib/sim/sim_dfu_layout.h
+	contrib/sim/sim_dfu_layout.c contrib/sim/sim_dfu_layout.h \
+	contrib/sim/sim_ftdi.c contrib/sim/sim_ftdi.h
 contrib_sim_stmprog_sim_CFLAGS += $(UMOCKDEV_CFLAGS) -pthread
 contrib_sim_stmprog_sim_LDADD += $(UMOCKDEV_LIBS) -lpthread
 endif

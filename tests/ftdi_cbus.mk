@@ -1,0 +1,1 @@
+# ftdi_cbus: issue 16's tests (filled in next).

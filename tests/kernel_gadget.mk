@@ -1,0 +1,1 @@
+# kernel_gadget: issue 16's tests (filled in next).

@@ -1,0 +1,1 @@
+# kernel_uart: issue 16's tests (filled in next).
