@@ -18,7 +18,8 @@ contrib_sim_stmprog_sim_SOURCES = \
 	contrib/sim/sim_faults.c contrib/sim/sim_faults.h \
 	contrib/sim/sim_trace.c contrib/sim/sim_trace.h \
 	contrib/sim/sim_time.h \
-	contrib/sim/sim_gadget.c contrib/sim/sim_gadget.h
+	contrib/sim/sim_gadget.c contrib/sim/sim_gadget.h \
+	contrib/sim/sim_pins.c contrib/sim/sim_pins.h
 contrib_sim_stmprog_sim_CFLAGS = $(AM_CFLAGS)
 contrib_sim_stmprog_sim_LDADD = core/libstmprog.la
 # --station writes its YAML with libyaml, which the line needs anyway.
