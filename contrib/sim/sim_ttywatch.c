@@ -42,6 +42,8 @@ struct sim_ttywatch {
 	int sock[2];     /* child -> parent, to pass the listener */
 	int listener;
 	sim_tty_flags req; /* the last settings asked for, as asked */
+	unsigned modem;    /* TIOCM_RTS | TIOCM_DTR as the host last set them */
+	unsigned modem_changes; /* grows by one on every change of modem */
 	/* One COMMAND, one filter: with several simulated ports (--devices)
 	 * the first watcher (the leader) installs it and owns its listener,
 	 * and answers for the others (its followers, chained through next)
@@ -129,14 +131,18 @@ static int install_filter(void)
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG1_LO),
-		NOTIFY_IF(TCGETS, 7),
-		NOTIFY_IF(TCSETS, 6),
-		NOTIFY_IF(TCSETSW, 5),
-		NOTIFY_IF(TCSETSF, 4),
-		NOTIFY_IF(TCGETS2, 3),
-		NOTIFY_IF(TCSETS2, 2),
-		NOTIFY_IF(TCSETSW2, 1),
-		NOTIFY_IF(TCSETSF2, 0),
+		NOTIFY_IF(TCGETS, 11),
+		NOTIFY_IF(TCSETS, 10),
+		NOTIFY_IF(TCSETSW, 9),
+		NOTIFY_IF(TCSETSF, 8),
+		NOTIFY_IF(TCGETS2, 7),
+		NOTIFY_IF(TCSETS2, 6),
+		NOTIFY_IF(TCSETSW2, 5),
+		NOTIFY_IF(TCSETSF2, 4),
+		NOTIFY_IF(TIOCMGET, 3),
+		NOTIFY_IF(TIOCMSET, 2),
+		NOTIFY_IF(TIOCMBIS, 1),
+		NOTIFY_IF(TIOCMBIC, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
 	};
@@ -325,6 +331,16 @@ uint32_t sim_ttywatch_cflag(const sim_ttywatch *w)
 	return w->req.cflag;
 }
 
+unsigned sim_ttywatch_modem(const sim_ttywatch *w)
+{
+	return w ? w->modem : 0;
+}
+
+unsigned sim_ttywatch_modem_changes(const sim_ttywatch *w)
+{
+	return w ? w->modem_changes : 0;
+}
+
 bool sim_ttywatch_current(const sim_ttywatch *w, const sim_tty_flags *cur)
 {
 	/* What the pty driver rewrites on every set. */
@@ -359,8 +375,61 @@ static sim_ttywatch *watcher_of(sim_ttywatch *leader, pid_t pid, int fd)
 	return NULL;
 }
 
-/* One call: note a set, answer a get; false when the request vanished. */
-static void answer(sim_ttywatch *leader, const struct seccomp_notif *req,
+static bool is_modem(unsigned long cmd)
+{
+	return cmd == TIOCMGET || cmd == TIOCMSET || cmd == TIOCMBIS ||
+	       cmd == TIOCMBIC;
+}
+
+/* The modem-line calls on our pty, which has no modem lines (its driver
+ * has no tiocmget/tiocmset: the kernel answers ENOTTY), answered as a
+ * USB-UART adapter's driver would: the outputs (RTS, DTR) keep what the
+ * host sets, and the inputs read as nothing wired - an FTDI or CP210x
+ * pulls its CTS#, DSR#, DCD# and RI# pins up, which is "not asserted".
+ * The kernel does not see these calls.  Returns whether the outputs
+ * changed. */
+static bool answer_modem(sim_ttywatch *leader, sim_ttywatch *w,
+                         const struct seccomp_notif *req,
+                         struct seccomp_notif_resp *resp)
+{
+	unsigned long cmd = (uint32_t)req->data.args[1];
+	const unsigned outputs = TIOCM_RTS | TIOCM_DTR;
+	int v = 0;
+	unsigned now = w->modem;
+	struct iovec local = {&v, sizeof(v)},
+	             remote = {(void *)(uintptr_t)req->data.args[2], sizeof(v)};
+
+	resp->flags = 0;
+	if (cmd == TIOCMGET) {
+		v = (int)w->modem;
+		if (ioctl(leader->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) != 0)
+			return false;
+		if (process_vm_writev((pid_t)req->pid, &local, 1, &remote, 1, 0) !=
+		    (ssize_t)sizeof(v))
+			resp->error = -EFAULT;
+		return false;
+	}
+	if (process_vm_readv((pid_t)req->pid, &local, 1, &remote, 1, 0) !=
+	    (ssize_t)sizeof(v)) {
+		resp->error = -EFAULT;
+		return false;
+	}
+	if (cmd == TIOCMSET)
+		now = (unsigned)v & outputs;
+	else if (cmd == TIOCMBIS)
+		now |= (unsigned)v & outputs;
+	else
+		now &= ~((unsigned)v & outputs);
+	if (now == w->modem)
+		return false;
+	w->modem = now;
+	w->modem_changes++;
+	return true;
+}
+
+/* One call: note a set, answer a get; returns true when the call changed
+ * the modem outputs. */
+static bool answer(sim_ttywatch *leader, const struct seccomp_notif *req,
                    struct seccomp_notif_resp *resp)
 {
 	sim_ttywatch *w;
@@ -378,7 +447,9 @@ static void answer(sim_ttywatch *leader, const struct seccomp_notif *req,
 	resp->val = 0;
 	w = watcher_of(leader, (pid_t)req->pid, (int)req->data.args[0]);
 	if (!w)
-		return;
+		return false;
+	if (is_modem(cmd))
+		return answer_modem(leader, w, req, resp);
 	if (!is_get(cmd)) {
 		/* Carried out by the kernel; only what it drops is noted. */
 		if (process_vm_readv((pid_t)req->pid, &local, 1, &remote, 1, 0) ==
@@ -388,18 +459,19 @@ static void answer(sim_ttywatch *leader, const struct seccomp_notif *req,
 			w->req.cflag = t2.c_cflag;
 			w->req.lflag = t2.c_lflag;
 		}
-		return;
+		return false;
 	}
 	if (ioctl(w->tty_fd, cmd == TCGETS2 ? TCGETS2 : TCGETS, &t2) != 0)
-		return;
+		return false;
 	t2.c_cflag = (t2.c_cflag & ~KEPT_BITS) | (w->req.cflag & KEPT_BITS);
 	/* The request may have died and its ID been reused meanwhile. */
 	if (ioctl(leader->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) != 0)
-		return;
+		return false;
 	resp->flags = 0;
 	if (process_vm_writev((pid_t)req->pid, &local, 1, &remote, 1, 0) !=
 	    (ssize_t)size)
 		resp->error = -EFAULT;
+	return false;
 }
 
 void sim_ttywatch_service(sim_ttywatch *w)
@@ -407,6 +479,7 @@ void sim_ttywatch_service(sim_ttywatch *w)
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	struct pollfd p;
+	bool changed;
 
 	if (!w || w->leader || !sim_ttywatch_active(w))
 		return;
@@ -427,9 +500,14 @@ void sim_ttywatch_service(sim_ttywatch *w)
 				continue;
 			break;
 		}
-		answer(w, req, resp);
+		changed = answer(w, req, resp);
 		/* ENOENT: the caller died in the meantime; nothing to do. */
 		ioctl(w->listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
+		/* One edge per call: the caller looks at the lines between
+		 * calls, and a pulse (NRST low, then high) must not merge
+		 * into no change.  The rest stay queued; poll wakes again. */
+		if (changed)
+			break;
 	}
 out:
 	free(req);

@@ -14,8 +14,17 @@
  * as a real UART driver would keep them.  Every other ioctl, and every
  * termios call on another descriptor, goes to the kernel untouched.
  *
+ * The modem-line calls (TIOCMGET, TIOCMSET, TIOCMBIS, TIOCMBIC) on the
+ * simulator's pty are answered here entirely, since a pty has no modem
+ * lines (the kernel fails them with ENOTTY): a set records RTS and DTR
+ * and succeeds, a get answers them back, with CTS, DSR, DCD and RI never
+ * asserted - a USB-UART adapter with nothing wired to those inputs pulls
+ * them up, which reads as not asserted.  The lines start de-asserted: a
+ * pty does not see the open at which a real tty raises DTR and RTS.
+ *
  * Where seccomp user notification is unavailable, the watcher is simply
- * absent and the host's parity is unknown. */
+ * absent, the host's parity is unknown and its modem-line calls fail as
+ * the pty fails them. */
 #ifndef STMPROG_SIM_TTYWATCH_H
 #define STMPROG_SIM_TTYWATCH_H
 
@@ -68,6 +77,13 @@ void sim_ttywatch_service(sim_ttywatch *w);
 /* Whether the watcher runs, and the c_cflag the host last asked for. */
 bool sim_ttywatch_active(const sim_ttywatch *w);
 uint32_t sim_ttywatch_cflag(const sim_ttywatch *w);
+/* TIOCM_RTS | TIOCM_DTR as the host last set them (0 until it sets
+ * them; always 0 without a watcher), and a counter that grows by one on
+ * every change of those bits.  One sim_ttywatch_service call applies at
+ * most one change, so a caller comparing the counter after each call
+ * sees every edge of a pulse. */
+unsigned sim_ttywatch_modem(const sim_ttywatch *w);
+unsigned sim_ttywatch_modem_changes(const sim_ttywatch *w);
 /* Whether the terminal still has the settings of the last watched set
  * (cur as the pty shows them): if not, a process outside COMMAND's tree
  * (a test opening the port itself) changed them, unseen. */
