@@ -2,7 +2,8 @@
 # Runs one command under Debian's stock kernel in QEMU, with the host's
 # files, and carries its output and exit status back.
 #
-#   run-in-guest.sh [--out DIR] [--cache DIR] [--timeout SECONDS] -- COMMAND [ARG...]
+#   run-in-guest.sh [--out DIR] [--cache DIR] [--timeout SECONDS]
+#                   [--qemu-arg ARG]... -- COMMAND [ARG...]
 #
 # The guest mounts the host's / read-only over 9p and chroots into it, so
 # COMMAND is a host path and sees the host's programs and this build tree
@@ -16,6 +17,9 @@
 # the guest did not finish (boot failure, timeout: the console's tail is
 # printed).
 #
+# --qemu-arg passes one more argument to QEMU, as given (repeat it for
+# each): a device for the guest, such as a USB-serial adapter on a pty.
+#
 # Environment: STMPROG_KERNEL_VERSION picks a kernel under /boot (default:
 # the newest with its modules installed); STMPROG_QEMU the QEMU binary.
 set -eu
@@ -24,11 +28,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=
 cache=
 timeout_s=180
+qemu_args=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--out) out=$2; shift 2 ;;
 	--cache) cache=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
+	--qemu-arg) qemu_args+=("$2"); shift 2 ;;
 	--) shift; break ;;
 	*) echo "run-in-guest.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -171,7 +177,7 @@ timeout -k 10 "$timeout_s" "$qemu" \
 	-append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off" \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 	-virtfs "local,path=${out//,/,,},mount_tag=out,security_model=none" \
-	"${shares[@]}" </dev/null >"$out/qemu.log" 2>&1
+	"${shares[@]}" "${qemu_args[@]}" </dev/null >"$out/qemu.log" 2>&1
 qrc=$?
 set -e
 elapsed=$(($(date +%s) - start))
