@@ -229,6 +229,12 @@ stp_status serial_sp_open(stp_ctx *ctx, const stp_portspec *spec,
 	}
 	sl->sp = p;
 	sl->impl = &sp_impl;
+	/* Which of the two paths opened the port (the termios one says so
+	 * too): the kernel-in-the-loop test looks for this line. */
+	stp_log(ctx, STP_LOG_DEBUG, "%s: opened with libserialport %s (%s)",
+	        spec->port, sp_get_package_version_string(),
+	        sp_get_port_transport(p) == SP_TRANSPORT_USB ? "a USB adapter"
+	                                                     : "not USB");
 #ifndef _WIN32
 	{
 		/* libserialport opens the port shared: lock it as the
