@@ -48,6 +48,9 @@ struct sim_dfuse {
 	sim_faults *faults;
 	sim_trace *trace;
 	bool real_time;
+	/* wTransferSize the host was shown: the block size of data block
+	 * addresses and the longest DNLOAD (SIM_DFUSE_XFER, as the ROM). */
+	uint16_t xfer;
 	uint8_t state, status;
 	unsigned alt;
 	uint32_t ptr;               /* the address pointer */
@@ -80,6 +83,7 @@ sim_dfuse *sim_dfuse_new(sim_chip *chip, const sim_dfu_layout *layout,
 	d->faults = faults;
 	d->trace = trace;
 	d->real_time = real_time;
+	d->xfer = SIM_DFUSE_XFER;
 	sim_dfuse_restart(d);
 	return d;
 }
@@ -107,6 +111,17 @@ bool sim_dfuse_set_alt(sim_dfuse *d, unsigned alt)
 		return false;
 	d->alt = alt;
 	return true;
+}
+
+unsigned sim_dfuse_alt(const sim_dfuse *d)
+{
+	return d->alt;
+}
+
+void sim_dfuse_set_xfer(sim_dfuse *d, uint16_t xfer)
+{
+	if (xfer && xfer <= SIM_DFUSE_XFER)
+		d->xfer = xfer;
 }
 
 void sim_dfuse_bus_reset(sim_dfuse *d)
@@ -286,7 +301,7 @@ static unsigned partial_units(const sim_chip *c, uint32_t addr, uint32_t len)
 
 static void write_data(sim_dfuse *d)
 {
-	uint32_t addr = (uint32_t)(d->block - 2) * SIM_DFUSE_XFER + d->ptr;
+	uint32_t addr = (uint32_t)(d->block - 2) * d->xfer + d->ptr;
 	const sim_dfu_alt *alt = &d->layout->alt[d->alt];
 	sim_write_result res;
 	sim_mem m;
@@ -453,7 +468,7 @@ static void dnload(sim_dfuse *d, uint16_t block, uint16_t length,
 		stall(d, r, errSTALLEDPKT, "DNLOAD block 1");
 		return;
 	}
-	if (length > SIM_DFUSE_XFER) {
+	if (length > d->xfer) {
 		stall(d, r, errSTALLEDPKT, "DNLOAD longer than wTransferSize");
 		return;
 	}
@@ -484,9 +499,9 @@ static void upload(sim_dfuse *d, uint16_t block, uint16_t length,
 		stall(d, r, errSTALLEDPKT, "UPLOAD block 1");
 		return;
 	}
-	if (length > SIM_DFUSE_XFER)
-		length = SIM_DFUSE_XFER;
-	addr = (uint32_t)(block - 2) * SIM_DFUSE_XFER + d->ptr;
+	if (length > d->xfer)
+		length = d->xfer;
+	addr = (uint32_t)(block - 2) * d->xfer + d->ptr;
 	if (d->chip->rdp) {
 		stall(d, r, errVENDOR, "upload: readout protection");
 		return;

@@ -53,6 +53,12 @@ void sim_dfuse_free(sim_dfuse *d);
 void sim_dfuse_restart(sim_dfuse *d);
 /* SET_INTERFACE on interface 0; false when the alt does not exist. */
 bool sim_dfuse_set_alt(sim_dfuse *d, unsigned alt);
+/* The alternate setting selected last (GET_INTERFACE). */
+unsigned sim_dfuse_alt(const sim_dfuse *d);
+/* The wTransferSize the device shows, when not the ROM's 2048 (the
+ * gadget transport: gadgetfs carries at most 256 bytes on ep0).  Data
+ * block n is at (n - 2) * xfer past the address pointer. */
+void sim_dfuse_set_xfer(sim_dfuse *d, uint16_t xfer);
 /* A USB bus reset of the DFU-mode device: the ROM stays, the DFU state
  * machine goes back to dfuIDLE. */
 void sim_dfuse_bus_reset(sim_dfuse *d);

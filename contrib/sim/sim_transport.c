@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "sim_gadget.h"
 #include "sim_transport.h"
 
 static const sim_transport_ops *const transports[] = {
@@ -11,6 +12,9 @@ static const sim_transport_ops *const transports[] = {
 	&sim_slcan_transport,
 #ifdef HAVE_UMOCKDEV
 	&sim_usb_transport,
+#endif
+#ifdef SIM_HAVE_GADGET
+	&sim_gadget_transport,
 #endif
 };
 

@@ -121,6 +121,12 @@ void sim_usb_desc_dfu(sim_usb_desc *d, const sim_dfu_layout *layout,
 	config_end(d);
 }
 
+void sim_usb_desc_set_xfer(sim_usb_desc *d, uint16_t xfer)
+{
+	if (d->config_len >= 9 && d->config[d->config_len - 8] == DT_DFU_FUNCTIONAL)
+		put16(d->config + d->config_len - 9 + 5, xfer);
+}
+
 void sim_usb_desc_runtime(sim_usb_desc *d, const char *serial)
 {
 	device(d, SIM_USB_PID_VCP, 0x0200);

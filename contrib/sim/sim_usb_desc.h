@@ -36,6 +36,9 @@ typedef struct sim_usb_desc {
 /* The ROM bootloader of a chip with this layout and serial string. */
 void sim_usb_desc_dfu(sim_usb_desc *d, const sim_dfu_layout *layout,
                       const char *serial);
+/* Another wTransferSize in a DFU configuration's functional descriptor
+ * (the last descriptor of the configuration). */
+void sim_usb_desc_set_xfer(sim_usb_desc *d, uint16_t xfer);
 /* An application with a DFU run-time interface. */
 void sim_usb_desc_runtime(sim_usb_desc *d, const char *serial);
 /* An ST-LINK/V2-1 probe. */
