@@ -538,7 +538,9 @@ static stp_status u_ob_write(void *s, uint32_t addr, const uint8_t *buf,
 static const char *ftdi_chip(int pid)
 {
 	switch (pid) {
-	case 0x6001: return "FT232R";
+	/* FT232R, FT232BM and FT232AM share 0x6001 (bcdDevice tells them
+	 * apart; QEMU's usb-serial is a BM). */
+	case 0x6001: return "FT232R/FT232BM";
 	case 0x6010: return "FT2232";
 	case 0x6011: return "FT4232H";
 	case 0x6014: return "FT232H";
