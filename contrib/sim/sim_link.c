@@ -501,6 +501,11 @@ static void write_host(sim_link *l)
 	}
 }
 
+const struct sim_ttywatch *sim_link_watch(const sim_link *l)
+{
+	return l->watch;
+}
+
 void sim_link_service(sim_link *l, const struct pollfd *pfd)
 {
 	if (pfd && (pfd[1].revents & (POLLIN | POLLERR | POLLHUP)))

@@ -53,6 +53,10 @@ int sim_link_host_termios(const sim_link *l, struct termios *tio);
 bool sim_link_parity_known(const sim_link *l);
 unsigned sim_link_host_baud(const sim_link *l);
 
+/* The watch on the host's calls to this pty (sim_ttywatch.h: its modem
+ * lines), or NULL. */
+const struct sim_ttywatch *sim_link_watch(const sim_link *l);
+
 /* ---- the device side ---- */
 
 /* The next byte whose arrival time has come, after faults. */

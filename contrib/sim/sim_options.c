@@ -16,7 +16,7 @@
 	"usage: stmprog-sim --chip NAME|PID [--flash FILE] [--flash-kb N] " \
 	"[--transport uart|usb|slcan] [--timing none|real] [--baud N] " \
 	"[--latency-ms N] [--usb-start dfu|app|runtime] [--usb-stlink] " \
-	"[--boot0 high|low] [--can-bitrate KBIT] [--can-data-bitrate KBIT] " \
+	"[--boot0 high|low] [--wire boot0=[!]LINE,nrst=[!]LINE] [--can-bitrate KBIT] [--can-data-bitrate KBIT] " \
 	"[--faults SPEC] [--seed N] [--trace FILE] [--devices N] " \
 	"[--uid HEX24]... [--boards N] [--handling-ms MS] [--start-absent] " \
 	"[--remove-after-idle-ms MS] [--control FIFO] [--station FILE] " \
@@ -60,6 +60,17 @@ static void print_help(void)
 	"  --boot0 high|low     usb: the BOOT0 pin, which decides where the\n"
 	"                       resets after option-byte writes and read\n"
 	"                       unprotect land (default high: the bootloader)\n"
+	"  --wire boot0=[!]LINE,nrst=[!]LINE\n"
+	"                       uart: the jig wires the host's LINE (rts, dtr,\n"
+	"                       cbus0..cbus3; ! through an inverter) to the\n"
+	"                       chip's BOOT0 and NRST: the chip is held in reset\n"
+	"                       while NRST is low and starts its bootloader only\n"
+	"                       when BOOT0 is high as NRST rises, else its flash.\n"
+	"                       RTS#/DTR# are active low (asserted = 0 V); a\n"
+	"                       cbus pin puts a simulated FTDI FT230X on a\n"
+	"                       umockdev USB bus (COMMAND runs with umockdev's\n"
+	"                       preload; its data goes over the pty, its CBUS\n"
+	"                       pins through libftdi1)\n"
 	"  --can-bitrate KBIT   slcan: the bootloader's nominal rate at start\n"
 	"                       (default 125 for AN3154, 500 for AN5405)\n"
 	"  --can-data-bitrate KBIT\n"
@@ -90,7 +101,7 @@ static void print_help(void)
 	"                       after it (up to the next --device) are its own:\n"
 	"                       --chip, --flash, --flash-kb, --uid, --seed,\n"
 	"                       --faults, --timing, --baud, --latency-ms,\n"
-	"                       --usb-*, --boot0, --can-*, --boards,\n"
+	"                       --usb-*, --boot0, --wire, --can-*, --boards,\n"
 	"                       --handling-ms, --start-absent,\n"
 	"                       --remove-after-idle-ms; those before the first\n"
 	"                       --device are the defaults (at most %d devices;\n"
@@ -195,6 +206,8 @@ static int check_transport_options(const sim_device_opts *d, const char *who)
 	if (d->can_options && strcmp(d->transport, "slcan"))
 		return sim_usage_error("%s--can-bitrate and --can-data-bitrate "
 		                       "need the slcan transport", who);
+	if (d->cfg.wiring.wired && strcmp(d->transport, "uart"))
+		return sim_usage_error("%s--wire needs the uart transport", who);
 	return -1;
 }
 
@@ -283,7 +296,7 @@ int sim_options_parse(int argc, char **argv, sim_options *o)
 	       O_USB_STLINK, O_BOOT0, O_CAN_BITRATE, O_CAN_DATA_BITRATE,
 	       O_DEVICES, O_UID, O_DEVICE, O_BOARDS, O_HANDLING_MS,
 	       O_START_ABSENT, O_REMOVE_IDLE, O_CONTROL, O_STATION,
-	       O_PRINT_TIMING };
+	       O_PRINT_TIMING, O_WIRE };
 	static const struct option longs[] = {
 		{"chip", required_argument, NULL, O_CHIP},
 		{"flash", required_argument, NULL, O_FLASH},
@@ -298,6 +311,7 @@ int sim_options_parse(int argc, char **argv, sim_options *o)
 		{"usb-start", required_argument, NULL, O_USB_START},
 		{"usb-stlink", no_argument, NULL, O_USB_STLINK},
 		{"boot0", required_argument, NULL, O_BOOT0},
+		{"wire", required_argument, NULL, O_WIRE},
 		{"can-bitrate", required_argument, NULL, O_CAN_BITRATE},
 		{"can-data-bitrate", required_argument, NULL, O_CAN_DATA_BITRATE},
 		{"devices", required_argument, NULL, O_DEVICES},
@@ -415,6 +429,14 @@ int sim_options_parse(int argc, char **argv, sim_options *o)
 				                       "low", optarg);
 			cur->usb_options = true;
 			break;
+		case O_WIRE: {
+			char err[256];
+
+			if (sim_wiring_parse(&cur->cfg.wiring, optarg, err,
+			                     sizeof(err)) != 0)
+				return sim_usage_error("--wire %s", err);
+			break;
+		}
 		case O_CAN_BITRATE:
 			/* Only rates an slcan adapter's S command can reach. */
 			if (parse_number(optarg, 1000, &v) || !can_nominal_ok((unsigned)v))
@@ -546,12 +568,35 @@ int sim_options_parse(int argc, char **argv, sim_options *o)
 		if ((rc = check_device(d, who, o->mixed ? "--device" :
 		                       "--transport")) >= 0)
 			return rc;
+#ifndef HAVE_UMOCKDEV
+		if (sim_wiring_uses_cbus(&d->cfg.wiring))
+			return sim_usage_error("%s--wire: cbus pins need the "
+			                       "simulated FTDI adapter, and this "
+			                       "stmprog-sim was built without "
+			                       "umockdev (install libumockdev-dev and "
+			                       "rebuild)", who);
+#endif
 		/* A --flash of its own is the device's as given. */
 		if (own_flash[i] ? name_flash(d, own_flash[i], 1)
 		                 : name_flash(d, flash_default, i + 1)) {
 			fprintf(stderr, "stmprog-sim: out of memory\n");
 			return 1;
 		}
+	}
+	/* The simulated FTDI adapter brings its own umockdev test bed, and
+	 * a process holds one (UMOCKDEV_DIR): one adapter, no usb device. */
+	{
+		unsigned ncbus = 0, nusb = 0;
+
+		for (unsigned i = 0; i < o->ndev; i++) {
+			ncbus += sim_wiring_uses_cbus(&o->dev[i].cfg.wiring);
+			nusb += !strcmp(o->dev[i].transport, "usb");
+		}
+		if (ncbus > 1 || (ncbus && nusb))
+			return sim_usage_error("--wire with cbus pins: one device "
+			                       "with a simulated FTDI adapter per run, "
+			                       "and no usb device beside it (not "
+			                       "simulated yet)");
 	}
 	return -1;
 }

@@ -60,12 +60,27 @@ typedef struct sim_pins {
 	bool boot0_high, nrst_high;    /* the pins' voltages that follow */
 } sim_pins;
 
-/* Lines start de-asserted (a closed port; CBUS pins as inputs, pulled
- * up), and the pins take the levels that gives. */
+/* Lines start as a closed port leaves them: RTS and DTR de-asserted
+ * (their TTL pins idle high), CBUS pins inputs, which the adapter's
+ * pull-ups hold high (so asserted[] starts true for them: a CBUS line's
+ * "asserted" is its level, and an input reads 1); the pins take the
+ * levels that gives.  w NULL: nothing wired. */
 void sim_pins_init(sim_pins *p, const sim_wiring *w);
+/* What the chip does at power-on with the pins as they are: held in reset
+ * (NRST low), or out of reset as BOOT0 says; NOTHING when not wired (the
+ * chip starts in its bootloader, as without --wire). */
+sim_pins_event sim_pins_power_on(const sim_pins *p);
 /* The host set line to asserted; returns what the chip must do. */
 sim_pins_event sim_pins_line(sim_pins *p, sim_line line, bool asserted);
 /* Whether the chip is held in reset now. */
 bool sim_pins_in_reset(const sim_pins *p);
+
+/* "rts", "dtr", "cbus0".. as --wire spells them. */
+const char *sim_line_name(sim_line line);
+bool sim_line_is_cbus(sim_line line);
+/* Whether the wiring needs a CBUS pin (a simulated FTDI adapter), or a
+ * modem line (the tty watch's RTS/DTR). */
+bool sim_wiring_uses_cbus(const sim_wiring *w);
+bool sim_wiring_uses_modem(const sim_wiring *w);
 
 #endif

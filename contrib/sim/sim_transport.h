@@ -17,6 +17,7 @@
 
 #include "sim_chip.h"
 #include "sim_faults.h"
+#include "sim_pins.h"
 #include "sim_trace.h"
 
 /* --usb-start: what the chip is doing when the simulation starts. */
@@ -55,6 +56,8 @@ typedef struct sim_config {
 	 * --device (pty devices take numbers too) and with boards that come
 	 * and go, only the path stays the same. */
 	bool port_by_path;
+	/* uart: --wire, the host lines on the chip's BOOT0 and NRST. */
+	sim_wiring wiring;
 } sim_config;
 
 #define SIM_MAX_POLLFDS 4

@@ -12,11 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "stmprog/plan.h"
 
 #include "sim_link.h"
+#include "sim_pins.h"
 #include "sim_time.h"
+#include "sim_ttywatch.h"
 #include "sim_uart.h"
 
 #define ACK 0x79
@@ -40,7 +43,8 @@ typedef enum stage {
 	S_EE_N, S_EE_SPECIAL, S_EE_LIST,
 	S_WP_N, S_WP_LIST,
 	S_CRC_ADDR, S_CRC_LEN,
-	S_SILENT        /* the bootloader is gone */
+	S_SILENT,       /* the bootloader is gone */
+	S_HELD          /* NRST is low (--wire): the chip is in reset */
 } stage;
 
 /* The longest input a stage waits for: an extended erase of 0xFFF0
@@ -66,6 +70,10 @@ struct sim_transport {
 	unsigned warned_rate;   /* the rate above the ROM's limit reported */
 	bool warned_unknown;    /* said that the host's parity is unknown */
 	uint16_t *pages;        /* scratch for erase and protect lists */
+	/* --wire: the host's lines on BOOT0 and NRST. */
+	sim_pins pins;
+	unsigned modem_changes; /* the tty watch's counter, as last seen */
+	bool absent;            /* the board is out of the jig */
 };
 
 /* ---- small helpers ---- */
@@ -739,13 +747,14 @@ static void on_stage(sim_transport *u)
 		return;
 	case S_NOSYNC:
 	case S_SILENT:
+	case S_HELD:
 		return;
 	}
 }
 
 static void on_byte(sim_transport *u, uint8_t b)
 {
-	if (u->st == S_SILENT)
+	if (u->st == S_SILENT || u->st == S_HELD)
 		return;
 	if (u->st == S_NOSYNC) {
 		/* Auto-baud measures a 0x7F frame; anything else is noise. */
@@ -759,6 +768,102 @@ static void on_byte(sim_transport *u, uint8_t b)
 	u->buf[u->have++] = b;
 	if (u->have == u->need)
 		on_stage(u);
+}
+
+/* ---- the pins (--wire) ---- */
+
+/* BOOT0 was low as NRST rose: the chip runs its flash, as the DfuSe
+ * side's reset does (sim_dfuse_boot): on a part with an empty check whose
+ * first flash word was erased at the last option-byte load, the boot
+ * logic still picks the bootloader.  (Whether a pin reset re-reads the
+ * empty check on every such part is not confirmed: RM0444 ties it to the
+ * option-byte load, which a pin reset does not do, so neither does
+ * this.) */
+static void boot_flash(sim_transport *u)
+{
+	uint32_t base = u->chip->geo.flash_base, sp, pc;
+
+	if ((u->chip->chip->quirks & STP_QUIRK_EMPTY_CHECK) &&
+	    u->chip->empty_latched) {
+		sim_chip_reset(u->chip);
+		sim_trace_line(u->trace, "RESET NRST BOOT0=0 empty-check");
+		sim_say("NRST rose with BOOT0 low, but the flash was empty at the "
+		        "last option-byte load (empty check): the bootloader "
+		        "starts and waits for 0x7F");
+		expect(u, S_NOSYNC, 1);
+		return;
+	}
+	switch (sim_chip_go(u->chip, base, &sp, &pc)) {
+	case SIM_GO_APP:
+		sim_trace_line(u->trace, "RESET NRST BOOT0=0 app");
+		sim_say("NRST rose with BOOT0 low: the application in flash runs "
+		        "(SP 0x%08X, PC 0x%08X); the bootloader does not answer",
+		        (unsigned)sp, (unsigned)pc);
+		break;
+	case SIM_GO_BAD_VECTOR:
+		sim_trace_line(u->trace, "RESET NRST BOOT0=0 fault");
+		sim_say("NRST rose with BOOT0 low: no plausible vector at 0x%08X "
+		        "(SP 0x%08X, PC 0x%08X), the core faults; the chip is "
+		        "silent", (unsigned)base, (unsigned)sp, (unsigned)pc);
+		break;
+	case SIM_GO_EMPTY_CHECK:
+		sim_trace_line(u->trace, "RESET NRST BOOT0=0 empty-check");
+		expect(u, S_NOSYNC, 1);
+		return;
+	}
+	expect(u, S_SILENT, 1);
+}
+
+/* Does what a pin edge means for the chip. */
+static void pins_event(sim_transport *u, sim_pins_event ev)
+{
+	if (ev == SIM_PINS_NOTHING || u->absent)
+		return;
+	if (ev == SIM_PINS_HOLD_RESET) {
+		sim_trace_line(u->trace, "HOLD NRST");
+		expect(u, S_HELD, 1);
+		return;
+	}
+	if (u->chip->rdp == 2) {
+		expect(u, S_SILENT, 1);
+		return;
+	}
+	if (ev == SIM_PINS_BOOT_ROM)
+		reset(u, "NRST BOOT0=1", "NRST rose with BOOT0 high");
+	else
+		boot_flash(u);
+}
+
+/* Power-on (a board arriving): the lines as an idle host leaves them
+ * decide.  Out of reset into the bootloader is where a chip starts
+ * anyway, so that says nothing. */
+static void pins_power_on(sim_transport *u)
+{
+	sim_pins_event ev = sim_pins_power_on(&u->pins);
+
+	if (ev == SIM_PINS_BOOT_ROM)
+		sim_chip_reset(u->chip);
+	else
+		pins_event(u, ev);
+}
+
+/* The host's RTS and DTR, as the tty watch answered its TIOCM* calls:
+ * one change at a time (the watch applies at most one per service), so
+ * every edge of a pulse is seen. */
+static void follow_modem_lines(sim_transport *u)
+{
+	const sim_ttywatch *w = sim_link_watch(u->link);
+	unsigned changes, bits;
+
+	if (!u->cfg->wiring.wired || !sim_wiring_uses_modem(&u->cfg->wiring) || !w)
+		return;
+	changes = sim_ttywatch_modem_changes(w);
+	if (changes == u->modem_changes)
+		return;
+	u->modem_changes = changes;
+	bits = sim_ttywatch_modem(w);
+	pins_event(u, sim_pins_line(&u->pins, SIM_LINE_RTS, bits & TIOCM_RTS));
+	pins_event(u, sim_pins_line(&u->pins, SIM_LINE_DTR, bits & TIOCM_DTR));
 }
 
 /* ---- the transport ---- */
@@ -827,6 +932,12 @@ static sim_transport *uart_open(const sim_config *cfg, sim_chip *chip,
 		sim_link_follow(cfg->first->link, u->link);
 	set_command_list(u);
 	expect(u, S_NOSYNC, 1);
+	sim_pins_init(&u->pins, &cfg->wiring);
+	if (cfg->wiring.wired && chip->rdp != 2) {
+		/* Power-on: the pins as an idle host leaves them decide. */
+		pins_power_on(u);
+		return u;
+	}
 	if (chip->rdp == 2 || chip->app == SIM_APP_NONE) {
 		sim_say("RDP level 2: the bootloader is disabled and will not "
 		        "answer (delete the .ob and .state files beside the flash "
@@ -840,6 +951,7 @@ static sim_transport *uart_open(const sim_config *cfg, sim_chip *chip,
  * adapter and its pty stay in the jig). */
 static void uart_board(sim_transport *u, bool present)
 {
+	u->absent = !present;
 	if (!present) {
 		expect(u, S_SILENT, 1);
 		return;
@@ -850,6 +962,11 @@ static void uart_board(sim_transport *u, bool present)
 	u->warned_rate = 0;
 	u->warned_unknown = false;
 	expect(u, S_NOSYNC, 1);
+	if (u->cfg->wiring.wired && u->chip->rdp != 2) {
+		/* The new board powers up with the lines as they are now. */
+		pins_power_on(u);
+		return;
+	}
 	if (u->chip->rdp == 2 || u->chip->app == SIM_APP_NONE)
 		expect(u, S_SILENT, 1);
 }
@@ -881,6 +998,7 @@ static void uart_service(sim_transport *u, const struct pollfd *pfd, int n)
 	uint8_t b;
 
 	sim_link_service(u->link, n >= SIM_LINK_POLLFDS ? pfd : NULL);
+	follow_modem_lines(u);
 	while (sim_link_recv(u->link, &b))
 		on_byte(u, b);
 	/* Send what the bytes just handled made due at once. */
