@@ -16,8 +16,12 @@
 #   leave     dfu-util -s 0x08000000:leave -D: the ROM leaves, the device
 #             disconnects and re-enumerates as the application (0483:5740,
 #             a new device number)
+#   detach    stmprog meets that application: DETACH, a USB reset through
+#             the real hub, the ROM re-enumerates, stmprog reads back
 #   empty     the same on a virgin STM32L43x (empty check latched): the
 #             leave ends back in DFU mode, as the ROM does
+#   timing    --timing real: DNLOADs answered dfuDNBUSY with bwPollTimeout,
+#             stmprog and dfu-util wait as told (an early poll is held)
 #   xfer2048  with the ROM's wTransferSize of 2048: gadgetfs stalls a
 #             2048-byte DNLOAD and cuts a 2048-byte UPLOAD to 256 bytes
 #             (why the gadget shows 256)
@@ -145,6 +149,16 @@ inner_leave() {
 		{ echo "no new device $want at 1-1 within 10 s (now: $(cat "$dev/idVendor" "$dev/idProduct" "$dev/devnum" 2>/dev/null | tr '\n' ' '))" >&2; return 1; }
 	after=$(cat "$dev/devnum")
 	echo "devnum $before -> $after, $(cat "$dev/product")" >"$work/leave-$want.txt"
+	[ "$want" = 0483:5740 ] || return 0
+	# detach: stmprog meets the application's run-time interface: DETACH,
+	# a USB reset through the real hub (the application jumps to the ROM
+	# and the device re-enumerates), then it reads the image back.
+	"$stmprog" -c port="$STMPROG_SIM_PORT" -u 0x08000000 "$(stat -c %s "$work/app.bin")" "$work/back.bin" \
+		>"$work/stmprog-detach.log" 2>&1 ||
+		{ echo "detach: stmprog -u through the run-time interface failed: $(tail -n 3 "$work/stmprog-detach.log" | tr '\n' '|')" >&2; return 1; }
+	cmp -s "$work/app.bin" "$work/back.bin" || { echo "detach: the read-back differs from the image" >&2; return 1; }
+	is_dev 0483:df11 || { echo "detach: 1-1 is not the ROM after stmprog" >&2; return 1; }
+	echo "devnum $after -> $(cat "$dev/devnum")" >"$work/detach.txt"
 }
 
 # xfer2048: the ROM's 2048-byte transfers through gadgetfs.
@@ -172,6 +186,20 @@ inner_xfer2048() {
 		{ echo "the ROM was not asked for 256 bytes: $(grep '^READ' "$work/trace.txt" | head -n 2 | tr '\n' '|')" >&2; return 1; }
 }
 
+# timing: with --timing real the ROM's operations take their time: the
+# first GETSTATUS after a DNLOAD says dfuDNBUSY with bwPollTimeout, and a
+# GETSTATUS before that time is up is held (NAKed) until it is.
+inner_timing() {
+	wait_for 100 is_dev 0483:df11 || { echo "no 0483:df11 at 1-1 within 10 s" >&2; return 1; }
+	"$stmprog" -c port="$STMPROG_SIM_PORT" -d "$work/app.bin" 0x08000000 -v >"$work/stmprog-timing.log" 2>&1 ||
+		{ echo "stmprog -d -v with --timing real failed: $(tail -n 3 "$work/stmprog-timing.log" | tr '\n' '|')" >&2; return 1; }
+	cmp -s -n "$(stat -c %s "$work/app.bin")" "$work/app.bin" "$work/flash.bin" ||
+		{ echo "the simulated flash differs from the image" >&2; return 1; }
+	# What dfu-util does: no early polls either, and the same result.
+	dfu-util -a 0 -s 0x08000000 -D "$work/app.bin" >"$work/dfu-timing.log" 2>&1 ||
+		{ echo "dfu-util -D with --timing real failed: $(tail -n 2 "$work/dfu-timing.log" | tr '\n' '|')" >&2; return 1; }
+}
+
 inner_dump() {
 	wait_for 100 is_dev 0483:df11 || { echo "no 0483:df11 at 1-1 within 10 s" >&2; return 1; }
 	dump_sysfs >"$1"
@@ -182,6 +210,7 @@ inner-main) inner_main; exit $? ;;
 inner-leave) inner_leave "$2"; exit $? ;;
 inner-xfer2048) inner_xfer2048; exit $? ;;
 inner-dump) inner_dump "$2"; exit $? ;;
+inner-timing) inner_timing; exit $? ;;
 esac
 
 # ---------------------------------------------------------------------------
@@ -225,30 +254,34 @@ if [ -z "$missing" ] && "$sim" --chip 0x413 --transport gadget --print-timing 2>
 	missing="this stmprog-sim has no gadget transport (built without umockdev or the Linux gadgetfs header)"
 fi
 if [ -n "$missing" ]; then
-	for c in enumerate list program upload leave empty xfer2048 compare; do skip "$c" "$missing"; done
+	for c in enumerate list program upload leave detach empty timing xfer2048 compare; do skip "$c" "$missing"; done
 	exit 0
 fi
 
 # --- enumerate, list, program, upload ------------------------------------------
 mkimage 6000 "$work/app.bin"
 rc=0
-run_sim "$work/sim-main.log" --chip 0x413 --transport gadget -- bash "$0" inner-main 2>"$work/inner.err" || rc=$?
+STMPROG_SIM_GADGET_TRACE=1 run_sim "$work/sim-main.log" --chip 0x413 --transport gadget -- bash "$0" inner-main 2>"$work/inner.err" || rc=$?
 took
 grep '^PASS-INNER' "$work/sim-main.log" | sed "s/^PASS-INNER \(.*\)/PASS \1/" || true
 echo "(enumerate, list, program and upload together: $dt s)"
 if [ "$rc" -ne 0 ]; then
 	step=$(cat "$work/failed-step" 2>/dev/null || echo enumerate)
 	fail "$step" "$(tail -n 5 "$work/sim-main.log" | tr '\n' '|')"
-	cp "$work/trace.txt" "$work/trace-main.txt" 2>/dev/null || true
 fi
+cp "$work/trace.txt" "$work/trace-main.txt" 2>/dev/null || true
 
 # --- leave: the application re-enumerates with its run-time DFU interface -----
 mkimage 3000 "$work/app.bin"
-if STMPROG_SIM_GADGET_APP=runtime run_sim "$work/sim-leave.log" --chip 0x413 --transport gadget \
+if STMPROG_SIM_GADGET_APP=runtime STMPROG_SIM_GADGET_TRACE=1 run_sim "$work/sim-leave.log" --chip 0x413 --transport gadget \
 	-- bash "$0" inner-leave 0483:5740 &&
 	grep -q '^LEAVE 0x08000000 app' "$work/trace.txt" &&
 	grep -q '^ENUMERATE 0483:5740 runtime' "$work/trace.txt"; then
 	pass "leave ($(cat "$work/leave-0483:5740.txt"))"
+	cp "$work/trace.txt" "$work/trace-leave.txt" 2>/dev/null || true
+	grep -q '^DETACH' "$work/trace.txt" && grep -q '^USB RESET after DETACH' "$work/trace.txt" &&
+		pass "detach (stmprog through the run-time interface, $(cat "$work/detach.txt"))" ||
+		fail detach "no DETACH and reset in the trace"
 else
 	fail leave "$(tail -n 4 "$work/sim-leave.log" | tr '\n' '|') trace: $(grep -v '^READ\|^WRITE' "$work/trace.txt" | tail -n 6 | tr '\n' '|')"
 fi
@@ -261,6 +294,16 @@ if run_sim "$work/sim-empty.log" --chip 0x435 --transport gadget -- bash "$0" in
 else
 	fail empty "$(tail -n 4 "$work/sim-empty.log" | tr '\n' '|') trace: $(grep -v '^READ\|^WRITE' "$work/trace.txt" | tail -n 6 | tr '\n' '|')"
 fi
+
+# --- timing: status polling against a ROM that takes its time ---------------
+mkimage 3000 "$work/app.bin"
+if run_sim "$work/sim-timing.log" --chip 0x413 --transport gadget --timing real -- bash "$0" inner-timing &&
+	grep -q '^BUSY erase [1-9][0-9]* ms' "$work/trace.txt" && grep -q '^BUSY write [1-9][0-9]* ms' "$work/trace.txt"; then
+	pass "timing ($(grep -c '^BUSY' "$work/trace.txt") busy answers with bwPollTimeout, $(grep -c '^POLL EARLY' "$work/trace.txt") early polls held)"
+else
+	fail timing "$(tail -n 3 "$work/sim-timing.log" | tr '\n' '|') trace: $(grep '^BUSY\|^POLL' "$work/trace.txt" | head -n 4 | tr '\n' '|')"
+fi
+cp "$work/trace.txt" "$work/trace-timing.txt" 2>/dev/null || true
 
 # --- xfer2048: why the gadget does not show the ROM's 2048 ----------------------
 mkimage 4096 "$work/app.bin"
@@ -299,6 +342,12 @@ elif STMPROG_SIM_GADGET_XFER=2048 run_sim "$work/sim-cmp1.log" --chip 0x413 --tr
 	fi
 else
 	fail compare "$(tail -n 3 "$work/sim-cmp1.log" "$work/sim-cmp2.log" | tr '\n' '|')"
+fi
+
+# The small logs, for a look after the run (run-in-guest.sh's share).
+if [ -d /run/kernel-test ]; then
+	mkdir -p /run/kernel-test/work
+	cp "$work"/*.log "$work"/*.txt /run/kernel-test/work/ 2>/dev/null || true
 fi
 
 [ "$failed" -eq 0 ] || {
