@@ -562,6 +562,13 @@ static void gadget_service(sim_transport *t, const struct pollfd *pfd, int n)
 {
 	int64_t now = sim_now_ns();
 
+	if (t->pending && n >= 1 && t->fd >= 0 && pfd[0].fd == t->fd &&
+	    (pfd[0].revents & POLLHUP)) {
+		/* The host gave up waiting for the held answer and sent
+		 * another request; gadgetfs has dropped the old one. */
+		sim_trace_line(t->trace, "GADGET held answer dropped: a new request came");
+		t->pending = false;
+	}
 	if (t->pending && now >= t->pending_at && t->fd >= 0) {
 		t->pending = false;
 		answer(t, t->pending_in, t->pending_wlength, t->pending_len);
