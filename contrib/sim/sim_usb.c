@@ -718,10 +718,23 @@ static int plug(sim_transport *t, usb_dev *d, personality p)
 	         "A: bConfigurationValue=1\\n\n"
 	         "A: idVendor=%04x\\n\nA: idProduct=%04x\\n\n"
 	         "A: manufacturer=%s\\n\nA: product=%s\\n\nA: serial=%s\\n\n"
+	         /* The rest as the kernel shows them (compared in
+	          * tests/kernel/gadget-guest.sh), for tools that read more
+	          * than libusb does. */
+	         "A: bcdDevice=%02x%02x\\n\nA: bDeviceClass=%02x\\n\n"
+	         "A: bDeviceSubClass=%02x\\n\nA: bDeviceProtocol=%02x\\n\n"
+	         "A: bMaxPacketSize0=%u\\n\nA: bNumConfigurations=%u\\n\n"
+	         "A: bNumInterfaces=%2u\\n\nA: bmAttributes=%02x\\n\n"
+	         "A: bMaxPower=%umA\\n\nA: version=%2x.%02x\\n\nA: devpath=%s\\n\n"
 	         "H: descriptors=%s\n",
 	         SYS_PARENT, d->sysname, devnum, devnum, devnode,
 	         d->desc.vid, d->desc.pid, devnum, d->desc.vid, d->desc.pid,
-	         d->desc.strings[1], d->desc.strings[2], d->desc.strings[3], hex);
+	         d->desc.strings[1], d->desc.strings[2], d->desc.strings[3],
+	         d->desc.device[13], d->desc.device[12], d->desc.device[4],
+	         d->desc.device[5], d->desc.device[6], d->desc.device[7],
+	         d->desc.device[17], d->desc.config[4], d->desc.config[7],
+	         2u * d->desc.config[8], d->desc.device[3], d->desc.device[2],
+	         d->sysname + 2, hex);
 	if (!umockdev_testbed_add_from_string(t->testbed, record, &error)) {
 		sim_say("cannot add %s: %s", d->sysname, error ? error->message : "?");
 		goto out;
