@@ -26,8 +26,8 @@
 #             2048-byte DNLOAD and cuts a 2048-byte UPLOAD to 256 bytes
 #             (why the gadget shows 256)
 #   compare   the same device under the usb transport (umockdev): every
-#             sysfs attribute libusb reads is the same; the others are
-#             listed
+#             sysfs attribute libusb reads, and those the kernel derives
+#             from the descriptors, are the same; the others are listed
 #
 # Each check prints one "PASS name", "SKIP name: why" or "FAIL name: why"
 # line, with its time.  Exit status: 1 if anything failed; 77 if the
@@ -323,10 +323,13 @@ elif STMPROG_SIM_GADGET_XFER=2048 run_sim "$work/sim-cmp1.log" --chip 0x413 --tr
 	-- bash "$0" inner-dump "$work/sysfs-real.txt" &&
 	run_sim "$work/sim-cmp2.log" --chip 0x413 --transport usb \
 		-- bash "$0" inner-dump "$work/sysfs-umockdev.txt"; then
-	# What libusb's Linux backend reads from sysfs, and the strings.
+	# What libusb's Linux backend reads from sysfs, the strings, and what
+	# the kernel derives from the descriptors.
 	bad=
 	# Device numbers go on counting on the real bus across runs.
-	for a in busnum speed bConfigurationValue idVendor idProduct manufacturer product serial descriptors; do
+	for a in busnum speed bConfigurationValue idVendor idProduct manufacturer product serial descriptors \
+		bcdDevice bDeviceClass bDeviceSubClass bDeviceProtocol bMaxPacketSize0 bNumConfigurations \
+		bNumInterfaces bmAttributes bMaxPower version devpath; do
 		r=$(grep "^$a=" "$work/sysfs-real.txt" || true)
 		u=$(grep "^$a=" "$work/sysfs-umockdev.txt" || true)
 		[ "$r" = "$u" ] || bad="$bad $a (real '${r#*=}', umockdev '${u#*=}')"
