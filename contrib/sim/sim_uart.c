@@ -16,6 +16,9 @@
 
 #include "stmprog/plan.h"
 
+#ifdef HAVE_UMOCKDEV
+#include "sim_ftdi.h"
+#endif
 #include "sim_link.h"
 #include "sim_pins.h"
 #include "sim_time.h"
@@ -74,6 +77,9 @@ struct sim_transport {
 	sim_pins pins;
 	unsigned modem_changes; /* the tty watch's counter, as last seen */
 	bool absent;            /* the board is out of the jig */
+#ifdef HAVE_UMOCKDEV
+	sim_ftdi *ftdi;         /* --wire with cbus pins: their adapter */
+#endif
 };
 
 /* ---- small helpers ---- */
@@ -866,6 +872,30 @@ static void follow_modem_lines(sim_transport *u)
 	pins_event(u, sim_pins_line(&u->pins, SIM_LINE_DTR, bits & TIOCM_DTR));
 }
 
+#ifdef HAVE_UMOCKDEV
+/* The CBUS levels the host set through libftdi1, each change in order;
+ * BOOT0's line before NRST's, so a change of both at once samples BOOT0
+ * as it is after it. */
+static void follow_cbus(sim_transport *u)
+{
+	const sim_wiring *w = &u->cfg->wiring;
+	uint8_t levels;
+
+	if (!u->ftdi)
+		return;
+	while (sim_ftdi_take_cbus(u->ftdi, &levels)) {
+		for (int pass = 0; pass < 2; pass++)
+			for (int i = 0; i < 4; i++) {
+				sim_line line = (sim_line)(SIM_LINE_CBUS0 + i);
+				if ((line == w->nrst) != (pass == 1))
+					continue;
+				pins_event(u, sim_pins_line(&u->pins, line,
+				                            (levels >> i) & 1));
+			}
+	}
+}
+#endif
+
 /* ---- the transport ---- */
 
 static void set_command_list(sim_transport *u)
@@ -891,6 +921,9 @@ static void uart_close(sim_transport *u)
 	if (!u)
 		return;
 	sim_link_close(u->link);
+#ifdef HAVE_UMOCKDEV
+	sim_ftdi_free(u->ftdi);
+#endif
 	free(u->buf);
 	free(u->pages);
 	free(u);
@@ -930,6 +963,19 @@ static sim_transport *uart_open(const sim_config *cfg, sim_chip *chip,
 	/* COMMAND runs once, under device 1's termios watch. */
 	if (cfg->first)
 		sim_link_follow(cfg->first->link, u->link);
+#ifdef HAVE_UMOCKDEV
+	if (sim_wiring_uses_cbus(&cfg->wiring)) {
+		u->ftdi = sim_ftdi_new(cfg->device, trace, err, errlen);
+		if (!u->ftdi) {
+			uart_close(u);
+			return NULL;
+		}
+		sim_say("an FTDI FT230X (serial %s) is at USB port %s for the "
+		        "CBUS pins (path=%s); the data goes over %s",
+		        sim_ftdi_serial(u->ftdi), sim_ftdi_path(u->ftdi),
+		        sim_ftdi_path(u->ftdi), sim_link_port(u->link));
+	}
+#endif
 	set_command_list(u);
 	expect(u, S_NOSYNC, 1);
 	sim_pins_init(&u->pins, &cfg->wiring);
@@ -978,6 +1024,10 @@ static const char *uart_port(const sim_transport *u)
 
 static void uart_child_exec(sim_transport *u, char **argv)
 {
+#ifdef HAVE_UMOCKDEV
+	/* This run's FTDI adapter, whichever uart device has it. */
+	sim_ftdi_child_env();
+#endif
 	sim_link_child_exec(u->link, argv);
 }
 
@@ -990,6 +1040,14 @@ static int uart_poll_setup(sim_transport *u, struct pollfd *pfd,
                            int64_t *deadline)
 {
 	sim_link_poll_setup(u->link, pfd, deadline);
+#ifdef HAVE_UMOCKDEV
+	if (u->ftdi) {
+		pfd[SIM_LINK_POLLFDS].fd = sim_ftdi_fd(u->ftdi);
+		pfd[SIM_LINK_POLLFDS].events = POLLIN;
+		pfd[SIM_LINK_POLLFDS].revents = 0;
+		return SIM_LINK_POLLFDS + 1;
+	}
+#endif
 	return SIM_LINK_POLLFDS;
 }
 
@@ -999,6 +1057,11 @@ static void uart_service(sim_transport *u, const struct pollfd *pfd, int n)
 
 	sim_link_service(u->link, n >= SIM_LINK_POLLFDS ? pfd : NULL);
 	follow_modem_lines(u);
+#ifdef HAVE_UMOCKDEV
+	/* After the pty was read: a change the host made before writing a
+	 * byte was queued before that byte could be read. */
+	follow_cbus(u);
+#endif
 	while (sim_link_recv(u->link, &b))
 		on_byte(u, b);
 	/* Send what the bytes just handled made due at once. */

@@ -154,6 +154,24 @@ void sim_usb_desc_stlink(sim_usb_desc *d, const char *serial)
 	config_end(d);
 }
 
+void sim_usb_desc_ftdi(sim_usb_desc *d, const char *serial)
+{
+	device(d, SIM_USB_PID_FT230X, 0x1000); /* bcdDevice 0x1000: FT-X */
+	d->vid = SIM_USB_VID_FTDI;
+	put16(d->device + 8, SIM_USB_VID_FTDI);
+	d->device[7] = 8;           /* FT-X: 8-byte control endpoint */
+	snprintf(d->strings[1], sizeof(d->strings[1]), "FTDI");
+	snprintf(d->strings[2], sizeof(d->strings[2]), "FT230X Basic UART");
+	snprintf(d->strings[3], sizeof(d->strings[3]), "%s", serial);
+	config_begin(d, 1);
+	d->config[7] = 0x80;        /* bus-powered */
+	d->config[8] = 45;          /* 90 mA */
+	interface(d, 0, 0, 2, 0xFF, 0xFF, 0xFF, NULL);
+	endpoint(d, 0x81, 0x02, 64);
+	endpoint(d, 0x02, 0x02, 64);
+	config_end(d);
+}
+
 int sim_usb_desc_get(const sim_usb_desc *d, uint8_t type, uint8_t index,
                      uint8_t *buf, uint16_t len)
 {

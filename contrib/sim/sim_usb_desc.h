@@ -19,6 +19,8 @@
 #define SIM_USB_PID_DFU 0xDF11
 #define SIM_USB_PID_VCP 0x5740
 #define SIM_USB_PID_STLINK_V21 0x374B
+#define SIM_USB_VID_FTDI 0x0403
+#define SIM_USB_PID_FT230X 0x6015
 
 #define SIM_USB_MAX_STRINGS 12
 #define SIM_USB_CONFIG_MAX 512
@@ -43,6 +45,9 @@ void sim_usb_desc_set_xfer(sim_usb_desc *d, uint16_t xfer);
 void sim_usb_desc_runtime(sim_usb_desc *d, const char *serial);
 /* An ST-LINK/V2-1 probe. */
 void sim_usb_desc_stlink(sim_usb_desc *d, const char *serial);
+/* An FTDI FT230X USB-UART (one vendor-class interface, bulk IN 0x81 and
+ * OUT 0x02), as the FT-X datasheet and Linux's ftdi_sio know it. */
+void sim_usb_desc_ftdi(sim_usb_desc *d, const char *serial);
 
 /* Answers GET_DESCRIPTOR (type in the high byte of wValue, index in the
  * low byte): up to len bytes into buf, their number, or -1 to stall. */
