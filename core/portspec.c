@@ -409,7 +409,9 @@ static const struct key {
 	{"sn", T_USB, v_sn},
 	{"VID", T_USB, v_vid},
 	{"PID", T_USB, v_pid},
-	{"path", T_USB, v_path},
+	/* UART: the FTDI adapter whose CBUS pins init= drives, when it is
+	 * not the port's own USB parent. */
+	{"path", T_USB | T_UART, v_path},
 	{"br", T_UART | T_CAN, v_br},
 	{"P", T_UART, v_parity},
 	{"db", T_UART, v_db},
@@ -586,7 +588,7 @@ static stp_status apply_pair(stp_ctx *ctx, parse *ps, const char *word,
 	if (!k)
 		return stp_fail(ctx, STP_ERR_PORTSPEC,
 		                "USB keys: sn VID PID path; UART keys: br P db sb fc "
-		                "noinit init; CAN keys: br dbr fd speed window",
+		                "noinit init path; CAN keys: br dbr fd speed window",
 		                "unknown key '%.*s' in the port specification",
 		                (int)klen, word);
 	if (ps->seen & (1u << (k - keys)))
@@ -599,7 +601,7 @@ static stp_status apply_pair(stp_ctx *ctx, parse *ps, const char *word,
 	if (!(k->transports & (1u << spec->transport)))
 		return stp_fail(ctx, STP_ERR_PORTSPEC,
 		                "USB keys: sn VID PID path; UART keys: br P db sb fc "
-		                "noinit init; CAN keys: br dbr fd speed window",
+		                "noinit init path; CAN keys: br dbr fd speed window",
 		                "key '%s' does not apply to %s port %s",
 		                k->name, stp_transport_name(spec->transport),
 		                spec->port);
@@ -713,12 +715,16 @@ const char *stp_portspec_format(const stp_portspec *spec, char *buf,
 			snprintf(buf + n, len - (unsigned)n, " PID=0x%04X", (unsigned)spec->pid);
 		break;
 	}
-	case STP_TRANSPORT_UART:
-		snprintf(buf, len, "port=%s br=%u P=%s db=%u sb=%s fc=%s noinit=%d",
-		         spec->port, spec->baud, parity[spec->parity],
-		         spec->data_bits, sb[spec->stop_halves > 4 ? 0 : spec->stop_halves],
-		         flow[spec->flow], spec->noinit);
+	case STP_TRANSPORT_UART: {
+		int n = snprintf(buf, len, "port=%s br=%u P=%s db=%u sb=%s fc=%s "
+		                 "noinit=%d", spec->port, spec->baud,
+		                 parity[spec->parity], spec->data_bits,
+		                 sb[spec->stop_halves > 4 ? 0 : spec->stop_halves],
+		                 flow[spec->flow], spec->noinit);
+		if (n >= 0 && (unsigned)n < len && spec->usb_path[0])
+			snprintf(buf + n, len - (unsigned)n, " path=%s", spec->usb_path);
 		break;
+	}
 	case STP_TRANSPORT_CAN:
 		snprintf(buf, len, "port=%s br=%u", spec->port, spec->can_kbps);
 		break;

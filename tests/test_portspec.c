@@ -337,8 +337,24 @@ Test(portspec, usb_path_errors_show_the_form)
 	parse_fails("port=usb:", "not a USB, serial or CAN port name");
 	parse_fails("port=usb:1-2 path=1-3", "give either port=usb:PATH");
 	parse_fails("port=usb path=1-2 path=1-3", "twice");
-	parse_fails("port=/dev/ttyUSB0 path=1-2", "'path' does not apply to uart");
 	parse_fails("port=can0 path=1-2", "'path' does not apply to can");
+}
+
+/* On a serial port, path= names the FTDI adapter whose CBUS pins init=
+ * drives (a jig's separate FTDI chip, the simulator's pty). */
+Test(portspec, uart_path_names_the_cbus_adapter)
+{
+	char buf[512];
+	stp_portspec s = parse_ok("port=/dev/ttyACM0 path=1-4.2 "
+	                          "init=cbus0,-cbus1,cbus1");
+
+	cr_assert_eq(s.transport, STP_TRANSPORT_UART);
+	cr_assert_str_eq(s.usb_path, "1-4.2");
+	cr_assert(s.given & STP_GIVEN_PATH);
+	stp_portspec_format(&s, buf, sizeof(buf));
+	cr_assert(strstr(buf, " path=1-4.2"), "%s", buf);
+	parse_fails("port=/dev/ttyUSB0 path=1-", "path=1-: expected");
+	parse_fails("port=/dev/ttyUSB0 path=1-2 path=1-3", "twice");
 }
 
 /* udev's stable names for serial ports are serial ports; a CAN

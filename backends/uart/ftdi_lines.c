@@ -10,6 +10,8 @@
 
 #ifdef HAVE_LIBFTDI1
 #include <ftdi.h>
+/* libftdi1 hands out libusb devices; libftdi1.pc brings libusb along. */
+#include <libusb.h>
 
 typedef struct fl {
 	struct ftdi_context *ftdi;
@@ -75,6 +77,58 @@ static int fl_set(void *user, ls_signal sig, bool high)
 	}
 }
 
+/* "BUS-PORT.PORT..." of a USB device, as path= and sysfs write it. */
+static void usb_path_of(struct libusb_device *dev, char *out, size_t len)
+{
+	uint8_t ports[8];
+	int n = libusb_get_port_numbers(dev, ports, (int)sizeof(ports));
+	size_t at;
+
+	at = (size_t)snprintf(out, len, "%u", libusb_get_bus_number(dev));
+	for (int i = 0; i < n && at < len; i++)
+		at += (size_t)snprintf(out + at, len - at, "%c%u", i ? '.' : '-',
+		                       ports[i]);
+}
+
+/* Opens the FTDI adapter plugged at path (path=), found among the FTDI
+ * parts libftdi1 knows; *bus and *addr say where it was. */
+static stp_status open_by_path(stp_ctx *ctx, fl *f, const char *path,
+                               int *bus, int *addr)
+{
+	struct ftdi_device_list *list = NULL, *d;
+	char seen[256] = "", here[32];
+	size_t at = 0;
+	int n;
+
+	/* 0, 0: every FTDI VID:PID libftdi1 knows (FT232R, FT-X, FT2232...). */
+	if ((n = ftdi_usb_find_all(f->ftdi, &list, 0, 0)) < 0)
+		return stp_fail(ctx, STP_ERR_IO, NULL,
+		                "init= cbus: cannot list FTDI adapters: %s",
+		                ftdi_get_error_string(f->ftdi));
+	for (d = list; d; d = d->next) {
+		usb_path_of(d->dev, here, sizeof(here));
+		if (!strcmp(here, path))
+			break;
+		if (at < sizeof(seen))
+			at += (size_t)snprintf(seen + at, sizeof(seen) - at, "%s%s",
+			                       at ? ", " : "", here);
+	}
+	if (!d) {
+		ftdi_list_free(&list);
+		return stp_fail(ctx, STP_ERR_NOT_FOUND,
+		                "path= is the adapter's USB port as `lsusb -t` and "
+		                "sysfs name it (BUS-PORT[.PORT...])",
+		                "init= cbus: no FTDI adapter at USB port %s (path=); "
+		                "%s%s", path, n ? "FTDI adapters are at " :
+		                "no FTDI adapter is connected", seen);
+	}
+	*bus = libusb_get_bus_number(d->dev);
+	*addr = libusb_get_device_address(d->dev);
+	n = ftdi_usb_open_dev(f->ftdi, d->dev);
+	ftdi_list_free(&list);
+	return n < 0 ? STP_ERR_ACCESS : STP_OK;
+}
+
 static void fl_sleep(void *user, unsigned ms)
 {
 	serial_sleep_ms(ms);
@@ -100,8 +154,11 @@ stp_status ftdi_lines_run(stp_ctx *ctx, const stp_portspec *spec, int bus,
 	                 .error = fl_error};
 	stp_status st;
 
-	if (bus < 0 || addr < 0)
-		return stp_fail(ctx, STP_ERR_NOT_FOUND, NULL,
+	stp_log(ctx, STP_LOG_DEBUG, "init= %s through libftdi1 %s",
+	        exit_list ? "exit" : "entry", ftdi_get_library_version().version_str);
+	if (!spec->usb_path[0] && (bus < 0 || addr < 0))
+		return stp_fail(ctx, STP_ERR_NOT_FOUND,
+		                "name the adapter with path=BUS-PORT (its USB port)",
 		                "init= cbus: the USB bus and address of %s are "
 		                "unknown",
 		                spec->port);
@@ -109,9 +166,22 @@ stp_status ftdi_lines_run(stp_ctx *ctx, const stp_portspec *spec, int bus,
 		cbus_after(&init->entry, &f.mask, &f.level);
 	if (!(f.ftdi = ftdi_new()))
 		return stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory");
-	/* Give the device back to ftdi_sio on close, so the tty returns. */
+	/* Give the device back to ftdi_sio on close, so the tty returns.
+	 * Where no driver is bound (a jig's FTDI chip without a tty in use,
+	 * the simulator's adapter) libusb's claim and re-attach find
+	 * nothing to do. */
 	f.ftdi->module_detach_mode = AUTO_DETACH_REATACH_SIO_MODULE;
-	if (ftdi_usb_open_bus_addr(f.ftdi, (uint8_t)bus, (uint8_t)addr) < 0) {
+	if (spec->usb_path[0]) {
+		st = open_by_path(ctx, &f, spec->usb_path, &bus, &addr);
+		if (st == STP_ERR_NOT_FOUND || st == STP_ERR_IO) {
+			ftdi_free(f.ftdi);
+			return st;
+		}
+	} else {
+		st = ftdi_usb_open_bus_addr(f.ftdi, (uint8_t)bus, (uint8_t)addr) < 0
+		             ? STP_ERR_ACCESS : STP_OK;
+	}
+	if (st) {
 		st = stp_fail(ctx, STP_ERR_ACCESS,
 		              "libftdi1 needs write access to the USB device: "
 		              "install contrib/udev/50-stmprog.rules",

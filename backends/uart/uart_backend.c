@@ -80,15 +80,23 @@ static stp_status check_lines(uart *u)
 			                "init= names %s, and this stmprog was built "
 			                "without libftdi1",
 			                ls_signal_name(first));
-		if (!u->usb.usb || u->usb.vid != SERIAL_VID_FTDI)
+		if (!u->spec.usb_path[0] &&
+		    (!u->usb.usb || u->usb.vid != SERIAL_VID_FTDI))
 			return stp_fail(u->ctx, STP_ERR_UNSUPPORTED,
 			                "CBUS pins exist on FTDI USB adapters (FT232R, "
 			                "FT-X, FT232H); drive BOOT0/NRST with rts/dtr "
-			                "otherwise",
+			                "otherwise, or name a separate FTDI adapter "
+			                "with path=BUS-PORT",
 			                "init= names %s, but %s is not an FTDI USB "
 			                "adapter",
 			                ls_signal_name(first), u->spec.port);
 		u->cbus = true;
+	} else if (u->spec.usb_path[0]) {
+		return stp_fail(u->ctx, STP_ERR_PORTSPEC,
+		                "give init= with cbus0..cbus3, or leave path= out",
+		                "path=%s on serial port %s names the FTDI adapter "
+		                "whose CBUS pins init= drives, but init= names no "
+		                "CBUS pin", u->spec.usb_path, u->spec.port);
 	}
 	/* A pseudo-terminal is judged after opening, by whether it answers
 	 * TIOCMGET (open_port's caller): the simulator's pty does. */
@@ -125,7 +133,9 @@ static stp_status open_port(uart *u)
 	uint64_t end = serial_now_ms() + REATTACH_MS;
 	stp_status st;
 
-	if (!u->cbus)
+	/* With path= the CBUS adapter is not this port's: its tty never
+	 * went away. */
+	if (!u->cbus || u->spec.usb_path[0])
 		return serial_open(u->ctx, &u->spec, &u->sl);
 	/* After libftdi1 gave the adapter back, udev needs a moment. */
 	if ((st = ftdi_lines_wait_port(u->ctx, u->spec.port, REATTACH_MS)))
@@ -144,10 +154,13 @@ static stp_status run_exit(uart *u)
 	if (!u->cbus)
 		return ls_run(u->ctx, &u->seq.exit, serial_line_driver(u->sl), "exit",
 		              u->spec.port);
-	/* libftdi1 needs the tty closed (see ftdi_lines.h). */
-	serial_close(u->sl);
-	u->sl = NULL;
-	u->dev.gone = true;
+	/* libftdi1 needs the tty closed (see ftdi_lines.h), when the tty is
+	 * the adapter's. */
+	if (!u->spec.usb_path[0]) {
+		serial_close(u->sl);
+		u->sl = NULL;
+		u->dev.gone = true;
+	}
 	st = ftdi_lines_run(u->ctx, &u->spec, u->usb.bus, u->usb.addr, &u->seq,
 	                    true);
 	return st;
@@ -235,6 +248,20 @@ static stp_status u_open(stp_ctx *ctx, const stp_portspec *spec, void **out)
 		              "retry at br=115200",
 		              "%s at br=%u", detail ? detail : "no answer",
 		              u->spec.baud);
+		free(detail);
+	}
+	if (st == STP_ERR_TIMEOUT && u->have_seq && u->seq.entry.n) {
+		/* The sequence ran, the ROM is silent: most often the pins
+		 * did not give BOOT0 high at NRST's rising edge. */
+		char *detail = strdup(stp_last_detail(ctx));
+		st = stp_fail(ctx, st,
+		              "check the init= entry sequence and the wiring: "
+		              "BOOT0 must be high when NRST rises (a name alone "
+		              "sets a line high, -name low; rts/dtr high is 0 V "
+		              "on an adapter's pin); then TX/RX crossed, 8E1",
+		              "%s after init= '%s': the chip did not start its "
+		              "bootloader", detail ? detail : "no answer to 0x7F",
+		              u->spec.init_seq);
 		free(detail);
 	}
 	if (st)

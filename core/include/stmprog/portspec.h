@@ -9,6 +9,9 @@
  *   port=/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10K2Z3C-if00-port0
  *   port=/dev/ttyUSB0 br=115200 P=EVEN db=8 sb=1 fc=OFF noinit=1
  *   port=/dev/ttyUSB0 init=-rts,dtr,-dtr:rts,dtr,-dtr   (our extension)
+ *   port=/dev/ttyACM0 path=1-4 init=cbus0,-cbus1,cbus1:-cbus0,-cbus1,cbus1
+ *                                 (the CBUS pins of the FTDI adapter at
+ *                                  USB port 1-4, not the port's own)
  *   port=COM3 br=57600
  *   port=can0 br=125
  *   port=slcan:/dev/ttyACM0 br=125 speed=500  (SPEED after connecting)
@@ -100,7 +103,10 @@ typedef struct stp_portspec {
 	/* ABI 1.3, USB: path=BUS-PORT[.PORT...] ("1-2.3", as `stmprog -l
 	 * usb` and Linux's sysfs name it) or port=usb:1-2.3 selects the
 	 * device plugged there; "" when not given.  Stored in one canonical
-	 * form (no leading zeros), so it compares as a string. */
+	 * form (no leading zeros), so it compares as a string.  UART: the
+	 * USB port of the FTDI adapter whose CBUS pins init= drives, when
+	 * the port is not that adapter's own tty (a jig with a separate
+	 * FTDI chip for the pins; the simulator's pty). */
 	char usb_path[32];
 
 	/* ABI 2.1, CAN: window=N, how many AN3154 WRITE frames may be on
