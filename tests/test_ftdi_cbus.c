@@ -47,6 +47,8 @@ Test(ftdi_cbus, enter_program_verify_leave_to_the_application)
 	cr_assert(e2e_file_has(e2e_trace(), "ENUMERATE 0403:6015 ftdi"));
 	cr_assert(e2e_file_has(e2e_trace(), "FTDI BITMODE 0x20 0x31"),
 	          "no CBUS0 high with NRST low");
+	/* libftdi1's open: 9600 baud, as the FT-X divisor 312.5 decodes. */
+	cr_assert(e2e_file_has(e2e_trace(), "FTDI BAUD 9600"));
 	/* Entry: held in reset, out of it with BOOT0 high: the ROM. */
 	cr_assert_eq(e2e_count_lines(e2e_trace(), "HOLD NRST"), 2);
 	cr_assert_eq(e2e_count_lines(e2e_trace(), "RESET NRST BOOT0=1"), 1);
@@ -112,4 +114,23 @@ Test(ftdi_cbus, rts_dtr_wiring_enters_and_leaves)
 	cr_assert_eq(e2e_count_lines(e2e_trace(), "SYNC"), 1);
 	cr_assert_eq(e2e_count_lines(e2e_trace(), "RESET NRST BOOT0=0 app"), 1);
 	free(img);
+}
+
+/* --wire mistakes are usage errors naming the bad part, before anything
+ * starts. */
+Test(ftdi_cbus, wire_mistakes_are_usage_errors)
+{
+	int rc = e2e_sim(out, sizeof(out), "0x413",
+	                 "--wire boot0=cbus9,nrst=cbus1", "true");
+
+	cr_assert_eq(rc, 2, "%s", out);
+	cr_assert(strstr(out, "--wire 'cbus9': no such line"), "%s", out);
+	rc = e2e_sim(out, sizeof(out), "0x413", "--transport usb "
+	             "--wire boot0=rts,nrst=dtr", "true");
+	cr_assert_eq(rc, 2, "%s", out);
+	cr_assert(strstr(out, "--wire needs the uart transport"), "%s", out);
+	rc = e2e_sim(out, sizeof(out), "0x413", "--devices 2 " CBUS_WIRE, "true");
+	cr_assert_eq(rc, 2, "%s", out);
+	cr_assert(strstr(out, "one device with a simulated FTDI adapter"), "%s",
+	          out);
 }
