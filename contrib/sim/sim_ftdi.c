@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -31,6 +32,16 @@
 #define SYSNAME "1-1"
 #define DEVNUM 2
 #define QUEUE_MAX 256
+#define LINE_MAX_ 64
+
+/* What the handler leaves for the main loop, in order: a trace line
+ * (written there: the uart device's trace file is not for two threads) or
+ * a change of the CBUS levels. */
+typedef struct ftdi_event {
+	bool is_cbus;
+	uint8_t levels;
+	char line[LINE_MAX_];
+} ftdi_event;
 
 /* Vendor requests (bRequest). */
 enum { SIO_RESET = 0x00, SIO_MODEM_CTRL = 0x01, SIO_FLOW_CTRL = 0x02,
@@ -64,7 +75,7 @@ struct sim_ftdi {
 	uint8_t bitmode, bitmask, latency;
 	uint16_t modem;            /* DTR bit 0, RTS bit 1 */
 	uint8_t cbus;              /* the pins' levels now */
-	uint8_t queue[QUEUE_MAX];
+	ftdi_event queue[QUEUE_MAX];
 	unsigned qhead, qlen;
 	urb_done *urbs;
 };
@@ -88,36 +99,69 @@ static uint8_t cbus_levels(const sim_ftdi *f)
 }
 
 /* Caller holds the lock. */
-static void cbus_changed(sim_ftdi *f)
+static ftdi_event *push(sim_ftdi *f)
 {
-	uint8_t now = cbus_levels(f);
+	ftdi_event *e;
 
-	if (now == f->cbus)
-		return;
-	f->cbus = now;
 	if (f->qlen == QUEUE_MAX) {
 		/* Nothing drains it: keep the newest. */
 		f->qhead = (f->qhead + 1) % QUEUE_MAX;
 		f->qlen--;
 	}
-	f->queue[(f->qhead + f->qlen++) % QUEUE_MAX] = now;
+	e = &f->queue[(f->qhead + f->qlen++) % QUEUE_MAX];
+	memset(e, 0, sizeof(*e));
 	if (write(f->wake[1], "", 1) < 0) {
 		/* full: the main loop is awake anyway */
 	}
+	return e;
+}
+
+static void trace(sim_ftdi *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void trace(sim_ftdi *f, const char *fmt, ...)
+{
+	ftdi_event *e = push(f);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->line, sizeof(e->line), fmt, ap);
+	va_end(ap);
+}
+
+/* Caller holds the lock. */
+static void cbus_changed(sim_ftdi *f)
+{
+	uint8_t now = cbus_levels(f);
+	ftdi_event *e;
+
+	if (now == f->cbus)
+		return;
+	f->cbus = now;
+	e = push(f);
+	e->is_cbus = true;
+	e->levels = now;
 }
 
 bool sim_ftdi_take_cbus(sim_ftdi *f, uint8_t *levels)
 {
+	ftdi_event e;
 	bool got;
 
-	pthread_mutex_lock(&f->lock);
-	got = f->qlen > 0;
-	if (got) {
-		*levels = f->queue[f->qhead];
-		f->qhead = (f->qhead + 1) % QUEUE_MAX;
-		f->qlen--;
+	for (;;) {
+		pthread_mutex_lock(&f->lock);
+		got = f->qlen > 0;
+		if (got) {
+			e = f->queue[f->qhead];
+			f->qhead = (f->qhead + 1) % QUEUE_MAX;
+			f->qlen--;
+		}
+		pthread_mutex_unlock(&f->lock);
+		if (!got || e.is_cbus)
+			break;
+		sim_trace_line(f->trace, "%s", e.line);
 	}
-	pthread_mutex_unlock(&f->lock);
+	if (got)
+		*levels = e.levels;
 	if (!got) {
 		char drain[64];
 		while (read(f->wake[0], drain, sizeof(drain)) > 0)
@@ -151,24 +195,24 @@ static int vendor_request(sim_ftdi *f, uint8_t type, uint8_t req,
 
 	switch (req) {
 	case SIO_RESET:
-		sim_trace_line(f->trace, "FTDI RESET %u", (unsigned)value);
+		trace(f, "FTDI RESET %u", (unsigned)value);
 		return 0;
 	case SIO_MODEM_CTRL:
 		/* High byte: which of DTR (1), RTS (2) to change. */
 		f->modem = (uint16_t)((f->modem & ~(value >> 8)) |
 		                      (value & (value >> 8) & 3));
-		sim_trace_line(f->trace, "FTDI MODEM dtr=%u rts=%u",
+		trace(f, "FTDI MODEM dtr=%u rts=%u",
 		               f->modem & 1u, (f->modem >> 1) & 1u);
 		return 0;
 	case SIO_FLOW_CTRL:
-		sim_trace_line(f->trace, "FTDI FLOW 0x%04X", (unsigned)index);
+		trace(f, "FTDI FLOW 0x%04X", (unsigned)index);
 		return 0;
 	case SIO_BAUDRATE:
-		sim_trace_line(f->trace, "FTDI BAUD %u",
+		trace(f, "FTDI BAUD %u",
 		               divisor_baud(value, index));
 		return 0;
 	case SIO_DATA:
-		sim_trace_line(f->trace, "FTDI DATA %u%s%s%s",
+		trace(f, "FTDI DATA %u%s%s%s",
 		               value & 0xFFu, parity[((value >> 8) & 7) % 5],
 		               (value >> 11) & 3 ? "2" : "1",
 		               value & 0x4000 ? " break" : "");
@@ -187,7 +231,7 @@ static int vendor_request(sim_ftdi *f, uint8_t type, uint8_t req,
 		if (value < 1 || value > 255)
 			return -1;
 		f->latency = (uint8_t)value;
-		sim_trace_line(f->trace, "FTDI LATENCY %u", (unsigned)value);
+		trace(f, "FTDI LATENCY %u", (unsigned)value);
 		return 0;
 	case SIO_GET_LATENCY:
 		if (!(type & 0x80) || len < 1)
@@ -197,7 +241,7 @@ static int vendor_request(sim_ftdi *f, uint8_t type, uint8_t req,
 	case SIO_SET_BITMODE:
 		f->bitmode = (uint8_t)(value >> 8);
 		f->bitmask = (uint8_t)value;
-		sim_trace_line(f->trace, "FTDI BITMODE 0x%02X 0x%02X",
+		trace(f, "FTDI BITMODE 0x%02X 0x%02X",
 		               (unsigned)f->bitmode, (unsigned)f->bitmask);
 		cbus_changed(f);
 		return 0;
@@ -209,7 +253,7 @@ static int vendor_request(sim_ftdi *f, uint8_t type, uint8_t req,
 	default:
 		/* EEPROM and anything else: not simulated (libftdi1 does not
 		 * ask for the EEPROM to open the adapter or set CBUS pins). */
-		sim_trace_line(f->trace, "FTDI STALL request 0x%02X", (unsigned)req);
+		trace(f, "FTDI STALL request 0x%02X", (unsigned)req);
 		return -1;
 	}
 }
@@ -329,7 +373,7 @@ static void submit_urb(sim_ftdi *f, UMockdevIoctlClient *client,
 		}
 	} else if (urb->type == USBDEVFS_URB_TYPE_BULK) {
 		/* Bulk OUT: taken; the chip's data path is the pty. */
-		sim_trace_line(f->trace, "FTDI OUT %d dropped", urb->buffer_length);
+		trace(f, "FTDI OUT %d dropped", urb->buffer_length);
 		u->actual = urb->buffer_length;
 	} else {
 		u->status = -EINVAL;
@@ -413,7 +457,7 @@ static gboolean on_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *client
 	case USBDEVFS_DISCONNECT_CLAIM:
 		/* libusb's auto-detach claim (libftdi1's AUTO_DETACH_REATACH_
 		 * SIO_MODULE): no driver to disconnect, the claim succeeds. */
-		sim_trace_line(f->trace, "FTDI CLAIM");
+		trace(f, "FTDI CLAIM");
 		umockdev_ioctl_client_complete(client, 0, 0);
 		break;
 	case USBDEVFS_IOCTL:
@@ -450,6 +494,13 @@ void sim_ftdi_free(sim_ftdi *f)
 		the_adapter = NULL;
 	if (f->handler)
 		g_signal_handlers_disconnect_by_data(f->handler, f);
+	/* Trace lines COMMAND's last requests left (their CBUS changes no
+	 * longer reach a chip). */
+	for (unsigned i = 0; i < f->qlen; i++) {
+		const ftdi_event *e = &f->queue[(f->qhead + i) % QUEUE_MAX];
+		if (!e->is_cbus)
+			sim_trace_line(f->trace, "%s", e->line);
+	}
 	if (f->testbed)
 		g_object_unref(f->testbed);
 	if (f->handler)

@@ -39,7 +39,9 @@ const char *sim_ftdi_serial(const sim_ftdi *f);
 /* The descriptor to poll: readable when a CBUS change is queued. */
 int sim_ftdi_fd(const sim_ftdi *f);
 /* The next CBUS change, oldest first: the four pins' levels (bit N =
- * CBUSN; an input reads 1, pulled up).  False when none is queued. */
+ * CBUSN; an input reads 1, pulled up).  False when none is queued.  The
+ * adapter's trace lines queued before it are written on the way (on the
+ * caller's thread: the trace file is not for two). */
 bool sim_ftdi_take_cbus(sim_ftdi *f, uint8_t *levels);
 
 /* In the child before exec: umockdev's preload library and test bed for
