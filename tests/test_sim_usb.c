@@ -465,7 +465,18 @@ Test(sim_usb, fault_kinds_of_the_other_transport_are_refused)
 	snprintf(cmd, sizeof(cmd), "%s --chip 0x413 --usb-start app -- true",
 	         ts_sim_path());
 	cr_expect_eq(th_run(cmd, out, sizeof(out)), 2, "%s", out);
-	cr_expect(strstr(out, "need --transport usb"), "%s", out);
+	cr_expect(strstr(out, "--usb-start needs --transport usb or gadget"),
+	          "%s", out);
+	snprintf(cmd, sizeof(cmd), "%s --chip 0x413 --usb-stlink -- true",
+	         ts_sim_path());
+	cr_expect_eq(th_run(cmd, out, sizeof(out)), 2, "%s", out);
+	cr_expect(strstr(out, "--usb-stlink and --boot0 need --transport usb"),
+	          "%s", out);
+	snprintf(cmd, sizeof(cmd), "%s --device slcan --usb-start runtime -- true",
+	         ts_sim_path());
+	cr_expect_eq(th_run(cmd, out, sizeof(out)), 2, "%s", out);
+	cr_expect(strstr(out, "--usb-start needs the usb or gadget transport"),
+	          "%s", out);
 }
 
 /* ---- other devices on the bus ---- */

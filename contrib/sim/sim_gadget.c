@@ -81,9 +81,8 @@ struct sim_transport {
 	personality now;
 	sim_usb_desc desc;
 	uint16_t xfer;
-	/* STMPROG_SIM_GADGET_APP=runtime: the application shows a DFU
-	 * run-time interface after a leave (the usb transport's
-	 * --usb-start runtime; that option belongs to usb alone). */
+	/* --usb-start runtime: the application shows a DFU run-time
+	 * interface, at the start and after a leave, as under usb. */
 	bool app_runtime;
 	bool detached;             /* run-time DETACH seen */
 	bool trace_setup;          /* STMPROG_SIM_GADGET_TRACE=1 */
@@ -499,8 +498,7 @@ static sim_transport *gadget_open(const sim_config *cfg, sim_chip *chip,
 	}
 	s = getenv("STMPROG_SIM_GADGET_TRACE");
 	t->trace_setup = s && !strcmp(s, "1");
-	s = getenv("STMPROG_SIM_GADGET_APP");
-	t->app_runtime = s && !strcmp(s, "runtime");
+	t->app_runtime = cfg->usb_start == SIM_USB_START_RUNTIME;
 	snprintf(t->port, sizeof(t->port), "usb1");
 	if (!(chip->chip->interfaces & STP_IF_USB_DFU))
 		sim_say("the %s has no USB DFU bootloader (AN2606); simulating "
@@ -526,7 +524,14 @@ static sim_transport *gadget_open(const sim_config *cfg, sim_chip *chip,
 		        "on the bus");
 		return t;
 	}
-	if (plug(t, P_DFU) != 0) {
+	/* --usb-start app: an application without USB, never on the bus. */
+	if (cfg->usb_start == SIM_USB_START_APP) {
+		sim_say("gadget: the chip runs an application without USB "
+		        "(--usb-start app); the target is not on the bus");
+		return t;
+	}
+	if (plug(t, cfg->usb_start == SIM_USB_START_RUNTIME ? P_RUNTIME : P_DFU)
+	    != 0) {
 		snprintf(err, errlen, "gadget: cannot put the device on the bus "
 		         "through %s", t->ep0);
 		goto fail;

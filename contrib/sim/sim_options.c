@@ -14,7 +14,7 @@
 
 #define USAGE_LINE \
 	"usage: stmprog-sim --chip NAME|PID [--flash FILE] [--flash-kb N] " \
-	"[--transport uart|usb|slcan] [--timing none|real] [--baud N] " \
+	"[--transport uart|usb|slcan|gadget] [--timing none|real] [--baud N] " \
 	"[--latency-ms N] [--usb-start dfu|app|runtime] [--usb-stlink] " \
 	"[--boot0 high|low] [--wire boot0=[!]LINE,nrst=[!]LINE] [--can-bitrate KBIT] [--can-data-bitrate KBIT] " \
 	"[--faults SPEC] [--seed N] [--trace FILE] [--devices N] " \
@@ -43,19 +43,23 @@ static void print_help(void)
 	"                       option bytes in FILE.ob, state in FILE.state\n"
 	"  --flash-kb N         the part has N KiB of flash (default: the most\n"
 	"                       its PID comes with)\n"
-	"  --transport uart|usb|slcan\n"
+	"  --transport uart|usb|slcan|gadget\n"
 	"                       the bootloader interface: uart (AN3155 on a pty),\n"
 	"                       usb (DfuSe through umockdev: COMMAND runs with\n"
-	"                       umockdev's preload library) or slcan (a Lawicel\n"
+	"                       umockdev's preload library), slcan (a Lawicel\n"
 	"                       serial CAN adapter on a pty, the chip's AN3154\n"
-	"                       or AN5405 bootloader behind it on the bus)\n"
+	"                       or AN5405 bootloader behind it on the bus) or\n"
+	"                       gadget (the DfuSe ROM as a real USB device\n"
+	"                       through gadgetfs, e.g. on dummy_hcd: root,\n"
+	"                       gadgetfs mounted on /dev/gadget, no preload)\n"
 	"  --timing none|real   none (default): as fast as possible; real: wire,\n"
 	"                       latency, erase and programming times\n"
 	"  --baud N             pace at N baud; the host must be within 2.5%%\n"
 	"  --latency-ms N       adapter turnaround before each reply (real)\n"
-	"  --usb-start WHAT     usb: dfu (default: the ROM's DFU device), app (an\n"
-	"                       application without USB), runtime (an\n"
-	"                       application with a DFU run-time interface)\n"
+	"  --usb-start WHAT     usb, gadget: dfu (default: the ROM's DFU\n"
+	"                       device), app (an application without USB),\n"
+	"                       runtime (an application with a DFU run-time\n"
+	"                       interface; also what a leave starts)\n"
 	"  --usb-stlink         usb: an ST-LINK/V2-1 is on the bus too\n"
 	"  --boot0 high|low     usb: the BOOT0 pin, which decides where the\n"
 	"                       resets after option-byte writes and read\n"
@@ -201,8 +205,12 @@ static int parse_uid(const char *s, uint8_t uid[12])
 static int check_transport_options(const sim_device_opts *d, const char *who)
 {
 	if (d->usb_options && strcmp(d->transport, "usb"))
-		return sim_usage_error("%s--usb-start, --usb-stlink and --boot0 "
-		                       "need the usb transport", who);
+		return sim_usage_error("%s--usb-stlink and --boot0 need the usb "
+		                       "transport", who);
+	if (d->usb_start_given && strcmp(d->transport, "usb") &&
+	    strcmp(d->transport, "gadget"))
+		return sim_usage_error("%s--usb-start needs the usb or gadget "
+		                       "transport", who);
 	if (d->can_options && strcmp(d->transport, "slcan"))
 		return sim_usage_error("%s--can-bitrate and --can-data-bitrate "
 		                       "need the slcan transport", who);
@@ -413,7 +421,7 @@ int sim_options_parse(int argc, char **argv, sim_options *o)
 			else
 				return sim_usage_error("--usb-start '%s': expected dfu, "
 				                       "app or runtime", optarg);
-			cur->usb_options = true;
+			cur->usb_start_given = true;
 			break;
 		case O_USB_STLINK:
 			cur->cfg.usb_stlink = true;
@@ -524,11 +532,17 @@ int sim_options_parse(int argc, char **argv, sim_options *o)
 		}
 	}
 	if (!o->mixed) {
-		if (defaults.usb_options || defaults.can_options) {
+		if (defaults.usb_options || defaults.can_options ||
+		    defaults.usb_start_given) {
 			/* Said as it always was, naming --transport. */
 			if (defaults.usb_options && strcmp(defaults.transport, "usb"))
-				return sim_usage_error("--usb-start, --usb-stlink and "
-				                       "--boot0 need --transport usb");
+				return sim_usage_error("--usb-stlink and --boot0 need "
+				                       "--transport usb");
+			if (defaults.usb_start_given &&
+			    strcmp(defaults.transport, "usb") &&
+			    strcmp(defaults.transport, "gadget"))
+				return sim_usage_error("--usb-start needs --transport "
+				                       "usb or gadget");
 			if (defaults.can_options && strcmp(defaults.transport, "slcan"))
 				return sim_usage_error("--can-bitrate and "
 				                       "--can-data-bitrate need "

@@ -34,6 +34,7 @@ typedef struct sim_device_opts {
 	unsigned flash_kb;              /* 0 = the PID's largest */
 	bool boot0_low;
 	bool usb_options, can_options;  /* a --usb-*, --can-* option given */
+	bool usb_start_given;           /* --usb-start (usb and gadget) */
 	bool has_uid;                   /* board 1's UID given (--uid) */
 	uint8_t uid[12];                /* memory order, word at +0 first */
 	sim_config cfg;

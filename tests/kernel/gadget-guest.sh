@@ -137,6 +137,14 @@ inner_main() {
 # (0483:5740 the application, 0483:df11 the ROM again).
 inner_leave() {
 	local want=$1 before after
+	if [ "$want" = 0483:5740 ]; then
+		# --usb-start runtime: the chip starts in the application, as
+		# under usb; dfu-util -e detaches it (DETACH, then a USB reset,
+		# since the run-time interface has no bitWillDetach) into the ROM.
+		wait_for 100 is_dev 0483:5740 || { echo "no 0483:5740 at 1-1 within 10 s (--usb-start runtime)" >&2; return 1; }
+		dfu-util -d 0483:5740 -e >"$work/dfu-detach.log" 2>&1 ||
+			{ echo "dfu-util -e failed: $(tail -n 3 "$work/dfu-detach.log" | tr '\n' '|')" >&2; return 1; }
+	fi
 	wait_for 100 is_dev 0483:df11 || { echo "no 0483:df11 at 1-1 within 10 s" >&2; return 1; }
 	before=$(cat "$dev/devnum")
 	dfu-util -a 0 -s 0x08000000:leave -D "$work/app.bin" >"$work/dfu-leave-$want.log" 2>&1 ||
@@ -273,7 +281,7 @@ cp "$work/trace.txt" "$work/trace-main.txt" 2>/dev/null || true
 
 # --- leave: the application re-enumerates with its run-time DFU interface -----
 mkimage 3000 "$work/app.bin"
-if STMPROG_SIM_GADGET_APP=runtime STMPROG_SIM_GADGET_TRACE=1 run_sim "$work/sim-leave.log" --chip 0x413 --transport gadget \
+if STMPROG_SIM_GADGET_TRACE=1 run_sim "$work/sim-leave.log" --chip 0x413 --transport gadget --usb-start runtime \
 	-- bash "$0" inner-leave 0483:5740 &&
 	grep -q '^LEAVE 0x08000000 app' "$work/trace.txt" &&
 	grep -q '^ENUMERATE 0483:5740 runtime' "$work/trace.txt"; then
