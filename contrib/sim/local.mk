@@ -31,6 +31,7 @@ endif
 if HAVE_UMOCKDEV
 contrib_sim_stmprog_sim_SOURCES += \
 	contrib/sim/sim_usb.c \
+	contrib/sim/sim_usbfs.c contrib/sim/sim_usbfs.h \
 	contrib/sim/sim_usb_desc.c contrib/sim/sim_usb_desc.h \
 	contrib/sim/sim_dfuse.c contrib/sim/sim_dfuse.h \
 	contrib/sim/sim_dfu_layout.c contrib/sim/sim_dfu_layout.h \

@@ -27,12 +27,16 @@
 #include "sim_ftdi.h"
 #include "sim_time.h"
 #include "sim_usb_desc.h"
+#include "sim_usbfs.h"
 
 #define SYS_PARENT "/devices/pci0000:00/usb1"
 #define SYSNAME "1-1"
 #define DEVNUM 2
 #define QUEUE_MAX 256
 #define LINE_MAX_ 64
+/* The largest URB buffer the adapter takes (setup bytes and 512 of
+ * data); longer ones fail with EINVAL. */
+#define URB_MAX (8 + 512)
 
 /* What the handler leaves for the main loop, in order: a trace line
  * (written there: the uart device's trace file is not for two threads) or
@@ -54,14 +58,6 @@ enum { REQ_GET_STATUS = 0, REQ_GET_DESCRIPTOR = 6,
        REQ_GET_INTERFACE = 10, REQ_SET_INTERFACE = 11 };
 #define BITMODE_CBUS 0x20
 
-typedef struct urb_done {
-	UMockdevIoctlData *urb, *buf;
-	UMockdevIoctlClient *owner;
-	int status, actual, in_len;
-	uint8_t data[8 + 512];
-	struct urb_done *next;
-} urb_done;
-
 struct sim_ftdi {
 	sim_trace *trace;
 	UMockdevTestbed *testbed;
@@ -77,7 +73,7 @@ struct sim_ftdi {
 	uint8_t cbus;              /* the pins' levels now */
 	ftdi_event queue[QUEUE_MAX];
 	unsigned qhead, qlen;
-	urb_done *urbs;
+	sim_usbfs urbs;
 };
 
 /* One adapter per run (sim_options.c sees to it). */
@@ -285,73 +281,26 @@ static int control(sim_ftdi *f, uint8_t *setup, uint8_t *data)
 
 /* ---- usbfs ---- */
 
-static void free_urb(urb_done *u)
-{
-	if (u->buf)
-		umockdev_ioctl_data_unref(u->buf);
-	if (u->urb)
-		umockdev_ioctl_data_unref(u->urb);
-	if (u->owner)
-		g_object_unref(u->owner);
-	free(u);
-}
-
-static void on_client_vanished(UMockdevIoctlBase *handler,
-                               UMockdevIoctlClient *client, gpointer user_data)
-{
-	sim_ftdi *f = user_data;
-	urb_done **pp = &f->urbs;
-
-	(void)handler;
-	pthread_mutex_lock(&f->lock);
-	while (*pp) {
-		urb_done *u = *pp;
-		if (u->owner == client) {
-			*pp = u->next;
-			free_urb(u);
-		} else {
-			pp = &u->next;
-		}
-	}
-	pthread_mutex_unlock(&f->lock);
-}
-
 /* Every transfer completes at once: the adapter has no chip behind its
  * own bulk endpoints and the host's control requests take no time
  * worth modelling. */
 static void submit_urb(sim_ftdi *f, UMockdevIoctlClient *client,
                        UMockdevIoctlData *arg)
 {
-	UMockdevIoctlData *urb_data, *buf = NULL;
+	UMockdevIoctlData *urb_data;
 	struct usbdevfs_urb *urb;
-	urb_done *u, **tail;
+	sim_usbfs_urb *u;
 	int n = 0;
 
-	urb_data = umockdev_ioctl_data_resolve(arg, 0, sizeof(*urb), NULL);
-	if (!urb_data) {
-		umockdev_ioctl_client_complete(client, -1, EFAULT);
+	if (!(urb_data = sim_usbfs_urb_header(client, arg)))
 		return;
-	}
 	urb = (struct usbdevfs_urb *)urb_data->data;
-	u = calloc(1, sizeof(*u));
-	if (urb->buffer_length < 0 || urb->buffer_length > (int)sizeof(u->data) ||
-	    (urb->buffer_length > 0 &&
-	     !(buf = umockdev_ioctl_data_resolve(urb_data,
-	                                         offsetof(struct usbdevfs_urb, buffer),
-	                                         (gsize)urb->buffer_length, NULL))) ||
-	    !u) {
-		if (buf)
-			umockdev_ioctl_data_unref(buf);
+	if (urb->buffer_length > URB_MAX ||
+	    !(u = sim_usbfs_urb_new(client, urb_data))) {
 		umockdev_ioctl_data_unref(urb_data);
-		free(u);
 		umockdev_ioctl_client_complete(client, -1, EINVAL);
 		return;
 	}
-	u->urb = urb_data;
-	u->buf = buf;
-	u->owner = g_object_ref(client);
-	if (buf)
-		memcpy(u->data, buf->data, (size_t)urb->buffer_length);
 	if (urb->type == USBDEVFS_URB_TYPE_CONTROL && urb->buffer_length >= 8) {
 		uint16_t len = (uint16_t)(u->data[6] | u->data[7] << 8);
 		if (8 + (int)len > urb->buffer_length)
@@ -360,9 +309,8 @@ static void submit_urb(sim_ftdi *f, UMockdevIoctlClient *client,
 			n = control(f, u->data, u->data + 8);
 		u->status = n < 0 ? -EPIPE : 0;
 		u->actual = n < 0 ? 0 : (u->data[0] & 0x80) ? n : len;
+		u->in_at = 8;
 		u->in_len = n < 0 || !(u->data[0] & 0x80) ? 0 : n;
-		if (u->in_len)
-			u->in_len += 8;
 	} else if (urb->type == USBDEVFS_URB_TYPE_BULK && (urb->endpoint & 0x80)) {
 		/* Bulk IN: the two status bytes every FTDI packet starts
 		 * with, and no data (nothing feeds the adapter's RX). */
@@ -378,43 +326,7 @@ static void submit_urb(sim_ftdi *f, UMockdevIoctlClient *client,
 	} else {
 		u->status = -EINVAL;
 	}
-	for (tail = &f->urbs; *tail; tail = &(*tail)->next)
-		;
-	*tail = u;
-	umockdev_ioctl_client_complete(client, 0, 0);
-}
-
-static void reap_urb(sim_ftdi *f, UMockdevIoctlClient *client,
-                     UMockdevIoctlData *arg)
-{
-	urb_done **pp, *u;
-	UMockdevIoctlData *ptr;
-	struct usbdevfs_urb *urb;
-
-	for (pp = &f->urbs; *pp && (*pp)->owner != client; pp = &(*pp)->next)
-		;
-	if (!*pp) {
-		umockdev_ioctl_client_complete(client, -1, EAGAIN);
-		return;
-	}
-	u = *pp;
-	*pp = u->next;
-	urb = (struct usbdevfs_urb *)u->urb->data;
-	urb->status = u->status;
-	urb->actual_length = u->actual;
-	if (u->in_len > 0 && u->buf)
-		memcpy(u->buf->data, u->data, (size_t)u->in_len);
-	ptr = umockdev_ioctl_data_resolve(arg, 0, sizeof(void *), NULL);
-	if (!ptr || !umockdev_ioctl_data_set_ptr(ptr, 0, u->urb)) {
-		if (ptr)
-			umockdev_ioctl_data_unref(ptr);
-		free_urb(u);
-		umockdev_ioctl_client_complete(client, -1, EFAULT);
-		return;
-	}
-	umockdev_ioctl_client_complete(client, 0, 0);
-	umockdev_ioctl_data_unref(ptr);
-	free_urb(u);
+	sim_usbfs_submitted(&f->urbs, client, u);
 }
 
 static gboolean on_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *client,
@@ -422,7 +334,7 @@ static gboolean on_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *client
 {
 	sim_ftdi *f = user_data;
 	gulong request = umockdev_ioctl_client_get_request(client);
-	UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(client), *v;
+	UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(client);
 
 	(void)handler;
 	pthread_mutex_lock(&f->lock);
@@ -432,23 +344,15 @@ static gboolean on_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *client
 		break;
 	case USBDEVFS_REAPURB:
 	case USBDEVFS_REAPURBNDELAY:
-		reap_urb(f, client, arg);
+		sim_usbfs_reap(&f->urbs, client, arg);
 		break;
 	case USBDEVFS_DISCARDURB:
 		/* Everything completed at submit: nothing left to cancel. */
 		umockdev_ioctl_client_complete(client, -1, EINVAL);
 		break;
 	case USBDEVFS_GET_CAPABILITIES:
-		v = umockdev_ioctl_data_resolve(arg, 0, sizeof(guint32), NULL);
-		if (v) {
-			guint32 caps = USBDEVFS_CAP_ZERO_PACKET |
-			               USBDEVFS_CAP_NO_PACKET_SIZE_LIM;
-			memcpy(v->data, &caps, sizeof(caps));
-			umockdev_ioctl_data_unref(v);
-			umockdev_ioctl_client_complete(client, 0, 0);
-		} else {
-			umockdev_ioctl_client_complete(client, -1, EFAULT);
-		}
+		sim_usbfs_capabilities(client, arg, USBDEVFS_CAP_ZERO_PACKET |
+		                       USBDEVFS_CAP_NO_PACKET_SIZE_LIM);
 		break;
 	case USBDEVFS_GETDRIVER:
 		/* No ftdi_sio here: nothing to detach. */
@@ -486,14 +390,14 @@ static gboolean on_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *client
 
 void sim_ftdi_free(sim_ftdi *f)
 {
-	urb_done *u;
-
 	if (!f)
 		return;
 	if (the_adapter == f)
 		the_adapter = NULL;
-	if (f->handler)
+	if (f->handler) {
 		g_signal_handlers_disconnect_by_data(f->handler, f);
+		sim_usbfs_unwatch(&f->urbs, f->handler);
+	}
 	/* Trace lines COMMAND's last requests left (their CBUS changes no
 	 * longer reach a chip). */
 	for (unsigned i = 0; i < f->qlen; i++) {
@@ -505,10 +409,7 @@ void sim_ftdi_free(sim_ftdi *f)
 		g_object_unref(f->testbed);
 	if (f->handler)
 		g_object_unref(f->handler);
-	while ((u = f->urbs)) {
-		f->urbs = u->next;
-		free_urb(u);
-	}
+	sim_usbfs_clear(&f->urbs);
 	if (f->wake[0] >= 0) {
 		close(f->wake[0]);
 		close(f->wake[1]);
@@ -551,8 +452,7 @@ sim_ftdi *sim_ftdi_new(unsigned device, sim_trace *trace, char *err,
 		goto fail;
 	}
 	g_signal_connect(f->handler, "handle-ioctl", G_CALLBACK(on_ioctl), f);
-	g_signal_connect(f->handler, "client-vanished",
-	                 G_CALLBACK(on_client_vanished), f);
+	sim_usbfs_init(&f->urbs, &f->lock, f->handler);
 	if (!umockdev_testbed_attach_ioctl(f->testbed, f->devnode, f->handler,
 	                                   &error)) {
 		snprintf(err, errlen, "cannot serve %s: %s", f->devnode,

@@ -51,6 +51,7 @@
 #include "sim_time.h"
 #include "sim_transport.h"
 #include "sim_usb_desc.h"
+#include "sim_usbfs.h"
 
 /* What the bus looks like from COMMAND. */
 #define BUS_PREFIX "usb"
@@ -102,24 +103,6 @@ typedef struct usb_dev {
 	int64_t detached_at;
 } usb_dev;
 
-/* A submitted URB waiting to be reaped. */
-typedef struct pending_urb {
-	UMockdevIoctlData *urb;    /* the struct usbdevfs_urb */
-	UMockdevIoctlData *buf;    /* its buffer */
-	char devnode[64];
-	/* The process that submitted it (umockdev keeps one client per
-	 * connection): only it may reap it, and its URBs go when it does, so
-	 * a host killed mid-transfer leaves nothing for the next one to
-	 * reap in its place. */
-	UMockdevIoctlClient *owner;
-	int64_t ready_at;
-	int status;                /* 0 or -errno */
-	int actual;
-	uint8_t data[8 + 4096];    /* IN data stage after the setup bytes */
-	int in_len;
-	struct pending_urb *next;
-} pending_urb;
-
 struct sim_transport {
 	const sim_config *cfg;
 	sim_chip *chip;
@@ -142,7 +125,7 @@ struct sim_transport {
 	int wake[2];               /* handler -> main loop */
 	usb_dev target, stlink;
 	unsigned next_devnum;      /* the bus's: read only on device 1's */
-	pending_urb *urbs;
+	sim_usbfs urbs;
 	/* --timing real: the wire is busy until.  Per device: transfers
 	 * of two devices on one bus do not wait for each other here (each
 	 * board usually sits behind its own hub port, and the hub's
@@ -306,7 +289,7 @@ static void trace_request(sim_transport *t, const control *c, int n,
 
 /* One control transfer to d; fills u's IN data, status and times. */
 static void control_transfer(sim_transport *t, usb_dev *d, const control *c,
-                             pending_urb *u, int64_t now)
+                             sim_usbfs_urb *u, int64_t now)
 {
 	bool dfu_class = (c->type & 0x60) == 0x20 && (c->type & 0x1F) == 1;
 	int64_t start = now, done;
@@ -358,54 +341,19 @@ static void control_transfer(sim_transport *t, usb_dev *d, const control *c,
 
 /* ---- the usbfs ioctls ---- */
 
-static void free_urb(pending_urb *u)
-{
-	if (u->buf)
-		umockdev_ioctl_data_unref(u->buf);
-	if (u->urb)
-		umockdev_ioctl_data_unref(u->urb);
-	if (u->owner)
-		g_object_unref(u->owner);
-	free(u);
-}
-
-/* A host process closed the device or died: its URBs are dropped. */
-static void on_client_vanished(UMockdevIoctlBase *handler,
-                               UMockdevIoctlClient *client, gpointer user_data)
-{
-	sim_transport *t = user_data;
-	pending_urb **pp = &t->urbs;
-
-	(void)handler;
-	pthread_mutex_lock(&t->lock);
-	while (*pp) {
-		pending_urb *u = *pp;
-		if (u->owner == client) {
-			*pp = u->next;
-			free_urb(u);
-		} else {
-			pp = &u->next;
-		}
-	}
-	pthread_mutex_unlock(&t->lock);
-}
-
 static void submit_urb(sim_transport *t, UMockdevIoctlClient *client,
                        UMockdevIoctlData *arg, const char *devnode)
 {
-	UMockdevIoctlData *urb_data, *buf;
+	UMockdevIoctlData *urb_data;
 	struct usbdevfs_urb *urb;
-	pending_urb *u, **tail;
+	sim_usbfs_urb *u;
 	usb_dev *d = dev_of(t, devnode);
 	int64_t now = sim_now_ns();
 	unsigned hold = 0;
 	control c;
 
-	urb_data = umockdev_ioctl_data_resolve(arg, 0, sizeof(*urb), NULL);
-	if (!urb_data) {
-		umockdev_ioctl_client_complete(client, -1, EFAULT);
+	if (!(urb_data = sim_usbfs_urb_header(client, arg)))
 		return;
-	}
 	urb = (struct usbdevfs_urb *)urb_data->data;
 	if (!d || t->unplugged || !present(d, now)) {
 		umockdev_ioctl_data_unref(urb_data);
@@ -415,28 +363,18 @@ static void submit_urb(sim_transport *t, UMockdevIoctlClient *client,
 	/* Only control transfers: no device here has other endpoints that
 	 * the simulator serves. */
 	if (urb->type != USBDEVFS_URB_TYPE_CONTROL || urb->buffer_length < 8 ||
-	    urb->buffer_length > (int)sizeof(u->data)) {
+	    urb->buffer_length > SIM_USBFS_DATA_MAX) {
 		umockdev_ioctl_data_unref(urb_data);
 		umockdev_ioctl_client_complete(client, -1, EINVAL);
 		return;
 	}
-	buf = umockdev_ioctl_data_resolve(urb_data,
-	                                  offsetof(struct usbdevfs_urb, buffer),
-	                                  (gsize)urb->buffer_length, NULL);
-	u = calloc(1, sizeof(*u));
-	if (!buf || !u) {
-		if (buf)
-			umockdev_ioctl_data_unref(buf);
+	if (!(u = sim_usbfs_urb_new(client, urb_data))) {
 		umockdev_ioctl_data_unref(urb_data);
-		free(u);
 		umockdev_ioctl_client_complete(client, -1, ENOMEM);
 		return;
 	}
-	u->urb = urb_data;
-	u->buf = buf;
-	u->owner = g_object_ref(client);
-	snprintf(u->devnode, sizeof(u->devnode), "%s", devnode);
-	memcpy(u->data, buf->data, (size_t)urb->buffer_length);
+	/* IN data goes back after the setup bytes. */
+	u->in_at = 8;
 	c.type = u->data[0];
 	c.request = u->data[1];
 	c.value = (uint16_t)(u->data[2] | u->data[3] << 8);
@@ -444,7 +382,7 @@ static void submit_urb(sim_transport *t, UMockdevIoctlClient *client,
 	c.length = (uint16_t)(u->data[6] | u->data[7] << 8);
 	c.data = u->data + 8;
 	if (8 + (int)c.length > urb->buffer_length) {
-		free_urb(u);
+		sim_usbfs_urb_free(u);
 		umockdev_ioctl_client_complete(client, -1, EINVAL);
 		return;
 	}
@@ -456,7 +394,7 @@ static void submit_urb(sim_transport *t, UMockdevIoctlClient *client,
 			               "transfers", (unsigned long long)t->faults->disconnect_after);
 			t->unplugged = true;
 			schedule(t, d, now, P_NONE);
-			free_urb(u);
+			sim_usbfs_urb_free(u);
 			umockdev_ioctl_client_complete(client, -1, ENODEV);
 			return;
 		}
@@ -467,7 +405,7 @@ static void submit_urb(sim_transport *t, UMockdevIoctlClient *client,
 			sim_trace_line(t->trace, "FAULT reenum at control transfer "
 			               "%llu", (unsigned long long)t->ncontrol);
 			schedule(t, d, now, P_DFU);
-			free_urb(u);
+			sim_usbfs_urb_free(u);
 			umockdev_ioctl_client_complete(client, -1, ENODEV);
 			return;
 		}
@@ -477,72 +415,13 @@ static void submit_urb(sim_transport *t, UMockdevIoctlClient *client,
 	control_transfer(t, d, &c, u, now);
 	if (hold) {
 		/* Done, but the answer comes late: past the host's timeout
-		 * it gives up and discards the URB (discard_urb). */
+		 * it gives up and discards the URB (sim_usbfs_discard). */
 		sim_trace_line(t->trace, "FAULT hold request %u %u ms",
 		               (unsigned)c.request, hold);
 		u->ready_at = (u->ready_at > now ? u->ready_at : now) +
 		              (int64_t)hold * SIM_NS_PER_MS;
 	}
-	for (tail = &t->urbs; *tail; tail = &(*tail)->next)
-		;
-	*tail = u;
-	umockdev_ioctl_client_complete(client, 0, 0);
-}
-
-static void reap_urb(sim_transport *t, UMockdevIoctlClient *client,
-                     UMockdevIoctlData *arg, const char *devnode)
-{
-	int64_t now = sim_now_ns();
-	pending_urb **pp, *u;
-	UMockdevIoctlData *ptr;
-	struct usbdevfs_urb *urb;
-
-	for (pp = &t->urbs; *pp; pp = &(*pp)->next)
-		if ((*pp)->owner == client && !strcmp((*pp)->devnode, devnode) &&
-		    (*pp)->ready_at <= now)
-			break;
-	if (!*pp) {
-		umockdev_ioctl_client_complete(client, -1, EAGAIN);
-		return;
-	}
-	u = *pp;
-	*pp = u->next;
-	urb = (struct usbdevfs_urb *)u->urb->data;
-	urb->status = u->status;
-	urb->actual_length = u->actual;
-	if (u->in_len > 0)
-		memcpy(u->buf->data + 8, u->data + 8, (size_t)u->in_len);
-	ptr = umockdev_ioctl_data_resolve(arg, 0, sizeof(void *), NULL);
-	if (!ptr || !umockdev_ioctl_data_set_ptr(ptr, 0, u->urb)) {
-		if (ptr)
-			umockdev_ioctl_data_unref(ptr);
-		free_urb(u);
-		umockdev_ioctl_client_complete(client, -1, EFAULT);
-		return;
-	}
-	umockdev_ioctl_client_complete(client, 0, 0);
-	umockdev_ioctl_data_unref(ptr);
-	free_urb(u);
-}
-
-static void discard_urb(sim_transport *t, UMockdevIoctlClient *client,
-                        UMockdevIoctlData *arg)
-{
-	gulong addr;
-	pending_urb *u;
-
-	memcpy(&addr, arg->data, sizeof(addr));
-	for (u = t->urbs; u; u = u->next)
-		if (u->urb->client_addr == addr) {
-			/* The host gave up (a timeout): hand it back cancelled. */
-			u->status = -ENOENT;
-			u->actual = 0;
-			u->in_len = 0;
-			u->ready_at = 0;
-			umockdev_ioctl_client_complete(client, 0, 0);
-			return;
-		}
-	umockdev_ioctl_client_complete(client, -1, EINVAL);
+	sim_usbfs_submitted(&t->urbs, client, u);
 }
 
 /* USBDEVFS_RESET: a port reset. */
@@ -594,23 +473,17 @@ static gboolean on_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *client
 		break;
 	case USBDEVFS_REAPURB:
 	case USBDEVFS_REAPURBNDELAY:
-		reap_urb(t, client, arg, devnode);
+		sim_usbfs_reap(&t->urbs, client, arg);
 		break;
 	case USBDEVFS_DISCARDURB:
-		discard_urb(t, client, arg);
+		/* A URB is in flight until its reap (ready_at): the host
+		 * may still cancel it. */
+		sim_usbfs_discard(&t->urbs, client, arg);
 		break;
 	case USBDEVFS_GET_CAPABILITIES:
-		v = umockdev_ioctl_data_resolve(arg, 0, sizeof(guint32), NULL);
-		if (v) {
-			guint32 caps = USBDEVFS_CAP_ZERO_PACKET |
-			               USBDEVFS_CAP_NO_PACKET_SIZE_LIM |
-			               USBDEVFS_CAP_REAP_AFTER_DISCONNECT;
-			memcpy(v->data, &caps, sizeof(caps));
-			umockdev_ioctl_client_complete(client, 0, 0);
-			umockdev_ioctl_data_unref(v);
-		} else {
-			umockdev_ioctl_client_complete(client, -1, EFAULT);
-		}
+		sim_usbfs_capabilities(client, arg, USBDEVFS_CAP_ZERO_PACKET |
+		                       USBDEVFS_CAP_NO_PACKET_SIZE_LIM |
+		                       USBDEVFS_CAP_REAP_AFTER_DISCONNECT);
 		break;
 	case USBDEVFS_SETINTERFACE:
 		v = umockdev_ioctl_data_resolve(arg, 0,
@@ -807,23 +680,20 @@ static void bus_change(sim_transport *t, usb_dev *d, int64_t *deadline)
 
 static void usb_close(sim_transport *t)
 {
-	pending_urb *u;
-
 	if (!t)
 		return;
 	/* The child is gone, so no ioctl can arrive any more; the test bed
 	 * may still hold the handler (another device's transport keeps the
 	 * bed alive), so it must not call back into t once t is freed. */
-	if (t->handler)
+	if (t->handler) {
 		g_signal_handlers_disconnect_by_data(t->handler, t);
+		sim_usbfs_unwatch(&t->urbs, t->handler);
+	}
 	if (t->testbed)
 		g_object_unref(t->testbed);
 	if (t->handler)
 		g_object_unref(t->handler);
-	while ((u = t->urbs)) {
-		t->urbs = u->next;
-		free_urb(u);
-	}
+	sim_usbfs_clear(&t->urbs);
 	sim_dfuse_free(t->dfuse);
 	if (t->wake[0] >= 0) {
 		close(t->wake[0]);
@@ -959,8 +829,7 @@ static sim_transport *usb_open(const sim_config *cfg, sim_chip *chip,
 		goto fail;
 	}
 	g_signal_connect(t->handler, "handle-ioctl", G_CALLBACK(on_ioctl), t);
-	g_signal_connect(t->handler, "client-vanished",
-	                 G_CALLBACK(on_client_vanished), t);
+	sim_usbfs_init(&t->urbs, &t->lock, t->handler);
 	if (target_arrives(t) != 0)
 		goto plug_failed;
 	/* One probe on the bus, whatever the number of boards. */
