@@ -5,6 +5,7 @@
 # missing; runs once per CI run (not again under STMPROG_TEST_QUICK).
 TESTS += tests/kernel-can.test
 EXTRA_DIST += tests/kernel/run-in-guest.sh tests/kernel/guest-init.sh \
+	tests/kernel/kernel-test-lib.sh tests/kernel/guest-lib.sh \
 	tests/kernel/can-guest.sh tests/kernel/can-kernel.sh tests/kernel/slcan-pty.py \
 	docs/kernel-tests.md
 

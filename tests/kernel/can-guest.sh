@@ -25,30 +25,10 @@ set -eu
 
 : "${top_srcdir:?}" "${top_builddir:?}"
 work=${TMPDIR:-/tmp}/can-guest
-failed=0
-
-# Each line ends with the check's own time (the guest is slow: TCG, and
-# every program starts over 9p), to see where the time goes.
-mark=${EPOCHREALTIME:-0}
-took() {
-	local now=${EPOCHREALTIME:-0}
-	dt=$(awk -v a="$mark" -v b="$now" 'BEGIN { printf "%.1f", b - a }')
-	mark=$now
-}
-pass() { took; echo "PASS $1 [$dt s]"; }
-skip() { took; echo "SKIP $1: $2 [$dt s]"; }
-fail() { took; echo "FAIL $1: $2 [$dt s]"; failed=1; }
-
-# Waits up to $1 tenths of a second for the command after it to succeed.
-wait_for() {
-	local n=$1
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
+# The PASS/SKIP/FAIL lines and the helpers the guest scripts share, from
+# beside this script (always run by its path: run-in-guest.sh, "$0").
+# shellcheck source=tests/kernel/guest-lib.sh
+. "${BASH_SOURCE[0]%/*}/guest-lib.sh"
 
 stmprog=$top_builddir/frontends/stmprog
 sim=$top_builddir/contrib/sim/stmprog-sim
@@ -144,9 +124,9 @@ echo "kernel $(uname -r); work directory $work"
 # frame tests.
 mods_ok=1
 for m in can can_raw can-dev vcan slcan; do
-	if ! modprobe "$m" 2>"$work/modprobe.err"; then
+	if ! load_module "$m"; then
 		mods_ok=0
-		fail "modules" "modprobe $m: $(cat "$work/modprobe.err")"
+		fail "modules" "$why"
 	fi
 done
 [ "$mods_ok" = 0 ] || pass "modules (can can_raw can-dev vcan slcan)"
@@ -261,9 +241,7 @@ else
 		pass "e2e (stmprog -l can, then -c port=can0 br=125 over slcan: program+verify, read back, second session, erase all, RDP, -rdu)"
 	else
 		fail "e2e" "exit $rc"
-		for f in sim.log can0.txt stmprog.log trace.txt; do
-			[ -f "$work/$f" ] && { echo "--- $f (last lines):"; tail -n 40 "$work/$f"; }
-		done
+		show 40 sim.log can0.txt stmprog.log trace.txt
 	fi
 fi
 
@@ -282,12 +260,5 @@ else
 	fail "slcan" "$msg"
 fi
 
-# Keep the small logs where the host can read them after the guest is gone
-# (run-in-guest.sh's output share; the flash images stay behind).
-if [ -d /run/kernel-test ] && [ -w /run/kernel-test ]; then
-	rm -rf /run/kernel-test/work
-	mkdir -p /run/kernel-test/work
-	find "$work" -maxdepth 1 -type f \( -name '*.txt' -o -name '*.log' -o -name '*.state' \) \
-		-exec cp {} /run/kernel-test/work/ \;
-fi
+save_logs '*.txt' '*.log' '*.state'
 exit "$failed"

@@ -6,32 +6,18 @@
 # the simulator's pty (docs/kernel-tests.md).
 #
 # Exit status: 0 pass, 1 fail, 77 skip (a missing package is named, or the
-# run is a repeat: see STMPROG_TEST_QUICK below).
+# run is a repeat: see STMPROG_TEST_QUICK in kernel-test-lib.sh).
 set -eu
 
-: "${top_srcdir:?top_srcdir is not set (make check exports it)}"
-: "${top_builddir:?top_builddir is not set (make check exports it)}"
-
-# tests/run-all.sh runs make check three times (stage 1, the valgrind
-# stage, distcheck) and sets STMPROG_TEST_QUICK for the last two.  A guest
-# costs 10-20 s and valgrind cannot look inside it, so it runs once.
-if [ -n "${STMPROG_TEST_QUICK:-}" ]; then
-	echo "SKIP: the kernel test runs once per CI run, not again with STMPROG_TEST_QUICK set"
-	exit 77
-fi
+# top_srcdir, top_builddir and the STMPROG_TEST_QUICK skip, from beside
+# this script (a read-only source tree under distcheck).
+# shellcheck source=tests/kernel/kernel-test-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/kernel-test-lib.sh"
 
 # The guest is root with CAP_NET_ADMIN in its own kernel, whoever runs
 # QEMU; only /boot's kernel image (mode 0600 on Debian) needs root here.
 # A tree under /tmp or /run gets a share of its own (run-in-guest.sh).
-# The time-out catches a hung guest, nothing else: QEMU emulates the CPU
-# (no KVM), and on a loaded 2-core machine (CI runs the valgrind pass
-# meanwhile) a 52-second guest took over 180 s.
-out=$top_builddir/tests/kernel-run/can
+guest_cmd can
 rc=0
-bash "$top_srcdir/tests/kernel/run-in-guest.sh" --out "$out" \
-	--cache "$top_builddir/tests/kernel-run/cache" --timeout "${STMPROG_KERNEL_TIMEOUT:-600}" \
-	-- bash "$top_srcdir/tests/kernel/can-guest.sh" || rc=$?
-case $rc in
-0 | 77) exit "$rc" ;;
-*) exit 1 ;;
-esac
+"${guest[@]}" -- bash "$top_srcdir/tests/kernel/can-guest.sh" || rc=$?
+guest_exit "$rc"

@@ -40,28 +40,10 @@ set -eu
 : "${top_srcdir:?}" "${top_builddir:?}"
 work=${TMPDIR:-/tmp}/gadget-guest
 dev=/sys/bus/usb/devices/1-1
-failed=0
-
-mark=${EPOCHREALTIME:-0}
-took() {
-	local now=${EPOCHREALTIME:-0}
-	dt=$(awk -v a="$mark" -v b="$now" 'BEGIN { printf "%.1f", b - a }')
-	mark=$now
-}
-pass() { took; echo "PASS $1 [$dt s]"; }
-skip() { took; echo "SKIP $1: $2 [$dt s]"; }
-fail() { took; echo "FAIL $1: $2 [$dt s]"; failed=1; }
-
-# Waits up to $1 tenths of a second for the command after it to succeed.
-wait_for() {
-	local n=$1
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
+# The PASS/SKIP/FAIL lines and the helpers the guest scripts share, from
+# beside this script (always run by its path: run-in-guest.sh, "$0").
+# shellcheck source=tests/kernel/guest-lib.sh
+. "${BASH_SOURCE[0]%/*}/guest-lib.sh"
 
 # The device at 1-1 is VID:PID (the kernel has enumerated it).
 is_dev() {
@@ -242,8 +224,8 @@ mkimage() {
 
 # --- modules ------------------------------------------------------------------
 for m in dummy_hcd gadgetfs; do
-	if ! modprobe "$m" 2>"$work/modprobe.err"; then
-		skip modules "modprobe $m: $(cat "$work/modprobe.err") (the kernel needs USB_DUMMY_HCD and USB_GADGETFS, as Debian's linux-image-amd64 has)"
+	if ! load_module "$m"; then
+		skip modules "$why (the kernel needs USB_DUMMY_HCD and USB_GADGETFS, as Debian's linux-image-amd64 has)"
 		exit 77
 	fi
 done

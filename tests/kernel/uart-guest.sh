@@ -36,37 +36,18 @@ init=${2:?usage: uart-guest.sh WORK INIT}
 work=${TMPDIR:-/tmp}/uart-guest
 rm -rf "$work"
 mkdir -p "$work"
-failed=0
 tty=/dev/ttyUSB0
 
-mark=${EPOCHREALTIME:-0}
-took() {
-	local now=${EPOCHREALTIME:-0}
-	dt=$(awk -v a="$mark" -v b="$now" 'BEGIN { printf "%.1f", b - a }')
-	mark=$now
-}
-pass() { took; echo "PASS $1 [$dt s]"; }
-skip() { took; echo "SKIP $1: $2 [$dt s]"; }
-fail() { took; echo "FAIL $1: $2 [$dt s]"; failed=1; }
-show() {
-	for f in "$@"; do
-		[ -f "$work/$f" ] && { echo "--- $f (last lines):"; tail -n 30 "$work/$f"; }
-	done
-	return 0
-}
+# The PASS/SKIP/FAIL lines and the helpers the guest scripts share, from
+# beside this script (always run by its path: run-in-guest.sh, "$0").
+# shellcheck source=tests/kernel/guest-lib.sh
+. "${BASH_SOURCE[0]%/*}/guest-lib.sh"
 
 stmprog=$top_builddir/frontends/stmprog
 sysfs=/sys/bus/usb-serial/devices/ttyUSB0/latency_timer
 
-# Keep the small logs where the host can read them after the guest is gone.
-save() {
-	if [ -d /run/kernel-test ] && [ -w /run/kernel-test ]; then
-		rm -rf /run/kernel-test/work
-		mkdir -p /run/kernel-test/work
-		find "$work" -maxdepth 1 -type f -name '*.log' -exec cp {} /run/kernel-test/work/ \;
-	fi
-}
-trap save EXIT
+# The logs reach the host however the script ends.
+trap "save_logs '*.log'" EXIT
 
 # ---------------------------------------------------------------------------
 # The kernel cannot load modules by itself in the chroot (guest-init.sh):
@@ -75,12 +56,7 @@ if ! modprobe -a xhci_pci ftdi_sio >"$work/modprobe.log" 2>&1; then
 	fail modules "modprobe xhci_pci ftdi_sio: $(tr '\n' ' ' <"$work/modprobe.log")"
 	exit 1
 fi
-n=300
-while [ ! -c "$tty" ] && [ "$n" -gt 0 ]; do
-	sleep 0.1
-	n=$((n - 1))
-done
-if [ ! -c "$tty" ]; then
+if ! wait_for 300 test -c "$tty"; then
 	fail modules "no $tty within 30 s of loading ftdi_sio"
 	lsmod | grep -E 'usb|ftdi|xhci' || true
 	exit 1
@@ -108,10 +84,10 @@ else
 	lat=$(cat "$sysfs")
 	if [ "$rc" != 0 ]; then
 		fail stmprog "exit $rc"
-		show stmprog.log
+		show 30 stmprog.log
 	elif ! grep -q "$tty: opened with libserialport .*(a USB adapter)" "$work/stmprog.log"; then
 		fail stmprog "no 'opened with libserialport ... (a USB adapter)' debug line"
-		show stmprog.log
+		show 30 stmprog.log
 	elif grep -q "opening it with termios" "$work/stmprog.log"; then
 		fail stmprog "the port was opened with termios, not libserialport"
 	elif [ "$lat" != 1 ]; then
@@ -142,10 +118,10 @@ else
 		>"$work/stm32flash.log" 2>&1 || rc=$?
 	if [ "$rc" != 0 ]; then
 		fail stm32flash "exit $rc"
-		show stm32flash.log
+		show 30 stm32flash.log
 	elif ! grep -q "Wrote and verified\|Done" "$work/stm32flash.log"; then
 		fail stm32flash "no success line"
-		show stm32flash.log
+		show 30 stm32flash.log
 	else
 		pass "stm32flash (-b 115200 -m 8e1 -i '$init', write+verify $(wc -c <"$src/app2.bin") bytes at 0x08004000)"
 	fi

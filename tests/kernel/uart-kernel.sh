@@ -12,14 +12,10 @@
 # Exit status: 0 pass, 1 fail, 77 skip (the missing piece is named).
 set -eu
 
-: "${top_srcdir:?top_srcdir is not set (make check exports it)}"
-: "${top_builddir:?top_builddir is not set (make check exports it)}"
-
-# Once per CI run, as the CAN guest (can-kernel.sh says why).
-if [ -n "${STMPROG_TEST_QUICK:-}" ]; then
-	echo "SKIP: the kernel test runs once per CI run, not again with STMPROG_TEST_QUICK set"
-	exit 77
-fi
+# top_srcdir, top_builddir and the STMPROG_TEST_QUICK skip, from beside
+# this script (a read-only source tree under distcheck).
+# shellcheck source=tests/kernel/kernel-test-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/kernel-test-lib.sh"
 
 skip() { echo "SKIP: $*"; exit 77; }
 sim=$top_builddir/contrib/sim/stmprog-sim
@@ -33,7 +29,6 @@ devs=$("$qemu" -device help 2>/dev/null || true)
 case $devs in *'"usb-serial"'*) ;; *) skip "$qemu has no usb-serial device (Debian package qemu-system-x86)" ;; esac
 case $devs in *'"qemu-xhci"'*) ;; *) skip "$qemu has no qemu-xhci device (Debian package qemu-system-x86)" ;; esac
 
-out=$top_builddir/tests/kernel-run/uart
 work=$top_builddir/tests/kernel-run/uart-work
 rm -rf "$work"
 mkdir -p "$work"
@@ -57,12 +52,11 @@ else
 	echo "note: this stmprog-sim has no --wire: the entry sequence runs but decides nothing"
 fi
 
+guest_cmd uart
 rc=0
 "$sim" --chip 0x413 --transport uart --baud 115200 --flash "$work/flash.bin" \
 	--trace "$work/trace.txt" "${wire[@]}" -- \
-	bash "$top_srcdir/tests/kernel/run-in-guest.sh" --out "$out" \
-	--cache "$top_builddir/tests/kernel-run/cache" --timeout "${STMPROG_KERNEL_TIMEOUT:-600}" \
-	--qemu-arg -device --qemu-arg qemu-xhci \
+	"${guest[@]}" --qemu-arg -device --qemu-arg qemu-xhci \
 	--qemu-arg -chardev --qemu-arg 'serial,id=sim,path={port}' \
 	--qemu-arg -device --qemu-arg usb-serial,chardev=sim,serial=STMPROG1 \
 	-- bash "$top_srcdir/tests/kernel/uart-guest.sh" "$work" "$init" >"$work/sim.log" 2>&1 || rc=$?
