@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sim_dfu_layout.h"
+#include "sim_trace.h"
 
 typedef struct known_strings {
 	uint16_t pid;
@@ -270,4 +271,19 @@ bool sim_dfu_alt_covers(const sim_dfu_alt *alt, uint32_t addr, uint32_t len)
 		    (uint64_t)addr + len <= (uint64_t)alt->start[i] + alt->size[i])
 			return true;
 	return false;
+}
+
+int sim_dfu_layout_for_rom(const stp_chip *chip, sim_dfu_layout *out,
+                           char *err, size_t errlen)
+{
+	const char *alts = getenv("STMPROG_SIM_DFU_ALTS");
+
+	if (!(chip->interfaces & STP_IF_USB_DFU))
+		sim_say("the %s has no USB DFU bootloader (AN2606); simulating "
+		        "one anyway", chip->name);
+	if (sim_dfu_layout_build(chip, out, err, errlen) != 0)
+		return -1;
+	if (alts && sim_dfu_layout_override(out, alts, err, errlen) != 0)
+		return -1;
+	return 0;
 }

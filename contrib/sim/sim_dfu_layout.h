@@ -41,6 +41,12 @@ int sim_dfu_layout_build(const stp_chip *chip, sim_dfu_layout *out,
  * or too many. */
 int sim_dfu_layout_override(sim_dfu_layout *out, const char *names,
                             char *err, size_t errlen);
+/* What a simulated DfuSe ROM shows, for the usb and gadget transports
+ * alike: the PID's layout, or STMPROG_SIM_DFU_ALTS's (a test hook for
+ * devices no chip table row describes); says so when the part has no USB
+ * DFU bootloader at all.  -1 with err set on a bad override. */
+int sim_dfu_layout_for_rom(const stp_chip *chip, sim_dfu_layout *out,
+                           char *err, size_t errlen);
 /* Whether [addr, addr+len) lies in what alt's string declares. */
 bool sim_dfu_alt_covers(const sim_dfu_alt *alt, uint32_t addr, uint32_t len);
 

@@ -500,14 +500,7 @@ static sim_transport *gadget_open(const sim_config *cfg, sim_chip *chip,
 	t->trace_setup = s && !strcmp(s, "1");
 	t->app_runtime = cfg->usb_start == SIM_USB_START_RUNTIME;
 	snprintf(t->port, sizeof(t->port), "usb1");
-	if (!(chip->chip->interfaces & STP_IF_USB_DFU))
-		sim_say("the %s has no USB DFU bootloader (AN2606); simulating "
-		        "one anyway", chip->chip->name);
-	if (sim_dfu_layout_build(chip->chip, &t->layout, err, errlen) != 0)
-		goto fail;
-	if (getenv("STMPROG_SIM_DFU_ALTS") &&
-	    sim_dfu_layout_override(&t->layout, getenv("STMPROG_SIM_DFU_ALTS"),
-	                            err, errlen) != 0)
+	if (sim_dfu_layout_for_rom(chip->chip, &t->layout, err, errlen) != 0)
 		goto fail;
 	sim_usb_serial_from_uid(chip->chip, chip->uid, t->serial);
 	t->dfuse = sim_dfuse_new(chip, &t->layout, faults, trace, cfg->real_time);

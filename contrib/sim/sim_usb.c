@@ -797,17 +797,10 @@ static sim_transport *usb_open(const sim_config *cfg, sim_chip *chip,
 		         t->target.sysname);
 	else
 		snprintf(t->port, sizeof(t->port), "%s%u", BUS_PREFIX, device);
-	if (!(chip->chip->interfaces & STP_IF_USB_DFU))
-		sim_say("the %s has no USB DFU bootloader (AN2606); simulating "
-		        "one anyway", chip->chip->name);
-	if (sim_dfu_layout_build(chip->chip, &t->layout, err, errlen) != 0)
+	if (sim_dfu_layout_for_rom(chip->chip, &t->layout, err, errlen) != 0)
 		goto fail;
-	/* Test hooks for devices no chip table row describes: other alt
-	 * strings (one per line), another product string. */
-	if (getenv("STMPROG_SIM_DFU_ALTS") &&
-	    sim_dfu_layout_override(&t->layout, getenv("STMPROG_SIM_DFU_ALTS"),
-	                            err, errlen) != 0)
-		goto fail;
+	/* A test hook for devices no chip table row describes: another
+	 * product string. */
 	if (getenv("STMPROG_SIM_USB_PRODUCT"))
 		snprintf(t->product, sizeof(t->product), "%s",
 		         getenv("STMPROG_SIM_USB_PRODUCT"));
