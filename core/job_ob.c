@@ -65,8 +65,10 @@ static bool protection_took(job_run *r, const uint8_t *before,
 	const stp_chip *chip = chip_of(r);
 	uint32_t was, now;
 
-	if (stp_last_status(r->ctx) != STP_ERR_PROTECTED ||
-	    stp_ob_get(r->ctx, chip, want, len, "RDP", &now) ||
+	/* Any other failure keeps its own message for the caller. */
+	if (stp_last_status(r->ctx) != STP_ERR_PROTECTED)
+		return false;
+	if (stp_ob_get(r->ctx, chip, want, len, "RDP", &now) ||
 	    (before && !stp_ob_get(r->ctx, chip, before, len, "RDP", &was) &&
 	     was == now)) {
 		stp_clear_error(r->ctx);

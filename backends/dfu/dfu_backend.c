@@ -144,13 +144,18 @@ static stp_status open_found(dfu_session *s, const dfu_found *f)
 }
 
 /* Waits up to ms for a DFU-mode interface at the place s->dev was, in a
- * fresh libusb context each time, and opens it. */
+ * fresh libusb context each time, and opens it.  Every caller comes here
+ * because the device resets, so the one to open is the device that comes
+ * back: a new address, or any address once the place was seen empty.  The
+ * old device can still be listed for a moment after its last answer (the
+ * host's hub has not noticed the reset yet; a loaded machine saw it), and
+ * opening it only leads to "disconnected" at the next request. */
 static stp_status refind(dfu_session *s, unsigned ms, const char *after)
 {
 	uint64_t end = dfu_usb_now_ms() + ms;
 	char loc[32];
-	uint8_t bus = s->dev.bus;
-	bool located = s->dev.located;
+	uint8_t bus = s->dev.bus, old_devnum = s->dev.devnum;
+	bool located = s->dev.located, seen_gone = false;
 
 	snprintf(loc, sizeof(loc), "%s", s->dev.location);
 	close_handle(s);
@@ -164,9 +169,14 @@ static stp_status refind(dfu_session *s, unsigned ms, const char *after)
 		if ((st = new_context(s->ctx, &s->usb)))
 			return st;
 		if (!dfu_usb_scan(s->ctx, s->usb, NULL, true, &sc)) {
+			bool present = false;
+
 			for (size_t i = 0; i < sc.n; i++) {
+				if (!dfu_same_place(&sc.v[i], loc, bus, located))
+					continue;
+				present = true;
 				if (sc.v[i].protocol != DFU_PROTO_DFU ||
-				    !dfu_same_place(&sc.v[i], loc, bus, located))
+				    (!seen_gone && sc.v[i].devnum == old_devnum))
 					continue;
 				st = open_found(s, &sc.v[i]);
 				dfu_scan_free(&sc);
@@ -177,6 +187,8 @@ static stp_status refind(dfu_session *s, unsigned ms, const char *after)
 				return st;
 			}
 			dfu_scan_free(&sc);
+			if (!present)
+				seen_gone = true;
 		}
 		stp_clear_error(s->ctx);
 		if (dfu_usb_now_ms() >= end)
