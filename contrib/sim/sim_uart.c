@@ -789,16 +789,8 @@ static void boot_flash(sim_transport *u)
 {
 	uint32_t base = u->chip->geo.flash_base, sp, pc;
 
-	if ((u->chip->chip->quirks & STP_QUIRK_EMPTY_CHECK) &&
-	    u->chip->empty_latched) {
-		sim_chip_reset(u->chip);
-		sim_trace_line(u->trace, "RESET NRST BOOT0=0 empty-check");
-		sim_say("NRST rose with BOOT0 low, but the flash was empty at the "
-		        "last option-byte load (empty check): the bootloader "
-		        "starts and waits for 0x7F");
-		expect(u, S_NOSYNC, 1);
-		return;
-	}
+	/* sim_chip_go knows the empty check: it leaves the chip in its
+	 * bootloader then. */
 	switch (sim_chip_go(u->chip, base, &sp, &pc)) {
 	case SIM_GO_APP:
 		sim_trace_line(u->trace, "RESET NRST BOOT0=0 app");
@@ -814,6 +806,9 @@ static void boot_flash(sim_transport *u)
 		break;
 	case SIM_GO_EMPTY_CHECK:
 		sim_trace_line(u->trace, "RESET NRST BOOT0=0 empty-check");
+		sim_say("NRST rose with BOOT0 low, but the flash was empty at the "
+		        "last option-byte load (empty check): the bootloader "
+		        "starts and waits for 0x7F");
 		expect(u, S_NOSYNC, 1);
 		return;
 	}
