@@ -34,6 +34,7 @@ struct stp_ctx {
 	struct stp_registry *registry;
 	/* Irreversible steps the caller confirmed (STP_IRREV_*). */
 	unsigned confirmed;
+	unsigned timeout_ms;        /* -tm; 0: the backends' own */
 	/* The phase stp_phase_begin opened and not yet closed, -1 if none:
 	 * a backend's PROGRESS of another phase (a DfuSe erase inside the
 	 * engine's repair during the write) is not the open phase's
@@ -78,6 +79,16 @@ void stp_ctx_confirm(stp_ctx *ctx, unsigned kinds)
 unsigned stp_ctx_confirmed(const stp_ctx *ctx)
 {
 	return ctx->confirmed;
+}
+
+void stp_ctx_set_timeout_ms(stp_ctx *ctx, unsigned ms)
+{
+	ctx->timeout_ms = ms;
+}
+
+unsigned stp_ctx_timeout_ms(const stp_ctx *ctx)
+{
+	return ctx->timeout_ms;
 }
 
 /* Release/acquire: what the canceller did before asking is visible to

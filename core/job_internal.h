@@ -79,6 +79,8 @@ typedef struct job_run {
 	bool flash_erased;        /* a mass erase ran: the flash is blank */
 	bool downloaded;          /* the plan ran */
 	stp_job_report rep;
+	/* core/job_memory.c's own: the run's data for RAM, EEPROM, OTP. */
+	void *memories;
 } job_run;
 
 /* The vendor CLI option that makes a step, for messages. */
@@ -108,5 +110,19 @@ stp_status job_ob_check_step(job_run *r, const job_step *s);
 stp_status job_ob_write_image(job_run *r);
 stp_status job_ob_write_step(job_run *r, const job_step *s);
 stp_status job_ob_read_step(job_run *r, const job_step *s);
+
+/* core/job_protect.c: --readout-protect, -rdu, --write-protect,
+ * --write-unprotect: checked before the first erase, then run. */
+stp_status job_protect_check_step(job_run *r, const job_step *s);
+stp_status job_protect_step(job_run *r, const job_step *s);
+stp_status job_protect_write_step(job_run *r, const job_step *s);
+
+/* core/job_memory.c: after the merge, moves the merged image's bytes
+ * outside the flash (RAM, EEPROM, OTP) out of r->merged and checks them
+ * against the chip; writes and verifies them after the flash. */
+stp_status job_memory_split(job_run *r);
+bool job_memory_pending(const job_run *r);
+stp_status job_memory_write(job_run *r);
+void job_memory_free(job_run *r);
 
 #endif

@@ -36,6 +36,7 @@ static void free_run(job_run *r)
 	free(r->target_patches);
 	stp_image_free(r->merged);
 	free(r->ob_image);
+	job_memory_free(r);
 }
 
 /* The run's inputs as one name list for messages. */
@@ -130,6 +131,10 @@ static stp_status plan_images(job_run *r)
 	if (!st && n)
 		st = stp_images_merge(r->ctx, in, n, &r->merged);
 	free(in);
+	/* Data for memories other than the flash (RAM, data EEPROM, OTP)
+	 * leaves the flash plan here and is checked on its own. */
+	if (!st && n)
+		st = job_memory_split(r);
 	if (st || !n)
 		return st;
 	program_opts(r, &o);
@@ -199,6 +204,8 @@ static stp_status check_steps(job_run *r)
 				st = check_erase_after(r, i, units, n);
 			free(units);
 			stp_geometry_release(&geo);
+			if (!st && s->kind == JOB_WP)
+				st = job_protect_check_step(r, s);
 			break;
 		case JOB_READ:
 			st = check_read(r, s);
@@ -206,6 +213,11 @@ static stp_status check_steps(job_run *r)
 		case JOB_OB_WRITE:
 		case JOB_OB_READ:
 			st = job_ob_check_step(r, s);
+			break;
+		case JOB_RDP:
+		case JOB_RDU:
+		case JOB_WUP:
+			st = job_protect_check_step(r, s);
 			break;
 		default:
 			break;
@@ -266,8 +278,11 @@ static stp_status run_plan(job_run *r)
 	stp_status st;
 
 	program_opts(r, &o);
-	if (!stp_image_size(r->merged) && r->ob_image)
-		return job_ob_write_image(r);
+	if (!stp_image_size(r->merged) && (r->ob_image || job_memory_pending(r))) {
+		if ((st = job_memory_write(r)))
+			return st;
+		return r->ob_image ? job_ob_write_image(r) : STP_OK;
+	}
 	if ((st = stp_program(r->ctx, r->t, r->merged, &o, &rep)))
 		return st;
 	r->downloaded = true;
@@ -307,6 +322,8 @@ static stp_status run_plan(job_run *r)
 		           rep.verified_by_crc ? "device CRC" : "read-back", blank,
 		           fill);
 	}
+	if ((st = job_memory_write(r)))
+		return st;
 	return job_ob_write_image(r);
 }
 
@@ -349,32 +366,6 @@ static stp_status run_erase(job_run *r, const job_step *s)
 	return st;
 }
 
-static stp_status run_write_protect(job_run *r, const job_step *s)
-{
-	stp_geometry geo;
-	stp_erase_unit *units = NULL;
-	uint16_t *codes = NULL;
-	size_t n = 0;
-	stp_status st;
-
-	if ((st = stp_target_geometry(r->ctx, r->t, &geo)))
-		return st;
-	if (!(st = job_select_units(r->ctx, &geo, &s->units, &units, &n)) &&
-	    !(codes = calloc(n ? n : 1, sizeof(*codes))))
-		st = stp_fail(r->ctx, STP_ERR_NOMEM, NULL, "out of memory");
-	for (size_t i = 0; !st && i < n; i++)
-		codes[i] = (uint16_t)units[i].index;
-	if (!st)
-		st = stp_target_write_protect(r->t, codes, n);
-	if (!st)
-		stp_result(r->ctx, "Write protection set on %zu sector(s); the "
-		                   "device was reset", n);
-	free(codes);
-	free(units);
-	stp_geometry_release(&geo);
-	return st;
-}
-
 /* Read in slices so a long read shows progress. */
 static stp_status run_read(job_run *r, const job_step *s)
 {
@@ -404,29 +395,6 @@ static stp_status run_read(job_run *r, const job_step *s)
 	return st;
 }
 
-static stp_status run_simple(job_run *r, job_step_kind kind)
-{
-	stp_status st;
-
-	switch (kind) {
-	case JOB_RDP:
-		if (!(st = stp_target_readout_protect(r->t)))
-			stp_result(r->ctx, "Readout protection set (level 1); reads are "
-			                   "refused until -rdu, which erases the flash");
-		return st;
-	case JOB_RDU:
-		if (!(st = stp_target_readout_unprotect(r->t)))
-			stp_result(r->ctx, "Readout protection removed; the flash was "
-			                   "erased");
-		return st;
-	default:
-		if (!(st = stp_target_write_unprotect(r->t)))
-			stp_result(r->ctx, "Write protection removed; the device was "
-			                   "reset");
-		return st;
-	}
-}
-
 static stp_status run_step(job_run *r, size_t i)
 {
 	const job_step *s = &r->job->steps[i];
@@ -447,13 +415,13 @@ static stp_status run_step(job_run *r, size_t i)
 	case JOB_OB_READ:
 		return job_ob_read_step(r, s);
 	case JOB_WP:
-		return run_write_protect(r, s);
+		return job_protect_write_step(r, s);
 	case JOB_READ:
 		return run_read(r, s);
 	case JOB_RDP:
 	case JOB_RDU:
 	case JOB_WUP:
-		return run_simple(r, s->kind);
+		return job_protect_step(r, s);
 	case JOB_VERIFIED:
 		/* The plan and the option-byte writes verify before they
 		 * report success; this step only says so where it stands. */

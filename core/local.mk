@@ -20,7 +20,9 @@ core_libstmprog_la_SOURCES = \
 	core/job_internal.h \
 	core/job.c \
 	core/job_run.c \
-	core/job_ob.c
+	core/job_ob.c \
+	core/job_protect.c \
+	core/job_memory.c
 core_libstmprog_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DSTP_BACKEND_DIR='"$(backenddir)"' \
 	-DSTP_BUILD_LIBDIR='"$(abs_top_builddir)/core/.libs"' \

@@ -670,6 +670,22 @@ stp_status stp_target_go(stp_target *t, uint32_t addr)
 	return OPS->go(t->session, addr);
 }
 
+stp_status stp_target_reset(stp_target *t, stp_reset_kind kind, char *how,
+                            size_t howlen)
+{
+	char none[1];
+
+	if (!how || !howlen) {
+		how = none;
+		howlen = sizeof(none);
+	}
+	how[0] = '\0';
+	if (!OPS->reset)
+		return unsupported(t, kind == STP_RESET_HARD ? "drive NRST (-hardRst)"
+		                                             : "reset the chip (-rst)");
+	return OPS->reset(t->session, (int)kind, how, howlen);
+}
+
 stp_status stp_target_readout_protect(stp_target *t)
 {
 	stp_status st = need_exact(t, "set readout protection");

@@ -239,6 +239,12 @@ static int d_quiet(parse_state *ps, cli *c, cli_command *cmd, const char *opt)
 	return 0;
 }
 
+static int d_json(parse_state *ps, cli *c, cli_command *cmd, const char *opt)
+{
+	c->json = true;
+	return 0;
+}
+
 static int d_verbosity(parse_state *ps, cli *c, cli_command *cmd, const char *opt)
 {
 	uint32_t v;
@@ -322,6 +328,7 @@ static const struct option_row {
 	{{"--base"}, SETTING, 1, 1, d_base, "--base ADDRESS"},
 	{{"--confirm-irreversible"}, SETTING, 1, 1, d_confirm, "--confirm-irreversible rdp2|bootloader|otp|all[,...]"},
 	{{"-q", "--quiet"}, SETTING, 0, 0, d_quiet, "-q"},
+	{{"--json"}, SETTING, 0, 0, d_json, "--json"},
 	{{"-vb", "--verbosity"}, SETTING, 1, 1, d_verbosity, "-vb 1|2|3"},
 	{{"-log", "--log"}, SETTING, 0, 1, d_log, "-log [FILE]"},
 	{{"-h", "--help", "-?"}, SETTING, 0, 0, d_help, "-h"},

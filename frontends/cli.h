@@ -49,6 +49,7 @@ typedef struct cli {
 	const char *connect[CLI_MAX_WORDS]; /* -c's words */
 	int nconnect;
 	bool quiet;
+	bool json;                /* --json: events as JSON lines on stdout */
 	int verbosity;            /* -vb 1..3, default 1 */
 	const char *log_file;     /* -log FILE */
 	bool help, version;

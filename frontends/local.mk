@@ -6,7 +6,8 @@ frontends_stmprog_SOURCES = \
 	frontends/stmprog.c \
 	frontends/cli.c frontends/cli.h \
 	frontends/commands.c frontends/commands.h \
-	frontends/output.c frontends/output.h
+	frontends/output.c frontends/output.h \
+	frontends/help.c frontends/help.h
 frontends_stmprog_LDADD = core/libstmprog.la
 
 include frontends/line/local.mk

@@ -55,9 +55,11 @@ extern "C" {
  *      nothing read (go, resets on protect or option-byte write, go
  *      disconnects, erase by address) are deprecated (stmprog/target.h).
  * 2.1: stp_caps.read_us_per_kib (the cost of reading, for the engine's
- *      cost model); stp_chip.small_erase_ms and ob_program_ms. */
+ *      cost model); stp_chip.small_erase_ms and ob_program_ms.
+ * 2.2: the reset op (-rst/-hardRst); the ops table grew, so an older
+ *      module's smaller ops_size is refused by the loader. */
 #define STP_BACKEND_ABI_MAJOR 2
-#define STP_BACKEND_ABI_MINOR 1
+#define STP_BACKEND_ABI_MINOR 2
 #define STP_BACKEND_SYMBOL "stp_backend_descriptor"
 
 typedef struct stp_backend_ops {
@@ -88,6 +90,10 @@ typedef struct stp_backend_ops {
 	                                uint8_t *buf, uint32_t len);
 	stp_status (*option_bytes_write)(void *session, uint32_t addr,
 	                                 const uint8_t *buf, uint32_t len);
+	/* Restarts the chip (stp_target_reset): kind is a stp_reset_kind;
+	 * writes what it did into how ("NRST pulsed by the init= exit
+	 * sequence"); optional (NULL: the core says the transport cannot). */
+	stp_status (*reset)(void *session, int kind, char *how, size_t howlen);
 } stp_backend_ops;
 
 /* sizeof every struct that crosses the module boundary, as the module

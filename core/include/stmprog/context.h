@@ -115,6 +115,14 @@ void stp_log(stp_ctx *ctx, stp_log_level level, const char *fmt, ...)
 void stp_vlog(stp_ctx *ctx, stp_log_level level, const char *fmt, va_list ap);
 int stp_log_enabled(const stp_ctx *ctx, stp_log_level level);
 
+/* The longest a single operation on ctx's target may wait for the
+ * device (the vendor CLI's -tm MS): an erase, a write block, an answer.
+ * 0 (the default) keeps each backend's own per-operation timeouts, which
+ * follow the chip database's typical times.  Set before the target is
+ * opened. */
+void stp_ctx_set_timeout_ms(stp_ctx *ctx, unsigned ms);
+unsigned stp_ctx_timeout_ms(const stp_ctx *ctx);
+
 /* Irreversible steps (see stmprog/guard.h) the caller confirmed for the
  * operations on ctx from now on; 0 (the default) confirms none. */
 void stp_ctx_confirm(stp_ctx *ctx, unsigned kinds);

@@ -48,7 +48,9 @@ typedef struct stp_job stp_job;
 /* What happens at the end of a successful job. */
 typedef enum stp_job_end {
 	STP_JOB_END_STAY = 0,   /* leave the chip in its bootloader */
-	STP_JOB_END_GO          /* start the application (stmprog/start.h) */
+	STP_JOB_END_GO,         /* start the application (stmprog/start.h) */
+	STP_JOB_END_RESET,      /* stp_target_reset(STP_RESET_SOFT) (-rst) */
+	STP_JOB_END_HARD_RESET  /* stp_target_reset(STP_RESET_HARD) (-hardRst) */
 } stp_job_end;
 
 /* Data written at an address as part of the one plan: a serial number,
@@ -126,6 +128,30 @@ stp_status stp_job_add_read(stp_job *job, stp_ctx *ctx, uint32_t addr,
  * flash base, after its vector table was checked. */
 stp_status stp_job_set_end(stp_job *job, stp_ctx *ctx, stp_job_end end,
                            bool has_addr, uint32_t addr);
+
+/* A checksum step hands over the CRC (stp_crc32_stm32) of len bytes at
+ * addr; by_device: the bootloader computed it (GET CHECKSUM), else the
+ * core read the bytes and computed it. */
+typedef stp_status (*stp_job_checksum_fn)(void *user, stp_ctx *ctx,
+                                          uint32_t addr, uint32_t len,
+                                          uint32_t crc, bool by_device);
+/* The CRC of a region when the step runs (-checksum ADDRESS SIZE). */
+stp_status stp_job_add_checksum(stp_job *job, stp_ctx *ctx, uint32_t addr,
+                                uint32_t len, stp_job_checksum_fn fn,
+                                void *user);
+
+/* --skipErase: the plan erases nothing.  Every byte it writes must be
+ * erased on the device or already equal; otherwise the run is refused
+ * before anything is written, naming the first address that is neither.
+ * Without it (the default) a unit the plan erases keeps the bytes the
+ * images do not cover (read before the erase, written back, verified):
+ * a patch into a used unit never wipes the rest of it. */
+stp_status stp_job_set_skip_erase(stp_job *job, stp_ctx *ctx, bool skip);
+
+/* --flash-size KB: the flash size to plan with instead of what the
+ * chip's flash-size register says (a part sold with more flash than its
+ * register admits); warned about when it differs from the register. */
+stp_status stp_job_set_flash_size(stp_job *job, stp_ctx *ctx, uint32_t bytes);
 
 /* Checks what can be checked without a device and freezes the job:
  * the order of the steps (nothing that changes the device between two

@@ -195,6 +195,25 @@ stp_status stp_target_option_bytes_read(stp_target *t, uint8_t *buf,
 stp_status stp_target_option_bytes_write(stp_target *t, const uint8_t *buf,
                                          uint32_t len);
 
+/* How stp_target_reset restarts the chip (the vendor CLI's -rst and
+ * -hardRst). */
+typedef enum stp_reset_kind {
+	/* Whatever the transport has: over UART the init= exit sequence
+	 * when one drives NRST, else GO to the reset handler; over DFU the
+	 * leave or a USB reset; over CAN GO. */
+	STP_RESET_SOFT = 0,
+	/* NRST itself, driven by a line (init= exit sequence, CBUS or GPIO
+	 * pin); refused with a hint when no line drives it. */
+	STP_RESET_HARD
+} stp_reset_kind;
+
+/* Restarts the chip, which then runs what its boot pins select; how
+ * (howlen bytes, may be NULL) receives a sentence saying what was done.
+ * The chip has left its bootloader: nothing else may be sent to it but
+ * stp_target_close. */
+stp_status stp_target_reset(stp_target *t, stp_reset_kind kind, char *how,
+                            size_t howlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,63 @@
+/* stmprog -h: every option, grouped as the vendor CLI's help groups
+ * them, kept in step with stmprog(1) and docs/vendor-compat.md. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "help.h"
+
+void print_help(void)
+{
+	printf(
+	"Usage: stmprog [-c port=PORT [key=value ...]] COMMAND [COMMAND ...]\n"
+	"Programs STM32 microcontrollers through their ROM bootloaders\n"
+	"(USB DFU, UART, CAN), with the option syntax of ST's CLI.\n"
+	"\n"
+	"Connection:\n"
+	"  -c, --connect port=usbN [sn=SERIAL] [VID=0x0483] [PID=0xDF11]\n"
+	"  -c, --connect port=/dev/ttyUSB0|COM3 [br=115200] [P=EVEN] [db=8]\n"
+	"                [sb=1] [fc=OFF] [noinit=0] [init=ENTRY[:EXIT]]\n"
+	"  -c, --connect port=can0|slcan:/dev/ttyACM0 [br=125] [dbr=KBPS] [fd=0|1]\n"
+	"\n"
+	"Commands, run in the order given:\n"
+	"  -l, --list [usb|uart|can]   list ports and devices\n"
+	"  -e, --erase all | N [M ...] | [FIRST LAST]\n"
+	"                              erase everything, or sectors by number\n"
+	"  -d, -w, --download FILE [ADDRESS]\n"
+	"                              program FILE (bin/hex/srec/elf/dfu); a\n"
+	"                              binary goes to ADDRESS (default flash base)\n"
+	"  -v, --verify                verify what the download wrote\n"
+	"  -u, --upload ADDRESS SIZE FILE\n"
+	"                              read memory into FILE\n"
+	"  -g, -s, --go [ADDRESS]      start the application\n"
+	"  -ob displ | KEY=VALUE ...   show or change option bytes\n"
+	"  -rdu                        remove readout protection (erases flash)\n"
+	"  --readout-protect           set readout protection level 1\n"
+	"  --write-protect all | N [M ...] | [FIRST LAST]\n"
+	"                              write-protect sectors (the device resets)\n"
+	"  --write-unprotect           remove all write protection\n"
+	"\n"
+	"stmprog's own:\n"
+	"  --backends                  list backend modules and where they came from\n"
+	"  --chips                     list the chip database\n"
+	"  --chip NAME|PID             show one chip; with other commands, use it\n"
+	"  --convert IN OUT            convert an image (with --chip: align and pad)\n"
+	"  --format bin|hex|srec|elf|dfu   force the file format\n"
+	"  --base ADDRESS              address of a raw binary\n"
+	"  --confirm-irreversible rdp2|bootloader|otp|all[,...]\n"
+	"                              allow these permanent steps (RDP level 2,\n"
+	"                              option bytes that lock the bootloader out)\n"
+	"\n"
+	"Output:\n"
+	"  -q, --quiet                 only errors\n"
+	"  -vb, --verbosity 1|2|3      more detail (3: protocol trace)\n"
+	"  -log [FILE]                 also write everything to FILE\n"
+	"  -h, --help                  this text\n"
+	"  --version                   the version\n"
+	"\n"
+	"Exit codes: 0 success, 1 device or transport failure, 2 usage error,\n"
+	"3 no device/port/backend found, 4 input file malformed or does not fit\n"
+	"(nothing on the device touched), 5 verify failed, 6 internal error,\n"
+	"7 stopped by a signal (the message says what may be partial).\n"
+	"Environment: STMPROG_BACKEND_PATH overrides where backends are found.\n");
+}
