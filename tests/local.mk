@@ -154,6 +154,7 @@ include tests/interrupt_e2e.mk
 include tests/ftdi_cbus.mk
 include tests/kernel_uart.mk
 include tests/kernel_gadget.mk
+include tests/memories.mk
 # Two simulated U585s with one serial string on one USB bus: -l usb shows
 # paths, sn= alone is refused, path= programs each board; the ROMs' serial
 # derivation; udev's by-path/by-id names of serial ports.
