@@ -14,6 +14,7 @@ core_libstmprog_la_SOURCES = \
 	core/escape.c \
 	core/image_route.c \
 	core/option_bytes.c \
+	core/ob_preset.c \
 	core/guard.c \
 	core/image_merge.c \
 	core/start.c \

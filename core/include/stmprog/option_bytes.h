@@ -136,6 +136,20 @@ typedef void (*stp_ob_line_fn)(void *user, const char *line);
 stp_status stp_ob_format(stp_ctx *ctx, const stp_chip *chip, const uint8_t *ob,
                          size_t len, stp_ob_line_fn fn, void *user);
 
+/* An option-byte preset: a text file of KEY=VALUE lines, one assignment a
+ * line ('#' starts a comment, blank lines and spaces around the line are
+ * ignored), read into *words (n entries, each "KEY=VALUE"), ready for
+ * stp_ob_apply or stp_job_add_option_bytes.  Only the form is checked here
+ * (a line that is not KEY=VALUE, a key given twice, an empty file), with
+ * the detail naming FILE:LINE and what to write instead; whether the chip
+ * has the fields and takes the values is checked, with the whole set, by
+ * stp_ob_apply before anything is written, and the irreversible-step
+ * guard applies as to -ob on the command line.  STP_ERR_FILE when the
+ * file cannot be read.  Free *words with stp_ob_preset_free. */
+stp_status stp_ob_preset_load(stp_ctx *ctx, const char *path, char ***words,
+                              size_t *n);
+void stp_ob_preset_free(char **words, size_t n);
+
 #ifdef __cplusplus
 }
 #endif
