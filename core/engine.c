@@ -27,6 +27,19 @@ stp_status stp_target_geometry(stp_ctx *ctx, stp_target *t, stp_geometry *geo)
 	return stp_chip_geometry(ctx, info->chip, info->flash_size, geo);
 }
 
+/* The geometry a program plans with: the part's, or cut to the size the
+ * caller gives (--flash-size) instead of its flash-size register. */
+static stp_status program_geometry(stp_ctx *ctx, stp_target *t,
+                                   const stp_program_opts *o,
+                                   stp_geometry *geo)
+{
+	const stp_device_info *info = stp_target_info(t);
+
+	if (!o->flash_size || !info->chip)
+		return stp_target_geometry(ctx, t, geo);
+	return stp_chip_geometry(ctx, info->chip, o->flash_size, geo);
+}
+
 /* Per unit: whether fill (image bytes equal to the erased value, never
  * written) is left to the erase rather than read back: where the device
  * has no CRC and reading the unit costs more than erasing it, reading
@@ -66,7 +79,7 @@ stp_status stp_program_check(stp_ctx *ctx, stp_target *t,
 	stp_plan *plan;
 	stp_status st;
 
-	if ((st = stp_target_geometry(ctx, t, &geo)))
+	if ((st = program_geometry(ctx, t, o, &geo)))
 		return st;
 	plan_opts_for(t, o, &po);
 	st = stp_plan_build(ctx, img, &geo, &po, &plan);
@@ -609,7 +622,7 @@ stp_status stp_program(stp_ctx *ctx, stp_target *t, const stp_image *img,
 	stp_status st;
 
 	memset(report, 0, sizeof(*report));
-	if ((st = stp_target_geometry(ctx, t, &geo)))
+	if ((st = program_geometry(ctx, t, o, &geo)))
 		return st;
 	plan_opts_for(t, o, &po);
 	if (!(fill = fill_left_to_erase(stp_target_caps(t), &geo))) {

@@ -50,6 +50,7 @@ const char *job_step_option(job_step_kind kind)
 	case JOB_WUP: return "--write-unprotect";
 	case JOB_READ: return "-u";
 	case JOB_VERIFIED: return "-v";
+	case JOB_CHECKSUM: return "-checksum";
 	}
 	return "this step";
 }
@@ -429,11 +430,82 @@ stp_status stp_job_set_end(stp_job *job, stp_ctx *ctx, stp_job_end end,
 		return stp_fail(ctx, STP_ERR_ARG, "build a new job to change it",
 		                "the job was validated and is frozen: its end "
 		                "cannot change");
-	if (end != STP_JOB_END_STAY && end != STP_JOB_END_GO)
+	if (end != STP_JOB_END_STAY && end != STP_JOB_END_GO &&
+	    end != STP_JOB_END_RESET && end != STP_JOB_END_HARD_RESET)
 		return stp_fail(ctx, STP_ERR_ARG, NULL, "unknown job end %d", (int)end);
 	job->end = end;
 	job->end_has_addr = end == STP_JOB_END_GO && has_addr;
 	job->end_addr = job->end_has_addr ? addr : 0;
+	return STP_OK;
+}
+
+/* The device computes its CRC over whole 32-bit words from a word
+ * address (AN3155 GET CHECKSUM takes nothing else), and the CRC of a read
+ * must be the same number, so a region that is not whole words is
+ * refused rather than padded: padding would make the result the CRC of
+ * bytes the user did not name. */
+stp_status stp_job_add_checksum(stp_job *job, stp_ctx *ctx, uint32_t addr,
+                                uint32_t len, stp_job_checksum_fn fn,
+                                void *user)
+{
+	job_step *s = new_step(job, ctx, JOB_CHECKSUM);
+
+	if (!s)
+		return stp_last_status(ctx);
+	if (!fn)
+		return stp_fail(ctx, STP_ERR_ARG, NULL,
+		                "-checksum: no function to hand the CRC to");
+	if (!len || (uint64_t)addr + len > 0x100000000ull)
+		return stp_fail(ctx, STP_ERR_ARG,
+		                "give at least 4 bytes, below 4 GiB",
+		                "-checksum 0x%08X 0x%X: not a range of the address "
+		                "space", addr, len);
+	if (addr % 4 || len % 4) {
+		stp_fail(ctx, STP_ERR_ARG, NULL,
+		         "-checksum 0x%08X 0x%X: the CRC is computed over whole "
+		         "32-bit words, so the address and the size must be "
+		         "multiples of 4", addr, len);
+		stp_set_hint(ctx, "use -checksum 0x%08X 0x%X (the whole words "
+		             "holding that range)", addr & ~3u,
+		             (uint32_t)((((uint64_t)addr + len + 3) & ~3ull) -
+		                        (addr & ~3u)));
+		return STP_ERR_ARG;
+	}
+	s->addr = addr;
+	s->len = len;
+	s->crc_fn = fn;
+	s->user = user;
+	return keep_step(job);
+}
+
+stp_status stp_job_set_skip_erase(stp_job *job, stp_ctx *ctx, bool skip)
+{
+	if (!job || job->validated)
+		return stp_fail(ctx, STP_ERR_ARG, "build a new job to change it",
+		                "the job was validated and is frozen: --skipErase "
+		                "cannot change");
+	job->skip_erase = skip;
+	return STP_OK;
+}
+
+stp_status stp_job_set_flash_size(stp_job *job, stp_ctx *ctx, uint32_t bytes)
+{
+	if (!job || job->validated)
+		return stp_fail(ctx, STP_ERR_ARG, "build a new job to change it",
+		                "the job was validated and is frozen: --flash-size "
+		                "cannot change");
+	if (bytes % 1024)
+		return stp_fail(ctx, STP_ERR_ARG, "give the size in KiB",
+		                "--flash-size: %u bytes is not a whole number of "
+		                "KiB", bytes);
+	if (job->chip && bytes > job->chip->flash_size)
+		return stp_fail(ctx, STP_ERR_ARG,
+		                "give at most the line's largest size; the layout "
+		                "past it is unknown",
+		                "--flash-size %u KiB: the largest %s has %u KiB",
+		                bytes / 1024, job->chip->name,
+		                job->chip->flash_size / 1024);
+	job->flash_size = bytes;
 	return STP_OK;
 }
 
@@ -473,7 +545,8 @@ stp_status job_select_units(stp_ctx *ctx, const stp_geometry *geo,
 	return STP_OK;
 }
 
-stp_status job_check_read(stp_ctx *ctx, const stp_chip *chip, uint32_t size,
+stp_status job_check_read(stp_ctx *ctx, const char *option,
+                          const stp_chip *chip, uint32_t size,
                           uint32_t addr, size_t len)
 {
 	uint32_t base = chip->flash_base;
@@ -483,9 +556,9 @@ stp_status job_check_read(stp_ctx *ctx, const stp_chip *chip, uint32_t size,
 	if (addr >= base && addr - base < size &&
 	    (uint64_t)addr + len > (uint64_t)base + size) {
 		stp_fail(ctx, STP_ERR_ARG, NULL,
-		         "-u 0x%08X 0x%zX runs past the end of the flash "
+		         "%s 0x%08X 0x%zX runs past the end of the flash "
 		         "(0x%08X..0x%08X, %u KiB on this %s)",
-		         addr, len, base, base + size - 1, size / 1024, chip->name);
+		         option, addr, len, base, base + size - 1, size / 1024, chip->name);
 		stp_set_hint(ctx, "read at most 0x%X bytes from 0x%08X",
 		             base + size - addr, addr);
 		return STP_ERR_ARG;
@@ -618,7 +691,7 @@ static stp_status check_against_chip(const stp_job *job, stp_ctx *ctx)
 	stp_geometry geo;
 	stp_status st;
 
-	if ((st = stp_chip_geometry(ctx, job->chip, 0, &geo)))
+	if ((st = stp_chip_geometry(ctx, job->chip, job->flash_size, &geo)))
 		return st;
 	for (size_t i = 0; i < job->nsteps && !st; i++) {
 		const job_step *s = &job->steps[i];
@@ -628,8 +701,10 @@ static stp_status check_against_chip(const stp_job *job, stp_ctx *ctx)
 		if ((s->kind == JOB_ERASE && !s->units.all) || s->kind == JOB_WP) {
 			st = job_select_units(ctx, &geo, &s->units, &units, &n);
 			free(units);
-		} else if (s->kind == JOB_READ) {
-			st = job_check_read(ctx, job->chip, job->chip->flash_size,
+		} else if (s->kind == JOB_READ || s->kind == JOB_CHECKSUM) {
+			st = job_check_read(ctx, job_step_option(s->kind), job->chip,
+			                    job->flash_size ? job->flash_size
+			                                    : job->chip->flash_size,
 			                    s->addr, s->len);
 		}
 	}

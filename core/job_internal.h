@@ -26,7 +26,8 @@ typedef enum job_step_kind {
 	JOB_WP,
 	JOB_WUP,
 	JOB_READ,
-	JOB_VERIFIED      /* says that every write before it was verified */
+	JOB_VERIFIED,     /* says that every write before it was verified */
+	JOB_CHECKSUM      /* the CRC of a region (-checksum) */
 } job_step_kind;
 
 /* Which units an erase or write-protect step names. */
@@ -48,6 +49,7 @@ typedef struct job_step {
 	uint32_t addr;            /* READ */
 	size_t len;               /* READ */
 	stp_job_read_fn fn;       /* READ, OB_READ */
+	stp_job_checksum_fn crc_fn; /* CHECKSUM (addr, len as READ) */
 	void *user;
 } job_step;
 
@@ -58,6 +60,8 @@ struct stp_job {
 	stp_job_end end;
 	bool end_has_addr;
 	uint32_t end_addr;
+	bool skip_erase;          /* --skipErase: the plan erases nothing */
+	uint32_t flash_size;      /* --flash-size in bytes; 0: the register's */
 	bool validated;           /* frozen: adds fail, runs may start */
 };
 
@@ -95,9 +99,14 @@ bool job_step_in_plan(job_step_kind kind);
 stp_status job_select_units(stp_ctx *ctx, const stp_geometry *geo,
                             const job_units *u, stp_erase_unit **out,
                             size_t *count);
-/* A read that starts in the flash (base, size bytes) must end in it. */
-stp_status job_check_read(stp_ctx *ctx, const stp_chip *chip, uint32_t size,
+/* A read that starts in the flash (base, size bytes) must end in it;
+ * option names the step in messages ("-u", "-checksum"). */
+stp_status job_check_read(stp_ctx *ctx, const char *option,
+                          const stp_chip *chip, uint32_t size,
                           uint32_t addr, size_t len);
+/* The flash geometry a run plans with: the connected part's, cut to
+ * --flash-size when the job sets one. */
+stp_status job_geometry(const job_run *r, stp_geometry *geo);
 /* An image holding a patch's bytes. */
 stp_status job_patch_image(stp_ctx *ctx, const stp_job_patch *p,
                            stp_image **out);

@@ -85,6 +85,50 @@ static void program_opts(const job_run *r, stp_program_opts *o)
 	o->flash_erased = r->flash_erased;
 	o->skip_matching = !r->flash_erased;
 	o->image_name = r->names;
+	o->skip_erase = r->job->skip_erase;
+	o->flash_size = r->job->flash_size;
+}
+
+stp_status job_geometry(const job_run *r, stp_geometry *geo)
+{
+	const stp_device_info *info = stp_target_info(r->t);
+
+	if (!r->job->flash_size || !info->chip)
+		return stp_target_geometry(r->ctx, r->t, geo);
+	return stp_chip_geometry(r->ctx, info->chip, r->job->flash_size, geo);
+}
+
+/* --flash-size against the part: a size past the line's largest part
+ * has no known layout, so it is refused; one that differs from the
+ * flash-size register is what the option is for (a part sold with more
+ * flash than its register admits, the F103C8 with 128 KiB), warned
+ * about since nothing guarantees that flash works. */
+static stp_status check_flash_size(job_run *r)
+{
+	const stp_device_info *info = stp_target_info(r->t);
+	uint32_t want = r->job->flash_size;
+
+	if (!want || !info->chip)
+		return STP_OK;
+	if (want > info->chip->flash_size)
+		return stp_fail(r->ctx, STP_ERR_ARG,
+		                "give at most the line's largest size; the layout "
+		                "past it is unknown",
+		                "--flash-size %u KiB: the largest %s (PID 0x%03X) "
+		                "has %u KiB", want / 1024, info->chip->name,
+		                info->chip->pid, info->chip->flash_size / 1024);
+	if (!info->flash_size)
+		stp_log(r->ctx, STP_LOG_WARN,
+		        "--flash-size %u KiB: the part's flash-size register was "
+		        "not read; planning with %u KiB", want / 1024, want / 1024);
+	else if (want != info->flash_size)
+		stp_log(r->ctx, STP_LOG_WARN,
+		        "--flash-size %u KiB: the part's flash-size register says "
+		        "%u KiB; planning with %u KiB, flash that ST does not "
+		        "guarantee on this part%s", want / 1024,
+		        info->flash_size / 1024, want / 1024,
+		        want > info->flash_size ? " (verified like the rest)" : "");
+	return STP_OK;
 }
 
 /* Routes every image, merges them with the patches into the run's one
@@ -169,13 +213,14 @@ static stp_status check_erase_after(job_run *r, size_t step,
 static stp_status check_read(job_run *r, const job_step *s)
 {
 	const stp_device_info *info = stp_target_info(r->t);
+	uint32_t size = r->job->flash_size ? r->job->flash_size
+	                : info->flash_size ? info->flash_size
+	                : info->chip ? info->chip->flash_size : 0;
 
 	if (!info->chip)
 		return STP_OK;
-	return job_check_read(r->ctx, info->chip,
-	                      info->flash_size ? info->flash_size
-	                                       : info->chip->flash_size,
-	                      s->addr, s->len);
+	return job_check_read(r->ctx, job_step_option(s->kind), info->chip,
+	                      size, s->addr, s->len);
 }
 
 /* Unit lists, read ranges, option-byte changes and the start address,
@@ -197,7 +242,7 @@ static stp_status check_steps(job_run *r)
 		case JOB_WP:
 			if (s->kind == JOB_ERASE && s->units.all)
 				break;
-			if ((st = stp_target_geometry(r->ctx, r->t, &geo)))
+			if ((st = job_geometry(r, &geo)))
 				break;
 			st = job_select_units(r->ctx, &geo, &s->units, &units, &n);
 			if (!st && s->kind == JOB_ERASE)
@@ -208,6 +253,7 @@ static stp_status check_steps(job_run *r)
 				st = job_protect_check_step(r, s);
 			break;
 		case JOB_READ:
+		case JOB_CHECKSUM:
 			st = check_read(r, s);
 			break;
 		case JOB_OB_WRITE:
@@ -263,7 +309,8 @@ static stp_status prepare(job_run *r)
 	                           sizeof(*r->target_patches));
 	if (!r->routed || !r->target_patches)
 		return stp_fail(r->ctx, STP_ERR_NOMEM, NULL, "out of memory");
-	if ((st = check_chip(r)) || (st = plan_images(r)))
+	if ((st = check_chip(r)) || (st = check_flash_size(r)) ||
+	    (st = plan_images(r)))
 		return st;
 	return check_steps(r);
 }
@@ -342,7 +389,7 @@ static stp_status run_erase(job_run *r, const job_step *s)
 		r->flash_erased = st == STP_OK;
 		return st;
 	}
-	if ((st = stp_target_geometry(r->ctx, r->t, &geo)))
+	if ((st = job_geometry(r, &geo)))
 		return st;
 	if ((st = job_select_units(r->ctx, &geo, &s->units, &units, &n))) {
 		stp_geometry_release(&geo);
@@ -395,6 +442,51 @@ static stp_status run_read(job_run *r, const job_step *s)
 	return st;
 }
 
+/* -checksum: the device's CRC where the ROM computes one (GET CHECKSUM),
+ * else the CRC of a read, the same number either way. */
+static stp_status run_checksum(job_run *r, const job_step *s)
+{
+	bool by_device = (stp_target_caps(r->t)->flags & STP_CAP_CRC) != 0;
+	uint32_t crc = 0xFFFFFFFFu;
+	stp_status st = STP_OK;
+
+	if (by_device) {
+		if ((st = stp_target_crc(r->t, s->addr, (uint32_t)s->len, &crc)))
+			return st;
+	} else {
+		uint8_t *buf = malloc(READ_SLICE);
+		size_t done = 0;
+
+		if (!buf)
+			return stp_fail(r->ctx, STP_ERR_NOMEM, NULL, "out of memory");
+		stp_phase_begin(r->ctx, STP_PHASE_READ, s->len);
+		while (done < s->len && !st) {
+			size_t n = s->len - done > READ_SLICE ? READ_SLICE
+			                                      : s->len - done;
+			st = stp_target_read(r->t, s->addr + (uint32_t)done, buf,
+			                     (uint32_t)n);
+			if (!st) {
+				crc = stp_crc32_stm32(crc, buf, n);
+				done += n;
+				stp_progress(r->ctx, STP_PHASE_READ, done, s->len);
+			}
+		}
+		free(buf);
+		if (st) {
+			stp_phase_failed(r->ctx, STP_PHASE_READ, done, s->len, st);
+			return st;
+		}
+		stp_phase_end(r->ctx, STP_PHASE_READ, s->len);
+	}
+	stp_result(r->ctx, "CRC-32 of 0x%08X..0x%08X (%zu bytes): 0x%08X, "
+	                   "computed by %s", s->addr,
+	           s->addr + (uint32_t)s->len - 1, s->len, crc,
+	           by_device ? "the device (GET CHECKSUM)"
+	                     : "stmprog from a read");
+	return s->crc_fn(s->user, r->ctx, s->addr, (uint32_t)s->len, crc,
+	                 by_device);
+}
+
 static stp_status run_step(job_run *r, size_t i)
 {
 	const job_step *s = &r->job->steps[i];
@@ -418,6 +510,8 @@ static stp_status run_step(job_run *r, size_t i)
 		return job_protect_write_step(r, s);
 	case JOB_READ:
 		return run_read(r, s);
+	case JOB_CHECKSUM:
+		return run_checksum(r, s);
 	case JOB_RDP:
 	case JOB_RDU:
 	case JOB_WUP:
@@ -434,11 +528,33 @@ static stp_status run_step(job_run *r, size_t i)
 	return stp_fail(r->ctx, STP_ERR_INTERNAL, NULL, "step %zu has no runner", i);
 }
 
+/* -rst / -hardRst: the chip restarts into what its boot pins select and
+ * has left its bootloader, so this is the last thing a run sends. */
+static stp_status run_reset(job_run *r)
+{
+	bool hard = r->job->end == STP_JOB_END_HARD_RESET;
+	char how[256] = "";
+	stp_status st = stp_target_reset(r->t, hard ? STP_RESET_HARD
+	                                            : STP_RESET_SOFT,
+	                                 how, sizeof(how));
+
+	if (st)
+		return st;
+	r->rep.reset = true;
+	stp_result(r->ctx, "Reset the chip (%s): %s; it left its bootloader",
+	           hard ? "-hardRst" : "-rst",
+	           how[0] ? how : "the backend did not say how");
+	return STP_OK;
+}
+
 static stp_status run_end(job_run *r)
 {
 	stp_start_report rep;
 	stp_status st;
 
+	if (r->job->end == STP_JOB_END_RESET ||
+	    r->job->end == STP_JOB_END_HARD_RESET)
+		return run_reset(r);
 	if (r->job->end != STP_JOB_END_GO)
 		return STP_OK;
 	if ((st = stp_start(r->ctx, r->t, r->job->end_has_addr, r->job->end_addr,

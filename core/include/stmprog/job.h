@@ -181,6 +181,12 @@ typedef struct stp_job_report {
 	bool option_bytes_written;
 	bool started;             /* the application was started */
 	uint32_t start_addr;
+	bool reset;               /* -rst / -hardRst restarted the chip */
+	/* Read-modify-write: bytes of erased units outside the images that
+	 * the device held, read before the erase and written back, and
+	 * what reading them cost. */
+	uint64_t bytes_kept;
+	uint64_t bytes_read_to_keep;
 } stp_job_report;
 
 /* Plans the validated job against target t (one plan, every check, the

@@ -129,6 +129,16 @@ typedef struct stp_program_opts {
 	bool flash_erased;    /* the flash is known blank (after -e all) */
 	bool skip_matching;   /* read first; skip units that already match */
 	const char *image_name;
+	/* --skipErase: erase nothing; every byte written must read erased
+	 * or equal first, else nothing is written. */
+	bool skip_erase;
+	/* --flash-size: plan with this many bytes instead of the part's
+	 * flash-size register; 0 = the register's. */
+	uint32_t flash_size;
+	/* Leave the bytes of an erased unit outside the image erased instead
+	 * of keeping what the device held there (read-modify-write, the
+	 * default). */
+	bool wipe_rest;
 } stp_program_opts;
 
 typedef struct stp_program_report {
