@@ -148,7 +148,8 @@ static void set_rdp(sim_chip *c, int level)
 /* ---- address map ------------------------------------------------------- */
 
 typedef enum region {
-	R_NONE = 0, R_FLASH, R_RAM, R_SYS, R_OB, R_OTP, R_UID, R_FSIZE, R_IDCODE
+	R_NONE = 0, R_FLASH, R_RAM, R_SYS, R_OB, R_OTP, R_EEPROM, R_UID, R_FSIZE,
+	R_IDCODE
 } region;
 
 static bool in(uint32_t a, uint32_t start, uint32_t size)
@@ -219,6 +220,10 @@ static region region_of(const sim_chip *c, uint32_t a, uint32_t *off)
 		*off = a - k->otp_start;
 		return R_OTP;
 	}
+	if (in(a, k->eeprom_start, k->eeprom_start ? k->eeprom_size : 0)) {
+		*off = a - k->eeprom_start;
+		return R_EEPROM;
+	}
 	if (k->sysmem_end > k->sysmem_start &&
 	    in(a, k->sysmem_start, k->sysmem_end - k->sysmem_start)) {
 		*off = a - k->sysmem_start;
@@ -281,6 +286,7 @@ void sim_chip_read(const sim_chip *c, uint32_t addr, uint8_t *buf,
 		case R_RAM: v = c->ram[off]; break;
 		case R_OB: v = c->ob[off]; break;
 		case R_OTP: v = c->otp[off]; break;
+		case R_EEPROM: v = c->eeprom[off]; break;
 		case R_UID: v = uid_byte(c, off); break;
 		case R_FSIZE: v = (uint8_t)(kib >> (8 * off)); break;
 		/* PID in bits 11:0, revision 0x1000 ("A") in 31:16. */
@@ -297,7 +303,8 @@ bool sim_chip_writable_start(const sim_chip *c, uint32_t addr)
 	uint32_t off;
 	region r = region_of(c, addr, &off);
 
-	return r == R_FLASH || r == R_RAM || r == R_OB || r == R_OTP;
+	return r == R_FLASH || r == R_RAM || r == R_OB || r == R_OTP ||
+	       r == R_EEPROM;
 }
 
 bool sim_chip_in_flash(const sim_chip *c, uint32_t addr)
@@ -312,6 +319,13 @@ bool sim_chip_in_ram(const sim_chip *c, uint32_t addr)
 	uint32_t off;
 
 	return region_of(c, addr, &off) == R_RAM;
+}
+
+bool sim_chip_in_eeprom(const sim_chip *c, uint32_t addr)
+{
+	uint32_t off;
+
+	return region_of(c, addr, &off) == R_EEPROM;
 }
 
 /* ---- files ------------------------------------------------------------- */
@@ -567,6 +581,9 @@ int sim_chip_save(sim_chip *c)
 		rc = -1;
 	if (c->otp && write_whole(c->otp_path, c->otp, c->chip->otp_size))
 		rc = -1;
+	if (c->eeprom &&
+	    write_whole(c->eeprom_path, c->eeprom, c->chip->eeprom_size))
+		rc = -1;
 	if (write_whole(c->state_path, text, strlen(text)))
 		rc = -1;
 	free(text);
@@ -629,10 +646,13 @@ int sim_chip_open(sim_chip *c, const stp_chip *chip, uint32_t flash_size,
 	c->wrp = calloc(c->geo.nunits ? c->geo.nunits : 1, sizeof(*c->wrp));
 	if (chip->otp_start && chip->otp_size)
 		c->otp = malloc(chip->otp_size);
+	if (chip->eeprom_start && chip->eeprom_size)
+		c->eeprom = malloc(chip->eeprom_size);
 	if (chip->program_unit >= 8)
 		c->ecc_written = calloc(c->geo.flash_size / chip->program_unit, 1);
 	if (!c->unit_by_index || !c->flash || !c->ob || !c->ram || !c->wrp ||
 	    (chip->otp_start && chip->otp_size && !c->otp) ||
+	    (chip->eeprom_start && chip->eeprom_size && !c->eeprom) ||
 	    (chip->program_unit >= 8 && !c->ecc_written)) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -642,6 +662,9 @@ int sim_chip_open(sim_chip *c, const stp_chip *chip, uint32_t flash_size,
 	memset(c->flash, chip->erased_value, c->geo.flash_size);
 	if (c->otp)
 		memset(c->otp, 0xFF, chip->otp_size);
+	/* A new part's data EEPROM reads erased, 0x00. */
+	if (c->eeprom)
+		memset(c->eeprom, STP_EEPROM_ERASED, chip->eeprom_size);
 	ob_defaults(c);
 	/* 96 bits of ID that depend on --seed and the PID only. */
 	sim_rng_seed(&r, seed * UINT64_C(0x9E3779B97F4A7C15) ^ chip->pid);
@@ -652,8 +675,10 @@ int sim_chip_open(sim_chip *c, const stp_chip *chip, uint32_t flash_size,
 		c->path = strdup(path);
 		c->ob_path = path_with(path, ".ob");
 		c->otp_path = path_with(path, ".otp");
+		c->eeprom_path = path_with(path, ".eeprom");
 		c->state_path = path_with(path, ".state");
-		if (!c->path || !c->ob_path || !c->otp_path || !c->state_path) {
+		if (!c->path || !c->ob_path || !c->otp_path || !c->eeprom_path ||
+		    !c->state_path) {
 			snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
@@ -664,6 +689,10 @@ int sim_chip_open(sim_chip *c, const stp_chip *chip, uint32_t flash_size,
 			goto fail;
 		if (c->otp &&
 		    read_whole(c->otp_path, c->otp, chip->otp_size, &exists, err, errlen))
+			goto fail;
+		if (c->eeprom &&
+		    read_whole(c->eeprom_path, c->eeprom, chip->eeprom_size, &exists,
+		               err, errlen))
 			goto fail;
 		c->rdp = rdp_level_of(c);
 		if (load_state(c, err, errlen) != 0)
@@ -706,11 +735,13 @@ void sim_chip_close(sim_chip *c)
 	free(c->ecc_written);
 	free(c->ob);
 	free(c->otp);
+	free(c->eeprom);
 	free(c->ram);
 	free(c->wrp);
 	free(c->path);
 	free(c->ob_path);
 	free(c->otp_path);
+	free(c->eeprom_path);
 	free(c->state_path);
 	memset(c, 0, sizeof(*c));
 	c->flash_fd = -1;
@@ -792,6 +823,21 @@ sim_mem sim_chip_write(sim_chip *c, uint32_t addr, const uint8_t *data,
 		if (c->rdp)
 			return SIM_MEM_PROTECTED;
 		program(c, c->otp, c->chip->otp_start, false, addr, data, len, res);
+		sim_chip_save(c);
+		c->worked_on = true;
+		return SIM_MEM_OK;
+	case R_EEPROM:
+		/* Assumed, not confirmed on silicon here: the L0/L1 ROMs take
+		 * Write Memory (and a DfuSe download, where their layout names
+		 * the EEPROM) at these addresses, as ST's tools use them.  The
+		 * memory interface erases a word before writing it, so any
+		 * bytes may replace any others; each word touched costs one
+		 * program time. */
+		if (c->rdp)
+			return SIM_MEM_PROTECTED;
+		memcpy(c->eeprom + off, data, len);
+		res->programmed = (off % STP_EEPROM_UNIT + len + STP_EEPROM_UNIT - 1) /
+		                  STP_EEPROM_UNIT;
 		sim_chip_save(c);
 		c->worked_on = true;
 		return SIM_MEM_OK;
@@ -941,6 +987,10 @@ void sim_chip_readout_unprotect(sim_chip *c, int64_t *ns)
 {
 	for (size_t i = 0; i < c->geo.nunits; i++)
 		erase_unit(c, &c->geo.units[i]);
+	/* Leaving level 1 erases the data EEPROM with the flash (RM0377,
+	 * RM0038: the regression to level 0 mass-erases both). */
+	if (c->eeprom)
+		memset(c->eeprom, STP_EEPROM_ERASED, c->chip->eeprom_size);
 	*ns = (int64_t)sim_chip_mass_erase_ms(c, 0) * SIM_NS_PER_MS;
 	set_rdp(c, 0);
 	sim_chip_ob_reload(c);

@@ -7,6 +7,7 @@
  *   FILE        the flash, raw, offset 0 = flash base, flash_size bytes
  *   FILE.ob     the option bytes, raw, ob_size bytes
  *   FILE.otp    the OTP area, raw, when the part has one
+ *   FILE.eeprom the data EEPROM (L0/L1), raw, when the part has one
  *   FILE.state  rdp=, wrp=, go=, app= (one key=value per line)
  *
  * Transports speak their protocol and call these functions; nothing here
@@ -61,6 +62,10 @@ typedef struct sim_chip {
 	uint8_t *ecc_written;
 	uint8_t *ob;
 	uint8_t *otp;
+	/* The L0/L1 data EEPROM: reads 0x00 erased; a write replaces the
+	 * bytes whatever they held, since the memory interface erases a word
+	 * before it programs it (RM0377, RM0038). */
+	uint8_t *eeprom;
 	uint8_t *ram;
 	uint8_t uid[12];
 	bool *wrp;          /* per unit, by position in geo.units */
@@ -80,7 +85,7 @@ typedef struct sim_chip {
 	const sim_ob_family *obf;
 	uint64_t seed;
 	/* Persistence; all NULL / -1 without --flash. */
-	char *path, *ob_path, *otp_path, *state_path;
+	char *path, *ob_path, *otp_path, *eeprom_path, *state_path;
 	int flash_fd;
 	bool loaded;        /* files read: closing may write them back */
 } sim_chip;
@@ -96,7 +101,7 @@ int sim_chip_open(sim_chip *c, const stp_chip *chip, uint32_t flash_size,
 bool sim_chip_unit_protected(const sim_chip *c, uint32_t addr);
 /* Saves and frees everything. */
 void sim_chip_close(sim_chip *c);
-/* Writes the option bytes, OTP and state files (the flash is written as it
+/* Writes the option bytes, OTP, data EEPROM and state files (the flash is written as it
  * changes).  Returns -1 and says why on stderr when a file cannot be
  * written. */
 int sim_chip_save(sim_chip *c);
@@ -108,13 +113,15 @@ bool sim_chip_readable(const sim_chip *c, uint32_t addr, uint32_t len);
 void sim_chip_read(const sim_chip *c, uint32_t addr, uint8_t *buf,
                    uint32_t len);
 /* Whether addr starts something WRITE may target (flash, RAM from
- * ram_start, option bytes, OTP). */
+ * ram_start, option bytes, OTP, data EEPROM). */
 bool sim_chip_writable_start(const sim_chip *c, uint32_t addr);
 bool sim_chip_in_flash(const sim_chip *c, uint32_t addr);
 bool sim_chip_in_ram(const sim_chip *c, uint32_t addr);
+bool sim_chip_in_eeprom(const sim_chip *c, uint32_t addr);
 /* Programs the bytes: whole program units only, erased units only (or
  * the same data again), never write-protected ones.  A write into the
- * option bytes replaces the whole image and reloads it. */
+ * option bytes replaces the whole image and reloads it; one into the data
+ * EEPROM replaces the bytes (no erase needed there). */
 sim_mem sim_chip_write(sim_chip *c, uint32_t addr, const uint8_t *data,
                        uint32_t len, sim_write_result *res);
 
@@ -143,8 +150,8 @@ int64_t sim_chip_ob_program_ns(const sim_chip *c);
 void sim_chip_write_protect(sim_chip *c, const uint16_t *idx, size_t n);
 void sim_chip_write_unprotect(sim_chip *c);
 void sim_chip_readout_protect(sim_chip *c);
-/* Mass erase (write protection notwithstanding), then level 0.  *ns: the
- * erase time. */
+/* Mass erase (write protection notwithstanding, the data EEPROM too),
+ * then level 0.  *ns: the erase time. */
 void sim_chip_readout_unprotect(sim_chip *c, int64_t *ns);
 /* An option-byte reload (OBL): re-latches the empty check. */
 void sim_chip_ob_reload(sim_chip *c);

@@ -39,7 +39,7 @@ static void uid_text(const uint8_t uid[12], char out[25])
  * run is another board. */
 static void remove_board_files(const char *flash)
 {
-	static const char *const ext[] = {"", ".ob", ".otp", ".state"};
+	static const char *const ext[] = {"", ".ob", ".otp", ".eeprom", ".state"};
 	char name[4096];
 
 	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {

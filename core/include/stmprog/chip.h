@@ -95,7 +95,17 @@ typedef struct stp_chip {
 	/* Typical time to program the option bytes (the ROM erases and writes
 	 * the whole block, then reloads it); 0 = page_erase_ms. */
 	uint16_t ob_program_ms;
+	/* The data EEPROM of L0/L1 (0x08080000), 0 if none: the largest the
+	 * PID comes with.  It reads 0x00 erased, is written in 4-byte words
+	 * and needs no erase (the memory interface erases a word it
+	 * rewrites), so the ROMs' Write Memory goes there directly. */
+	uint32_t eeprom_start;
+	uint32_t eeprom_size;
 } stp_chip;
+
+/* The data EEPROM's erased value and write unit (the same on L0 and L1). */
+#define STP_EEPROM_ERASED 0x00u
+#define STP_EEPROM_UNIT 4u
 
 /* One erase unit (page or sector) of a concrete part. */
 typedef struct stp_erase_unit {
