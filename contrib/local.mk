@@ -1,5 +1,19 @@
-# Things users install by hand or distributions pick up.
-EXTRA_DIST += contrib/udev/50-stmprog.rules
+# The udev rule and the bash completion go where udev and bash-completion
+# look for them (configure asks their pkg-config files, or takes
+# --with-udev-rules-dir / --with-bash-completion-dir); they are in the
+# tarball whether or not this build installs them.  A completion file is
+# named after its command: bash-completion loads it on the first <Tab>.
+EXTRA_DIST += contrib/udev/50-stmprog.rules contrib/completion/stmprog \
+	contrib/completion/stmprog-line
+if INSTALL_UDEV_RULES
+udevrules_DATA = contrib/udev/50-stmprog.rules
+endif
+if INSTALL_BASH_COMPLETION
+bashcompletion_DATA = contrib/completion/stmprog
+if BUILD_LINE
+bashcompletion_DATA += contrib/completion/stmprog-line
+endif
+endif
 
 include contrib/sim/local.mk
 
