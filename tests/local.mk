@@ -151,6 +151,7 @@ include tests/perf_uart.mk
 include tests/perf_bench.mk
 include tests/bad_input.mk
 include tests/interrupt_e2e.mk
+include tests/docs.mk
 include tests/ftdi_cbus.mk
 include tests/kernel_uart.mk
 include tests/kernel_gadget.mk
