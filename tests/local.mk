@@ -155,7 +155,9 @@ include tests/docs.mk
 include tests/ftdi_cbus.mk
 include tests/kernel_uart.mk
 include tests/kernel_gadget.mk
+include tests/vendor_ops.mk
 include tests/memories.mk
+include tests/backends_ops.mk
 # Two simulated U585s with one serial string on one USB bus: -l usb shows
 # paths, sn= alone is refused, path= programs each board; the ROMs' serial
 # derivation; udev's by-path/by-id names of serial ports.
