@@ -6,10 +6,14 @@
  * the image is split here: data for the flash (alt 0 on every other
  * transport, or the alt whose layout holds the chip's flash) goes to the
  * planner; data for the option-bytes alt becomes an option-byte image
- * written after the flash; anything else (OTP, which can be written only
- * once, or memories the chip database does not know) is refused with a
- * sentence, before the device is touched.  A DFU suffix naming other USB
- * IDs than the device's is worth a warning, never a silent pass. */
+ * written after the flash; data for the OTP or data EEPROM alt keeps its
+ * address and goes the way the same bytes from a HEX file go (the run's
+ * memories, core/job_memory.c: OTP behind the irreversible-operation
+ * guard, asked here already so the refusal names the file's target);
+ * anything else (memories the chip database does not know) is refused
+ * with a sentence, before the device is touched.  A DFU suffix naming
+ * other USB IDs than the device's is worth a warning, never a silent
+ * pass. */
 #include "config.h"
 
 #include <stdio.h>
@@ -17,6 +21,7 @@
 #include <string.h>
 
 #include "stmprog/dfuse.h"
+#include "stmprog/guard.h"
 #include "stmprog/plan.h"
 #include "image_internal.h"
 
@@ -39,6 +44,23 @@ static stp_status device_alt(stp_ctx *ctx, const stp_device_info *info,
 	                "%s has data for alternate setting %u (%s), which this "
 	                "device does not have (it has %u)",
 	                name, alt, alt_label(img, alt), info->nalts);
+}
+
+/* Data of an alt that holds the OTP or the data EEPROM must lie in that
+ * memory; it then joins the flash image by address, where the run's
+ * memories take it out again. */
+static stp_status route_memory(stp_ctx *ctx, const stp_segment *s,
+                               const char *origin, const char *what,
+                               uint32_t start, uint32_t size, stp_image *out)
+{
+	uint64_t end = (uint64_t)s->addr + s->len;
+
+	if (s->addr < start || end > (uint64_t)start + size)
+		return stp_fail(ctx, STP_ERR_LAYOUT, NULL,
+		                "%s: %s data at 0x%08X..0x%08X is outside the %s "
+		                "0x%08X..0x%08X", origin, what, s->addr,
+		                (uint32_t)(end - 1), what, start, start + size - 1);
+	return stp_image_add(ctx, out, 0, s->addr, s->data, s->len, origin);
 }
 
 static void check_suffix_ids(stp_ctx *ctx, const stp_device_info *info,
@@ -113,14 +135,29 @@ stp_status stp_image_route(stp_ctx *ctx, stp_target *t, const stp_image *img,
 			}
 			memcpy(obuf + (s->addr - chip->ob_start), s->data, s->len);
 			ob_seen += s->len;
+		} else if (chip->otp_size &&
+		           stp_dfuse_contains(&lo, chip->otp_start, 0)) {
+			char source[512];
+			snprintf(source, sizeof(source), "%s alternate setting %u "
+			         "(%s) at 0x%08X, %u bytes of OTP,", name, s->alt,
+			         alt_label(img, s->alt), s->addr, s->len);
+			if (!(st = stp_guard(ctx, STP_IRREV_OTP, source,
+			                     "programs one-time-programmable memory, "
+			                     "which can never be erased")))
+				st = route_memory(ctx, s, origin, "OTP", chip->otp_start,
+				                  chip->otp_size, out);
+		} else if (chip->eeprom_size &&
+		           stp_dfuse_contains(&lo, chip->eeprom_start, 0)) {
+			st = route_memory(ctx, s, origin, "data EEPROM",
+			                  chip->eeprom_start, chip->eeprom_size, out);
 		} else {
 			st = stp_fail(ctx, STP_ERR_LAYOUT,
 			              "take that target out of the file (dfuse-pack "
-			              "or STM32CubeProgrammer's file editor); stmprog "
-			              "does not write OTP or other memories yet",
+			              "or STM32CubeProgrammer's file editor)",
 			              "%s has data for alternate setting %u (%s: %s) "
-			              "at 0x%08X; stmprog programs the flash and the "
-			              "option bytes from a .dfu file, not this memory",
+			              "at 0x%08X; stmprog programs the flash, the "
+			              "option bytes, the OTP and the data EEPROM from "
+			              "a .dfu file, not this memory",
 			              name, s->alt, alt_label(img, s->alt), lo.name,
 			              s->addr);
 		}
