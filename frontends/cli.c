@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -50,6 +51,17 @@ static bool parse_u32(const char *s, uint32_t *out)
 		return false;
 	*out = (uint32_t)v;
 	return true;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	return !errno && !*end;
 }
 
 static bool is_option(const char *arg)
@@ -191,10 +203,29 @@ static int d_go(parse_state *ps, cli *c, cli_command *cmd, const char *opt)
 	return 0;
 }
 
+/* -ob FILE: a preset of KEY=VALUE lines, told from an assignment by
+ * the file being there or by its name (a missing preset is then said to
+ * be missing, not taken for a malformed assignment). */
+static bool is_preset_file(const char *word)
+{
+	size_t n = strlen(word);
+	struct stat sb;
+
+	if (strchr(word, '=') && stat(word, &sb) != 0)
+		return false;
+	return stat(word, &sb) == 0 ||
+	       (n > 4 && !strcasecmp(word + n - 4, ".txt")) ||
+	       (n > 3 && !strcasecmp(word + n - 3, ".ob"));
+}
+
 static int d_ob(parse_state *ps, cli *c, cli_command *cmd, const char *opt)
 {
 	if (cmd->nwords == 1 && !strcasecmp(cmd->words[0], "displ"))
 		return 0;
+	if (cmd->nwords == 1 && is_preset_file(cmd->words[0])) {
+		cmd->file = cmd->words[0];
+		return 0;
+	}
 	for (int i = 0; i < cmd->nwords; i++) {
 		const char *eq = strchr(cmd->words[i], '=');
 		uint32_t v;
@@ -299,6 +330,176 @@ static int d_confirm(parse_state *ps, cli *c, cli_command *cmd, const char *opt)
 	return 0;
 }
 
+/* The width in bits an option's name ends with: -w32 -> 32. */
+static unsigned name_width(const char *opt)
+{
+	return (unsigned)strtoul(opt + strcspn(opt, "0123456789"), NULL, 10);
+}
+
+/* -w8/-w16/-w32/-w64 ADDRESS DATA ...: the words, little-endian, as
+ * the chip stores them. */
+static int d_write_words(parse_state *ps, cli *c, cli_command *cmd,
+                         const char *opt)
+{
+	unsigned bytes;
+
+	cmd->width = name_width(opt);
+	bytes = cmd->width / 8;
+	if (!parse_u32(cmd->words[0], &cmd->addr))
+		return fail(ps, "e.g. -w32 0x08003F00 0x12345678",
+		            "%s: '%s' is not an address", opt, cmd->words[0]);
+	cmd->has_addr = true;
+	for (int i = 1; i < cmd->nwords; i++) {
+		uint64_t v;
+
+		if (!parse_u64(cmd->words[i], &v) ||
+		    (cmd->width < 64 && v >> cmd->width))
+			return fail(ps, "give each value as a number that fits the "
+			            "width, e.g. 0xAB for -w8, 0x12345678 for -w32",
+			            "%s: '%s' is not a %u-bit value", opt,
+			            cmd->words[i], cmd->width);
+		for (unsigned b = 0; b < bytes; b++)
+			cmd->data[cmd->ndata++] = (uint8_t)(v >> (8 * b));
+	}
+	if ((uint64_t)cmd->addr + cmd->ndata > (uint64_t)UINT32_MAX + 1)
+		return fail(ps, NULL, "%s: 0x%08X + %u bytes runs past the 4 GiB "
+		            "address space", opt, cmd->addr, cmd->ndata);
+	return 0;
+}
+
+/* ADDRESS SIZE of -r8..-r32 and -checksum: a non-empty range below
+ * 4 GiB. */
+static int decode_range(parse_state *ps, cli_command *cmd, const char *opt,
+                        const char *usage)
+{
+	if (!parse_u32(cmd->words[0], &cmd->addr))
+		return fail(ps, usage, "%s: '%s' is not an address", opt,
+		            cmd->words[0]);
+	if (!parse_u32(cmd->words[1], &cmd->size) || cmd->size == 0)
+		return fail(ps, usage, "%s: '%s' is not a size", opt, cmd->words[1]);
+	if ((uint64_t)cmd->addr + cmd->size > (uint64_t)UINT32_MAX + 1)
+		return fail(ps, NULL, "%s: 0x%08X + 0x%X runs past the 4 GiB "
+		            "address space", opt, cmd->addr, cmd->size);
+	cmd->has_addr = true;
+	return 0;
+}
+
+/* -r8/-r16/-r32 ADDRESS SIZE: SIZE in bytes, whole words of the width. */
+static int d_read_words(parse_state *ps, cli *c, cli_command *cmd,
+                        const char *opt)
+{
+	cmd->width = name_width(opt);
+	if (decode_range(ps, cmd, opt, "e.g. -r32 0x08000000 64 (SIZE in bytes)"))
+		return -1;
+	if (cmd->size % (cmd->width / 8))
+		return fail(ps, "give the size in bytes, a multiple of the width",
+		            "%s: %u bytes is not a whole number of %u-bit words",
+		            opt, cmd->size, cmd->width);
+	return 0;
+}
+
+static int d_checksum(parse_state *ps, cli *c, cli_command *cmd,
+                      const char *opt)
+{
+	return decode_range(ps, cmd, opt,
+	                    "e.g. -checksum 0x08000000 0x4000 (SIZE in bytes)");
+}
+
+/* The most -fillmemory writes: more than any STM32's flash. */
+#define FILL_MAX (64u << 20)
+
+/* -fillmemory ADDRESS size=N pattern=P [dataWidth=8|16|32]: N bytes of
+ * the pattern, a word of dataWidth bits (8 unless given) repeated. */
+static int d_fill(parse_state *ps, cli *c, cli_command *cmd, const char *opt)
+{
+	static const char usage[] =
+		"-fillmemory 0x08010000 size=0x400 pattern=0xA5 [dataWidth=8|16|32]";
+	bool has_size = false, has_pattern = false;
+	uint32_t pattern = 0;
+
+	cmd->width = 8;
+	if (!parse_u32(cmd->words[0], &cmd->addr))
+		return fail(ps, usage, "%s: '%s' is not an address", opt,
+		            cmd->words[0]);
+	cmd->has_addr = true;
+	for (int i = 1; i < cmd->nwords; i++) {
+		const char *w = cmd->words[i], *eq = strchr(w, '=');
+		uint32_t v;
+
+		if (!eq || !parse_u32(eq + 1, &v))
+			return fail(ps, usage, "%s: '%s' is not size=N, pattern=P or "
+			            "dataWidth=W with a number", opt, w);
+		if (!strncasecmp(w, "size=", 5)) {
+			cmd->size = v;
+			has_size = true;
+		} else if (!strncasecmp(w, "pattern=", 8)) {
+			pattern = v;
+			has_pattern = true;
+		} else if (!strncasecmp(w, "dataWidth=", 10)) {
+			if (v != 8 && v != 16 && v != 32)
+				return fail(ps, usage, "%s: dataWidth=%u: expected 8, 16 "
+				            "or 32", opt, v);
+			cmd->width = v;
+		} else {
+			return fail(ps, usage, "%s: unknown key in '%s'", opt, w);
+		}
+	}
+	if (!has_size || !has_pattern)
+		return fail(ps, usage, "%s needs size= and pattern=", opt);
+	if (cmd->size == 0 || cmd->size > FILL_MAX)
+		return fail(ps, usage, "%s: size=%u: expected 1 to %u bytes", opt,
+		            cmd->size, FILL_MAX);
+	if (cmd->width < 32 && pattern >> cmd->width)
+		return fail(ps, "give a pattern that fits dataWidth, or a wider "
+		            "dataWidth", "%s: pattern=0x%X does not fit %u bits",
+		            opt, pattern, cmd->width);
+	if (cmd->size % (cmd->width / 8))
+		return fail(ps, usage, "%s: size=%u is not a whole number of "
+		            "%u-bit words", opt, cmd->size, cmd->width);
+	if ((uint64_t)cmd->addr + cmd->size > (uint64_t)UINT32_MAX + 1)
+		return fail(ps, NULL, "%s: 0x%08X + 0x%X runs past the 4 GiB "
+		            "address space", opt, cmd->addr, cmd->size);
+	cmd->pattern = pattern;
+	return 0;
+}
+
+static int d_reset(parse_state *ps, cli *c, cli_command *cmd, const char *opt)
+{
+	cmd->hard = !strcasecmp(opt, "-hardRst");
+	return 0;
+}
+
+static int d_skip_erase(parse_state *ps, cli *c, cli_command *cmd,
+                        const char *opt)
+{
+	c->skip_erase = true;
+	return 0;
+}
+
+static int d_flash_size(parse_state *ps, cli *c, cli_command *cmd,
+                        const char *opt)
+{
+	uint32_t kb;
+
+	if (!parse_u32(cmd->words[0], &kb) || kb == 0 || kb > 4u * 1024 * 1024 - 1)
+		return fail(ps, "e.g. --flash-size 128 for 128 KiB",
+		            "%s %s: expected a size in KiB", opt, cmd->words[0]);
+	c->flash_size = kb * 1024u;
+	return 0;
+}
+
+static int d_timeout(parse_state *ps, cli *c, cli_command *cmd, const char *opt)
+{
+	uint32_t ms;
+
+	if (!parse_u32(cmd->words[0], &ms) || ms == 0)
+		return fail(ps, "e.g. -tm 5000 for five seconds",
+		            "%s %s: expected milliseconds, more than 0", opt,
+		            cmd->words[0]);
+	c->timeout_ms = ms;
+	return 0;
+}
+
 #define SETTING (-1)
 
 static const struct option_row {
@@ -316,11 +517,20 @@ static const struct option_row {
 	{{"-v", "--verify"}, CMD_VERIFY, 0, 0, d_none, "-v"},
 	{{"-u", "--upload", "-r", "--read"}, CMD_UPLOAD, 3, 3, d_upload, "-u ADDRESS SIZE FILE"},
 	{{"-g", "--go", "-s", "--start"}, CMD_GO, 0, 1, d_go, "-g [ADDRESS]"},
-	{{"-ob", "--optionbytes"}, CMD_OB, 1, CLI_MAX_WORDS, d_ob, "-ob displ | -ob KEY=VALUE ..."},
+	{{"-ob", "--optionbytes"}, CMD_OB, 1, CLI_MAX_WORDS, d_ob, "-ob displ | -ob KEY=VALUE ... | -ob FILE"},
 	{{"-rdu", "--readunprotect"}, CMD_RDU, 0, 0, d_none, "-rdu"},
 	{{"--write-protect", "-wp"}, CMD_WP, 1, CLI_MAX_WORDS, d_erase, "--write-protect all | N [M ...] | [FIRST LAST]"},
 	{{"--write-unprotect", "-wup"}, CMD_WUP, 0, 0, d_none, "--write-unprotect"},
 	{{"--readout-protect", "-rdp"}, CMD_RDP, 0, 0, d_none, "--readout-protect"},
+	{{"-w8", "-w16", "-w32", "-w64"}, CMD_WRITE_WORDS, 2, CLI_MAX_WORDS, d_write_words, "-w32 ADDRESS DATA ..."},
+	{{"-r8", "-r16", "-r32"}, CMD_READ_WORDS, 2, 2, d_read_words, "-r32 ADDRESS SIZE"},
+	{{"-fillmemory", "--fillmemory"}, CMD_FILL, 3, 4, d_fill, "-fillmemory ADDRESS size=N pattern=P [dataWidth=8|16|32]"},
+	{{"-blankcheck", "--blankcheck"}, CMD_BLANKCHECK, 0, 0, d_none, "-blankcheck"},
+	{{"-checksum", "--checksum"}, CMD_CHECKSUM, 2, 2, d_checksum, "-checksum ADDRESS SIZE"},
+	{{"-rst", "-hardRst"}, CMD_RESET, 0, 0, d_reset, "-rst | -hardRst"},
+	{{"--skipErase", "-skipErase"}, SETTING, 0, 0, d_skip_erase, "--skipErase"},
+	{{"--flash-size"}, SETTING, 1, 1, d_flash_size, "--flash-size KB"},
+	{{"-tm", "--timeout"}, SETTING, 1, 1, d_timeout, "-tm MS"},
 	{{"--chips"}, CMD_CHIPS, 0, 0, d_none, "--chips"},
 	{{"--chip"}, CMD_CHIP, 1, 1, d_chip, "--chip NAME|PID"},
 	{{"--convert"}, CMD_CONVERT, 2, 2, d_convert, "--convert IN OUT"},
@@ -349,6 +559,11 @@ int cli_parse(cli *c, int argc, char **argv, char *err, unsigned errlen,
 {
 	parse_state ps = {err, errlen, hint, hintlen};
 	int i = 1;
+	/* --convert IN OUT takes its two files wherever they stand among
+	 * the options that shape it (--chip, --format, --base): the command
+	 * short of its files, or -1. */
+	int pending = -1;
+	const struct option_row *pending_row = NULL;
 
 	memset(c, 0, sizeof(*c));
 	c->verbosity = 1;
@@ -358,6 +573,18 @@ int cli_parse(cli *c, int argc, char **argv, char *err, unsigned errlen,
 		const struct option_row *row = find_option(opt);
 		cli_command scratch, *cmd = &scratch;
 
+		if (!row && pending >= 0 && !is_option(opt)) {
+			cli_command *p = &c->cmds[pending];
+
+			p->words[p->nwords++] = opt;
+			i++;
+			if (p->nwords == pending_row->max) {
+				if (pending_row->decode(&ps, c, p, pending_row->names[0]))
+					return -1;
+				pending = -1;
+			}
+			continue;
+		}
 		if (!row) {
 			if (is_option(opt))
 				return fail(&ps, "stmprog -h lists the options",
@@ -375,6 +602,12 @@ int cli_parse(cli *c, int argc, char **argv, char *err, unsigned errlen,
 		i++;
 		while (i < argc && !is_option(argv[i]) && cmd->nwords < row->max)
 			cmd->words[cmd->nwords++] = argv[i++];
+		if (row->kind == CMD_CONVERT && cmd->nwords < row->min &&
+		    pending < 0) {
+			pending = c->ncmds++;
+			pending_row = row;
+			continue;
+		}
 		if (cmd->nwords < row->min)
 			return fail(&ps, row->usage, "%s needs %s%d argument%s", opt,
 			            row->min == row->max ? "" : "at least ", row->min,
@@ -384,6 +617,9 @@ int cli_parse(cli *c, int argc, char **argv, char *err, unsigned errlen,
 		if (row->kind != SETTING)
 			c->ncmds++;
 	}
+	if (pending >= 0)
+		return fail(&ps, pending_row->usage, "%s needs %d arguments",
+		            pending_row->names[0], pending_row->min);
 	/* --chip alone describes the chip; with other commands it forces it. */
 	for (int k = 0; k < c->ncmds; k++) {
 		if (c->cmds[k].kind == CMD_CHIP && c->ncmds > 1) {
@@ -410,6 +646,12 @@ bool cli_needs_target(const cli *c)
 		case CMD_WP:
 		case CMD_WUP:
 		case CMD_RDP:
+		case CMD_WRITE_WORDS:
+		case CMD_READ_WORDS:
+		case CMD_FILL:
+		case CMD_BLANKCHECK:
+		case CMD_CHECKSUM:
+		case CMD_RESET:
 			return true;
 		default:
 			break;

@@ -25,8 +25,17 @@ typedef enum cli_kind {
 	CMD_CONVERT,      /* --convert IN OUT */
 	CMD_WP,           /* --write-protect all | N [M ...] | [FIRST LAST] */
 	CMD_WUP,          /* --write-unprotect */
-	CMD_RDP           /* --readout-protect (level 1) */
+	CMD_RDP,          /* --readout-protect (level 1) */
+	CMD_WRITE_WORDS,  /* -w8/-w16/-w32/-w64 ADDRESS DATA ... */
+	CMD_READ_WORDS,   /* -r8/-r16/-r32 ADDRESS SIZE: print memory */
+	CMD_FILL,         /* -fillmemory ADDRESS size=N pattern=P [dataWidth=W] */
+	CMD_BLANKCHECK,   /* -blankcheck */
+	CMD_CHECKSUM,     /* -checksum ADDRESS SIZE */
+	CMD_RESET         /* -rst / -hardRst */
 } cli_kind;
+
+/* The most bytes -w8..-w64 take (the words of one option, 8 bytes each). */
+#define CLI_MAX_DATA (CLI_MAX_WORDS * 8)
 
 typedef struct cli_command {
 	cli_kind kind;
@@ -43,6 +52,11 @@ typedef struct cli_command {
 	uint32_t first, last;     /* (only with range) */
 	uint32_t units[CLI_MAX_WORDS];
 	int nunits;
+	unsigned width;           /* -w8..-w64, -r8..-r32, dataWidth=: bits */
+	uint8_t data[CLI_MAX_DATA]; /* -wN: the words, little-endian */
+	uint32_t ndata;           /* bytes in data */
+	uint32_t pattern;         /* -fillmemory pattern= */
+	bool hard;                /* -hardRst */
 } cli_command;
 
 typedef struct cli {
@@ -62,6 +76,9 @@ typedef struct cli {
 	/* --confirm-irreversible WHAT[,WHAT]: the irreversible steps this
 	 * run may take (rdp2, bootloader, otp, all); checked by the core. */
 	const char *confirm;
+	bool skip_erase;          /* --skipErase */
+	uint32_t flash_size;      /* --flash-size KB, in bytes (0: the chip's) */
+	unsigned timeout_ms;      /* -tm MS (0: the backends' own) */
 } cli;
 
 /* Parses argv[1..argc-1].  On failure returns -1 with a message naming the

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd_memory.h"
+#include "cmd_stdio.h"
 #include "commands.h"
 #include "stmprog/backend.h"
 #include "stmprog/chip.h"
@@ -34,6 +36,7 @@ typedef struct run {
 	stp_job *job;            /* the commands that act on a device */
 	bool job_ran;
 	stp_job_report report;
+	mem_view views[CLI_MAX_COMMANDS]; /* -r8..-r32, -checksum printing */
 } run;
 
 /* The format forced with --format, for reading or writing. */
@@ -300,6 +303,8 @@ static stp_status check_upload_file(stp_ctx *ctx, const char *file)
 	const char *slash = strrchr(file, '/');
 	struct stat sb;
 
+	if (stdio_is_dash(file))
+		return STP_OK;  /* standard output, checked when claimed */
 	if (stat(file, &sb) == 0 && S_ISDIR(sb.st_mode))
 		return stp_fail(ctx, STP_ERR_FILE, "name a file in it",
 		                "-u %s: is a directory", file);
@@ -318,8 +323,17 @@ static stp_status write_upload(void *user, stp_ctx *ctx, uint32_t addr,
                                const uint8_t *data, size_t len)
 {
 	const cli_command *cmd = user;
-	FILE *f = fopen(cmd->file, "wb");
+	FILE *f;
 
+	if (stdio_is_dash(cmd->file)) {
+		stp_status st = stdio_write_upload(ctx, data, len);
+
+		if (!st)
+			stp_result(ctx, "Read %zu bytes from 0x%08X to standard output",
+			           len, addr);
+		return st;
+	}
+	f = fopen(cmd->file, "wb");
 	if (!f || fwrite(data, 1, len, f) != len) {
 		int e = errno;
 
@@ -362,7 +376,9 @@ static bool is_job_command(cli_kind k)
 {
 	return k == CMD_ERASE || k == CMD_DOWNLOAD || k == CMD_VERIFY ||
 	       k == CMD_UPLOAD || k == CMD_GO || k == CMD_OB || k == CMD_RDU ||
-	       k == CMD_WP || k == CMD_WUP || k == CMD_RDP;
+	       k == CMD_WP || k == CMD_WUP || k == CMD_RDP ||
+	       k == CMD_WRITE_WORDS || k == CMD_READ_WORDS || k == CMD_FILL ||
+	       k == CMD_CHECKSUM || k == CMD_RESET;
 }
 
 /* A raw binary goes to its ADDRESS, else --base, else the flash base;
@@ -381,6 +397,15 @@ static stp_status add_download(run *r, const cli_command *cmd)
 	    (fmt == STP_FMT_BIN || by_name == STP_FMT_BIN || by_name == STP_FMT_AUTO)) {
 		has_addr = true;
 		addr = r->c->base;
+	}
+	if (stdio_is_dash(cmd->file)) {
+		stp_image *img;
+
+		if ((st = stdio_load_image(r->ctx, fmt, has_addr, addr, &img)))
+			return st;
+		st = stp_job_add_image(r->job, r->ctx, img, "standard input");
+		stp_image_free(img);
+		return st;
 	}
 	return stp_job_add_file(r->job, r->ctx, cmd->file, fmt, has_addr, addr);
 }
@@ -437,6 +462,18 @@ static stp_status add_step(run *r, int i, bool *downloads)
 		return stp_job_add_option_bytes(r->job, r->ctx,
 		                                (const char *const *)cmd->words,
 		                                (size_t)cmd->nwords);
+	case CMD_WRITE_WORDS:
+		*downloads = true;
+		return mem_add_write_words(r->job, r->ctx, cmd);
+	case CMD_FILL:
+		*downloads = true;
+		return mem_add_fill(r->job, r->ctx, cmd);
+	case CMD_READ_WORDS:
+		r->views[i] = (mem_view){r->out, cmd};
+		return mem_add_read_words(r->job, r->ctx, &r->views[i]);
+	case CMD_CHECKSUM:
+		r->views[i] = (mem_view){r->out, cmd};
+		return mem_add_checksum(r->job, r->ctx, &r->views[i]);
 	case CMD_RDU:
 		return stp_job_add_readout_unprotect(r->job, r->ctx);
 	case CMD_RDP:
@@ -444,20 +481,69 @@ static stp_status add_step(run *r, int i, bool *downloads)
 	case CMD_WUP:
 		return stp_job_add_write_unprotect(r->job, r->ctx);
 	case CMD_GO:
-		/* The application runs after everything else, so nothing may
-		 * follow -g but -v. */
-		for (int k = i + 1; k < r->c->ncmds; k++)
-			if (is_job_command(r->c->cmds[k].kind) &&
-			    r->c->cmds[k].kind != CMD_VERIFY)
-				return stp_fail(r->ctx, STP_ERR_ARG, "put -g last",
-				                "-g starts the application, which ends "
-				                "the run: nothing can follow it");
+	case CMD_RESET: {
+		/* The application runs (or the chip restarts) after everything
+		 * else, so nothing may follow -g or -rst but -v, and only one
+		 * of them ends the run. */
+		const char *name = cmd->kind == CMD_GO ? "-g"
+		                   : cmd->hard ? "-hardRst" : "-rst";
+
+		for (int k = i + 1; k < r->c->ncmds; k++) {
+			cli_kind next = r->c->cmds[k].kind;
+
+			if (next == CMD_GO || next == CMD_RESET)
+				return stp_fail(r->ctx, STP_ERR_ARG,
+				                "give one of -g, -rst and -hardRst",
+				                "%s and a second end of the run: the "
+				                "chip can start its application or "
+				                "restart once", name);
+			if ((is_job_command(next) && next != CMD_VERIFY) ||
+			    next == CMD_BLANKCHECK)
+				return stp_fail(r->ctx, STP_ERR_ARG,
+				                "put it last (only -v may follow)",
+				                "%s ends the run (the chip leaves its "
+				                "bootloader): nothing can follow it",
+				                name);
+		}
+		if (cmd->kind == CMD_RESET)
+			return stp_job_set_end(r->job, r->ctx,
+			                       cmd->hard ? STP_JOB_END_HARD_RESET
+			                                 : STP_JOB_END_RESET,
+			                       false, 0);
 		return stp_job_set_end(r->job, r->ctx, STP_JOB_END_GO,
 		                       cmd->has_addr, cmd->addr);
+	}
 	default:
 		return stp_fail(r->ctx, STP_ERR_INTERNAL, NULL,
 		                "command %d is no step of a job", (int)cmd->kind);
 	}
+}
+
+/* -blankcheck is a read of the whole flash of the connected chip, not a
+ * step of the job (whose ranges are fixed before it connects), so it
+ * runs before the job's commands or after all of them: never between
+ * two, where it would seem to check a state the job has already left. */
+static stp_status check_blankcheck_place(run *r)
+{
+	for (int i = 0; i < r->c->ncmds; i++) {
+		bool before = false, after = false;
+
+		if (r->c->cmds[i].kind != CMD_BLANKCHECK)
+			continue;
+		for (int k = 0; k < r->c->ncmds; k++)
+			if (is_job_command(r->c->cmds[k].kind)) {
+				before |= k < i;
+				after |= k > i;
+			}
+		if (before && after)
+			return stp_fail(r->ctx, STP_ERR_ARG,
+			                "put -blankcheck before or after the commands "
+			                "that change the device",
+			                "-blankcheck between two device commands: "
+			                "those run as one job, so it would check the "
+			                "flash before or after all of them");
+	}
+	return STP_OK;
 }
 
 /* Every device command becomes a step of one job, and the job checks
@@ -476,6 +562,13 @@ static stp_status build_job(run *r)
 		    (st = stp_job_set_chip(r->job, r->ctx, chip)))
 			return st;
 	}
+	if ((st = stp_job_set_skip_erase(r->job, r->ctx, r->c->skip_erase)))
+		return st;
+	if (r->c->flash_size &&
+	    (st = stp_job_set_flash_size(r->job, r->ctx, r->c->flash_size)))
+		return st;
+	if ((st = check_blankcheck_place(r)))
+		return st;
 	for (int i = 0; i < r->c->ncmds; i++)
 		if (is_job_command(r->c->cmds[i].kind) &&
 		    (st = add_step(r, i, &downloads)))
@@ -497,6 +590,15 @@ static stp_status run_job(run *r)
 	return stp_job_run(r->job, r->ctx, r->target, NULL, &r->report);
 }
 
+/* -blankcheck: the flash of the connected chip, --flash-size honoured. */
+static stp_status cmd_blankcheck(run *r, const cli_command *cmd)
+{
+	stp_status st = open_target(r);
+
+	(void)cmd;
+	return st ? st : mem_blankcheck(r->target, r->ctx, r->c->flash_size);
+}
+
 typedef stp_status (*command_fn)(run *r, const cli_command *cmd);
 
 static const struct {
@@ -508,6 +610,7 @@ static const struct {
 	{CMD_CHIPS, cmd_chips},
 	{CMD_CHIP, cmd_chip},
 	{CMD_CONVERT, cmd_convert},
+	{CMD_BLANKCHECK, cmd_blankcheck},
 };
 
 static stp_status run_command(run *r, const cli_command *cmd)
@@ -553,6 +656,10 @@ int commands_run(const cli *c, stp_ctx *ctx, output *out)
 	if (c->confirm && !(st = stp_irreversible_parse(ctx, c->confirm, &confirmed)))
 		stp_ctx_confirm(ctx, confirmed);
 	catch_signals(ctx);
+	/* -tm: before any target opens, so every operation is bounded. */
+	stp_ctx_set_timeout_ms(ctx, c->timeout_ms);
+	if (!st)
+		st = stdio_claim_stdout(ctx, c);
 	if (!st)
 		st = build_job(&r);
 	/* The job runs whole at its first command; the others where they
@@ -562,5 +669,6 @@ int commands_run(const cli *c, stp_ctx *ctx, output *out)
 	stp_target_close(r.target);
 	signal_ctx = NULL;
 	stp_job_free(r.job);
+	stdio_release_stdout();
 	return st ? output_failure(out, ctx, st) : EXIT_OK;
 }

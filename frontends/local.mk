@@ -8,6 +8,9 @@ frontends_stmprog_SOURCES = \
 	frontends/commands.c frontends/commands.h \
 	frontends/output.c frontends/output.h \
 	frontends/help.c frontends/help.h
+# The vendor CLI's memory commands, and "-" as a file.
+frontends_stmprog_SOURCES += frontends/cmd_memory.c frontends/cmd_memory.h \
+	frontends/cmd_stdio.c frontends/cmd_stdio.h
 frontends_stmprog_LDADD = core/libstmprog.la
 
 include frontends/line/local.mk
