@@ -200,3 +200,4 @@ $(THREADS_TEST_LOG): contrib/sim/stmprog-sim$(EXEEXT)
 # So it runs after every other test of the run.
 $(THREADS_TEST_LOG): $(TEST_LOGS:tests/threads/run.sh.log=)
 endif
+include tests/rmw.mk
