@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd_list.h"
 #include "cmd_memory.h"
 #include "cmd_stdio.h"
 #include "commands.h"
@@ -54,54 +55,9 @@ static stp_status forced_format(run *r, stp_image_format *fmt)
 
 /* ---- commands without a device ------------------------------------- */
 
-static void print_port(void *user, const stp_port_info *p)
-{
-	output *out = user;
-
-	output_say(out, "%-24s %-5s %s", p->port, stp_transport_name(p->transport),
-	           p->description);
-	if (p->vid || p->pid)
-		output_say(out, " [%04x:%04x]", p->vid, p->pid);
-	if (p->serial[0])
-		output_say(out, " sn=%s", p->serial);
-	output_say(out, "\n");
-	/* Where it is plugged: what path= (USB) or port= (a serial port's
-	 * udev names) selects whatever else gets plugged in.  Names that
-	 * carry device strings (by-id holds the USB serial) are escaped
-	 * like every device string. */
-	if (p->path[0] || p->by_id[0]) {
-		char esc[4 * sizeof(p->path)];
-		if (p->transport == STP_TRANSPORT_USB)
-			output_say(out, "  path=%s",
-			           stp_escape(esc, sizeof(esc), p->path));
-		else if (p->path[0])
-			output_say(out, "  by-path %s",
-			           stp_escape(esc, sizeof(esc), p->path));
-		if (p->by_id[0])
-			output_say(out, "%s by-id %s", p->path[0] ? "," : " ",
-			           stp_escape(esc, sizeof(esc), p->by_id));
-		if (p->serial_shared)
-			output_say(out, " (serial shared with another device: "
-			                "select these by path)");
-		output_say(out, "\n");
-	}
-	if (p->details[0])
-		output_say(out, "%s\n", p->details);
-}
-
 static stp_status cmd_list(run *r, const cli_command *cmd)
 {
-	stp_transport t = STP_TRANSPORT_NONE;
-
-	if (cmd->nwords) {
-		if (!strcasecmp(cmd->words[0], "usb"))
-			t = STP_TRANSPORT_USB;
-		else if (!strcasecmp(cmd->words[0], "uart"))
-			t = STP_TRANSPORT_UART;
-		else
-			t = STP_TRANSPORT_CAN;
-	}
-	return stp_enumerate(r->ctx, t, print_port, r->out);
+	return list_ports(r->ctx, r->out, cmd->nwords ? cmd->words[0] : NULL);
 }
 
 static stp_status cmd_backends(run *r, const cli_command *cmd)
@@ -429,6 +385,22 @@ static stp_status add_units(run *r, const cli_command *cmd)
 	                                              (size_t)cmd->nunits);
 }
 
+/* -ob FILE: the preset's assignments as one -ob step, so the whole set
+ * is checked against the chip before anything is written. */
+static stp_status add_ob_preset(run *r, const char *file)
+{
+	char **words;
+	size_t n;
+	stp_status st = stp_ob_preset_load(r->ctx, file, &words, &n);
+
+	if (st)
+		return st;
+	st = stp_job_add_option_bytes(r->job, r->ctx, (const char *const *)words,
+	                              n);
+	stp_ob_preset_free(words, n);
+	return st;
+}
+
 /* One command as a step of the job.  -v only says "Verified" in its
  * place: every download is verified before it reports success. */
 static stp_status add_step(run *r, int i, bool *downloads)
@@ -459,6 +431,8 @@ static stp_status add_step(run *r, int i, bool *downloads)
 		if (displ)
 			return stp_job_add_option_bytes_read(r->job, r->ctx,
 			                                     show_option_bytes, r);
+		if (cmd->file)
+			return add_ob_preset(r, cmd->file);
 		return stp_job_add_option_bytes(r->job, r->ctx,
 		                                (const char *const *)cmd->words,
 		                                (size_t)cmd->nwords);

@@ -10,7 +10,8 @@ frontends_stmprog_SOURCES = \
 	frontends/help.c frontends/help.h
 # The vendor CLI's memory commands, and "-" as a file.
 frontends_stmprog_SOURCES += frontends/cmd_memory.c frontends/cmd_memory.h \
-	frontends/cmd_stdio.c frontends/cmd_stdio.h
+	frontends/cmd_stdio.c frontends/cmd_stdio.h \
+	frontends/cmd_list.c frontends/cmd_list.h
 frontends_stmprog_LDADD = core/libstmprog.la
 
 include frontends/line/local.mk
