@@ -524,7 +524,7 @@ static const struct option_row {
 	{{"--readout-protect", "-rdp"}, CMD_RDP, 0, 0, d_none, "--readout-protect"},
 	{{"-w8", "-w16", "-w32", "-w64"}, CMD_WRITE_WORDS, 2, CLI_MAX_WORDS, d_write_words, "-w32 ADDRESS DATA ..."},
 	{{"-r8", "-r16", "-r32"}, CMD_READ_WORDS, 2, 2, d_read_words, "-r32 ADDRESS SIZE"},
-	{{"-fillmemory", "--fillmemory"}, CMD_FILL, 3, 4, d_fill, "-fillmemory ADDRESS size=N pattern=P [dataWidth=8|16|32]"},
+	{{"-fillmemory", "--fillmemory"}, CMD_FILL, 1, 4, d_fill, "-fillmemory ADDRESS size=N pattern=P [dataWidth=8|16|32]"},
 	{{"-blankcheck", "--blankcheck"}, CMD_BLANKCHECK, 0, 0, d_none, "-blankcheck"},
 	{{"-checksum", "--checksum"}, CMD_CHECKSUM, 2, 2, d_checksum, "-checksum ADDRESS SIZE"},
 	{{"-rst", "-hardRst"}, CMD_RESET, 0, 0, d_reset, "-rst | -hardRst"},

@@ -222,3 +222,129 @@ Test(cli, very_long_sector_lists_are_usage_errors)
 	cr_assert_eq(c.cmds[0].units[4], 4);
 	parse_fails("-c port=usb1 -e [1 2][3 4]", "one range per option");
 }
+
+/* -w8..-w64 take an address and words of their width, stored
+ * little-endian; -w alone stays the vendor's download. */
+Test(cli, word_writes)
+{
+	static const uint8_t w32[] = {0x78, 0x56, 0x34, 0x12, 0xBE, 0xBA, 0xFE, 0xCA};
+	static const uint8_t w16[] = {0x34, 0x12, 0x01, 0x00};
+
+	parse_ok("-c port=usb1 -w32 0x08003F00 0x12345678 0xCAFEBABE");
+	cr_assert_eq(c.cmds[0].kind, CMD_WRITE_WORDS);
+	cr_assert_eq(c.cmds[0].width, 32);
+	cr_assert_eq(c.cmds[0].addr, 0x08003F00);
+	cr_assert_eq(c.cmds[0].ndata, 8);
+	cr_assert_eq(memcmp(c.cmds[0].data, w32, 8), 0);
+	parse_ok("-c port=usb1 -w16 0x08000000 0x1234 1");
+	cr_assert_eq(c.cmds[0].ndata, 4);
+	cr_assert_eq(memcmp(c.cmds[0].data, w16, 4), 0);
+	parse_ok("-c port=usb1 -w64 0x08000000 0x0102030405060708");
+	cr_assert_eq(c.cmds[0].ndata, 8);
+	cr_assert_eq(c.cmds[0].data[0], 0x08);
+	cr_assert_eq(c.cmds[0].data[7], 0x01);
+	parse_ok("-c port=usb1 -w8 0x08000000 0xAB -w fw.bin 0x08004000");
+	cr_assert_eq(c.cmds[0].ndata, 1);
+	cr_assert_eq(c.cmds[1].kind, CMD_DOWNLOAD);
+	cr_assert(cli_needs_target(&c));
+	parse_fails("-c port=usb1 -w8 0x08000000 0x100", "'0x100' is not a 8-bit value");
+	parse_fails("-c port=usb1 -w16 0x08000000 0x10000", "not a 16-bit value");
+	parse_fails("-c port=usb1 -w32 0x08000000", "-w32 needs at least 2 arguments");
+	parse_fails("-c port=usb1 -w32 flash 1", "'flash' is not an address");
+	parse_fails("-c port=usb1 -w32 0xFFFFFFFE 1", "runs past");
+}
+
+Test(cli, word_reads_and_checksum)
+{
+	parse_ok("-c port=usb1 -r32 0x08000000 64 -r8 0x08000000 3 -checksum 0x08000000 0x4000");
+	cr_assert_eq(c.ncmds, 3);
+	cr_assert_eq(c.cmds[0].kind, CMD_READ_WORDS);
+	cr_assert_eq(c.cmds[0].width, 32);
+	cr_assert_eq(c.cmds[0].size, 64);
+	cr_assert_eq(c.cmds[1].width, 8);
+	cr_assert_eq(c.cmds[2].kind, CMD_CHECKSUM);
+	cr_assert_eq(c.cmds[2].size, 0x4000);
+	/* -r with a file is still the upload. */
+	parse_ok("-c port=usb1 -r 0x08000000 16 out.bin");
+	cr_assert_eq(c.cmds[0].kind, CMD_UPLOAD);
+	parse_fails("-c port=usb1 -r32 0x08000000 6", "not a whole number of 32-bit words");
+	parse_fails("-c port=usb1 -r16 0x08000000", "-r16 needs 2 arguments");
+	parse_fails("-c port=usb1 -checksum 0x08000000 0", "'0' is not a size");
+}
+
+Test(cli, fillmemory)
+{
+	parse_ok("-c port=usb1 -fillmemory 0x08004000 size=0x20 pattern=0xA5B6 dataWidth=16");
+	cr_assert_eq(c.cmds[0].kind, CMD_FILL);
+	cr_assert_eq(c.cmds[0].size, 0x20);
+	cr_assert_eq(c.cmds[0].pattern, 0xA5B6);
+	cr_assert_eq(c.cmds[0].width, 16);
+	parse_ok("-c port=usb1 -fillmemory 0x08004000 pattern=0x5A size=3");
+	cr_assert_eq(c.cmds[0].width, 8);
+	parse_fails("-c port=usb1 -fillmemory 0x08004000 size=4", "needs size= and pattern=");
+	parse_fails("-c port=usb1 -fillmemory 0x08004000 size=4 pattern=0x1FF", "does not fit 8 bits");
+	parse_fails("-c port=usb1 -fillmemory 0x08004000 size=6 pattern=1 dataWidth=32", "whole number of 32-bit words");
+	parse_fails("-c port=usb1 -fillmemory 0x08004000 size=4 pattern=1 dataWidth=12", "expected 8, 16 or 32");
+	parse_fails("-c port=usb1 -fillmemory 0x08004000 size=4 colour=1", "unknown key");
+}
+
+Test(cli, run_settings)
+{
+	parse_ok("-c port=usb1 --skipErase --flash-size 128 -tm 5000 -w8 0x08000000 1 -blankcheck -rst");
+	cr_assert(c.skip_erase);
+	cr_assert_eq(c.flash_size, 128 * 1024);
+	cr_assert_eq(c.timeout_ms, 5000);
+	cr_assert_eq(c.ncmds, 3);
+	cr_assert_eq(c.cmds[1].kind, CMD_BLANKCHECK);
+	cr_assert_eq(c.cmds[2].kind, CMD_RESET);
+	cr_assert_not(c.cmds[2].hard);
+	parse_ok("-c port=/dev/ttyUSB0 -hardRst");
+	cr_assert(c.cmds[0].hard);
+	parse_fails("-c port=usb1 -tm 0 -rst", "expected milliseconds");
+	parse_fails("-c port=usb1 --flash-size big -rst", "expected a size in KiB");
+}
+
+/* "-" is a file word (standard input or output), never an option. */
+Test(cli, dash_is_a_file)
+{
+	parse_ok("-c port=usb1 -u 0x08000000 16 - -d - 0x08000000");
+	cr_assert_str_eq(c.cmds[0].file, "-");
+	cr_assert_str_eq(c.cmds[1].file, "-");
+	cr_assert(c.cmds[1].has_addr);
+}
+
+/* --convert's two files may stand on either side of --chip, --format
+ * and --base, as the help shows them. */
+Test(cli, convert_in_any_order)
+{
+	static const char *const lines[] = {
+		"--convert in.hex out.bin --chip F405",
+		"--chip F405 --convert in.hex out.bin",
+		"--convert --chip F405 in.hex out.bin",
+		"--convert in.hex --chip F405 out.bin",
+		"--format bin --convert in.hex --base 0x08000000 out.bin --chip F405",
+	};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		parse_ok(lines[i]);
+		cr_assert_eq(c.ncmds, 1, "%s", lines[i]);
+		cr_assert_eq(c.cmds[0].kind, CMD_CONVERT, "%s", lines[i]);
+		cr_assert_str_eq(c.cmds[0].file, "in.hex", "%s", lines[i]);
+		cr_assert_str_eq(c.cmds[0].file2, "out.bin", "%s", lines[i]);
+		cr_assert_str_eq(c.chip, "F405", "%s", lines[i]);
+	}
+	parse_fails("--convert in.hex --chip F405", "--convert needs 2 arguments");
+	parse_fails("--convert in.hex out.bin extra", "'extra' does not belong");
+}
+
+/* -ob FILE: a preset when the word names a file or looks like one. */
+Test(cli, option_byte_preset)
+{
+	parse_ok("-c port=usb1 -ob preset.txt");
+	cr_assert_str_eq(c.cmds[0].file, "preset.txt");
+	parse_ok("-c port=usb1 -ob board.ob");
+	cr_assert_str_eq(c.cmds[0].file, "board.ob");
+	parse_ok("-c port=usb1 -ob RDP=0xAA");
+	cr_assert_null(c.cmds[0].file);
+	parse_fails("-c port=usb1 -ob preset", "'preset' is not KEY=VALUE");
+}
