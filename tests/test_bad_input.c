@@ -1012,12 +1012,12 @@ static const row rows[] = {
 	/* BOOT0 high then starts the SRAM: the bootloader is out of reach. */
 	{"l4_nboot1_lock_out", "irreversible", NULL, "-ob nBOOT1=0", 2,
 	 {"nBOOT1=0", "--confirm-irreversible bootloader"}, UART, DEV, "0x435"},
-	/* OTP is not written at all yet: refused whatever is confirmed. */
-	{"otp_write", "irreversible", app_and_otp,
-	 "--confirm-irreversible otp -w {d}/otp.bin 0x1FFF7800", 4,
-	 {"otp.bin", "0x1FFF7800", "one-time-programmable"}, UART | USB, DEV},
-	{"dfu_file_otp_target", "irreversible", dfuse_otp, "-d {d}/bad.dfu", 4,
-	 {"bad.dfu", "0x1FFF7800", "OTP"}, UART | USB | CAN, DEV},
+	/* OTP is written only when confirmed (test_memories_e2e writes it). */
+	{"otp_write", "irreversible", app_and_otp, "-w {d}/otp.bin 0x1FFF7800", 2,
+	 {"otp.bin", "0x1FFF7800", "--confirm-irreversible otp"}, UART | USB, DEV},
+	{"dfu_file_otp_target", "irreversible", dfuse_otp, "-d {d}/bad.dfu", 2,
+	 {"bad.dfu", "0x1FFF7800", "--confirm-irreversible otp"},
+	 UART | USB | CAN, DEV},
 
 	/* -- jumps -- */
 	{"go_to_no_application", "go", NULL, "-g", 4,
