@@ -639,7 +639,7 @@ static stp_status check_plan(const stp_job *job, stp_ctx *ctx,
 	stp_image **parts = calloc(job->nsteps ? job->nsteps : 1, sizeof(*parts));
 	stp_image *merged = NULL;
 	char names[512] = "";
-	bool routed_later = false;
+	bool routed_later = false, stripped = false;
 	size_t n = 0;
 	stp_status st = STP_OK;
 
@@ -667,8 +667,12 @@ static stp_status check_plan(const stp_job *job, stp_ctx *ctx,
 		goto out;
 	if ((st = stp_images_merge(ctx, in, n, &merged)))
 		goto out;
+	/* RAM, data EEPROM and OTP data are checked once connected
+	 * (core/job_memory.c); the plan is the flash's. */
+	if (geo && (st = job_memory_strip(ctx, geo->chip, &merged, &stripped)))
+		goto out;
 	/* A .dfu file may hold option bytes only: its flash part is empty. */
-	if (geo && (stp_image_size(merged) || !routed_later)) {
+	if (geo && (stp_image_size(merged) || (!routed_later && !stripped))) {
 		stp_plan_opts po = {.image_name = names};
 		stp_plan *plan = NULL;
 		st = stp_plan_build(ctx, merged, geo, &po, &plan);

@@ -133,5 +133,10 @@ stp_status job_memory_split(job_run *r);
 bool job_memory_pending(const job_run *r);
 stp_status job_memory_write(job_run *r);
 void job_memory_free(job_run *r);
+/* Without a device (stp_job_validate with a chip): *img without its
+ * bytes for RAM, data EEPROM and OTP, which are checked once connected;
+ * *stripped says whether there were any. */
+stp_status job_memory_strip(stp_ctx *ctx, const stp_chip *chip,
+                            stp_image **img, bool *stripped);
 
 #endif

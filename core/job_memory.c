@@ -457,6 +457,54 @@ stp_status job_memory_split(job_run *r)
 	return STP_OK;
 }
 
+stp_status job_memory_strip(stp_ctx *ctx, const stp_chip *chip,
+                            stp_image **img, bool *stripped)
+{
+	const stp_image *in = *img;
+	stp_image *flash;
+	stp_status st = STP_OK;
+
+	*stripped = false;
+	if (!chip || !in)
+		return STP_OK;
+	if (!(flash = stp_image_new()))
+		return stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < in->nsegs && !st; i++) {
+		const stp_segment *s = &in->segs[i];
+		uint64_t a = s->addr, end = (uint64_t)s->addr + s->len;
+
+		while (a < end && !st) {
+			mem_kind k;
+			uint64_t stop, b = a;
+			if (memory_at(chip, (uint32_t)a, &k, &stop)) {
+				b = end < stop ? end : stop;
+				*stripped = true;
+			} else {
+				while (b < end && !memory_at(chip, (uint32_t)b, &k, &stop))
+					b++;
+				st = stp_image_add(ctx, flash, s->alt, (uint32_t)a,
+				                   s->data + (a - s->addr),
+				                   (uint32_t)(b - a), NULL);
+			}
+			a = b;
+		}
+	}
+	if (!st)
+		for (unsigned a = 0; a < 256; a++)
+			if (in->alt_name[a] &&
+			    !(flash->alt_name[a] = strdup(in->alt_name[a])))
+				st = stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory");
+	if (st) {
+		stp_image_free(flash);
+		return st;
+	}
+	flash->has_entry = in->has_entry;
+	flash->entry = in->entry;
+	stp_image_free(*img);
+	*img = flash;
+	return STP_OK;
+}
+
 bool job_memory_pending(const job_run *r)
 {
 	const mem_set *m = r->memories;
