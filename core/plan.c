@@ -25,8 +25,9 @@ static const char *region_name(const stp_chip *chip, uint32_t addr)
 		return "the option bytes, which -d does not write (use -ob)";
 	if (chip->otp_size && addr >= chip->otp_start &&
 	    addr - chip->otp_start < chip->otp_size)
-		return "the one-time-programmable area, which stmprog does not "
-		       "write yet (OTP bits can be written only once)";
+		return "the one-time-programmable area, which is written apart "
+		       "from the flash, when programming a device with "
+		       "--confirm-irreversible otp";
 	if (addr >= 0x20000000u && addr < 0x40000000u)
 		return "RAM, not flash";
 	if (addr >= 0x40000000u && addr < 0x60000000u)
@@ -137,8 +138,8 @@ static const char *alt_hint(const stp_chip *chip, const stp_segment *seg)
 		return "these are option bytes: give them with -ob KEY=VALUE (-ob displ "
 		       "shows the fields), or program the .dfu file over USB";
 	if (stp_chip_touches_otp(chip, seg->addr, seg->len))
-		return "stmprog does not write OTP yet; take that target out of the "
-		       "file (dfuse-pack) to program the rest";
+		return "an OTP target is written when programming a device, with "
+		       "--confirm-irreversible otp";
 	return "take that target out of the file (dfuse-pack) to program the "
 	       "flash";
 }
