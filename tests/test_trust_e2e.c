@@ -328,10 +328,12 @@ Test(trust, merge_names_both_inputs_and_keeps_shared_units)
 /* ---- 8. hints name something that works -------------------------------- */
 
 /* An OTP target in a .dfu was refused with a hint to use -w at an
- * explicit address, which was refused in turn. */
+ * explicit address, which was refused in turn.  Both now name the
+ * confirmation, and the command it names writes the OTP. */
 Test(trust, otp_hints_do_not_point_at_another_refusal)
 {
-	unsigned char otp[32];
+	unsigned char otp[32], *file;
+	size_t len;
 	char cmd[8192];
 
 	th_need("dfuse-pack", "dfu-util");
@@ -343,13 +345,19 @@ Test(trust, otp_hints_do_not_point_at_another_refusal)
 	         "otp.dfu", th_dir);
 	cr_assert_eq(th_run(cmd, out, sizeof(out)), 0, "%s", out);
 	snprintf(cmd, sizeof(cmd), "-d '%s'", th_dir_path("otp.dfu"));
-	cr_assert_eq(run(&usb, "0x413", cmd), 4, "%s", out);
+	cr_assert_eq(run(&usb, "0x413", cmd), 2, "%s", out);
 	cr_assert(!strstr(out, "-w at an explicit"), "%s", out);
-	cr_assert(strstr(out, "does not write OTP"), "%s", out);
+	cr_assert(strstr(out, "--confirm-irreversible otp"), "%s", out);
 	snprintf(cmd, sizeof(cmd), "-w '%s' 0x1FFF7800", th_dir_path("otp.bin"));
-	cr_assert_eq(run(&usb, "0x413", cmd), 4, "%s", out);
-	cr_assert(strstr(out, "does not write yet"), "%s", out);
+	cr_assert_eq(run(&usb, "0x413", cmd), 2, "%s", out);
+	cr_assert(strstr(out, "--confirm-irreversible otp"), "%s", out);
 	assert_untouched();
+	snprintf(cmd, sizeof(cmd), "--confirm-irreversible otp -d '%s'",
+	         th_dir_path("otp.dfu"));
+	cr_assert_eq(run(&usb, "0x413", cmd), 0, "%s", out);
+	file = e2e_slurp(th_dir_path("flash.bin.otp"), &len);
+	cr_assert_eq(memcmp(file, otp, sizeof(otp)), 0, "the OTP differs");
+	free(file);
 }
 
 /* Level 2 over UART: the bootloader is gone after the write's reset, and
