@@ -69,6 +69,8 @@ static void plan_opts_for(stp_target *t, const stp_program_opts *o,
 	po->write_align = caps->write_align;
 	po->can_mass_erase = (caps->flags & STP_CAP_MASS_ERASE) != 0;
 	po->image_name = o->image_name;
+	po->keep_rest = !o->wipe_rest;
+	po->no_erase = o->skip_erase;
 }
 
 stp_status stp_program_check(stp_ctx *ctx, stp_target *t,
@@ -209,27 +211,105 @@ static stp_status read_unit(stp_target *t, const stp_block *b, uint8_t erased,
  * device holds, so units that already match are left alone, and units
  * that read blank are not erased where reading them was the cheaper
  * way to know (stp_cost_read_before_erase). */
+/* Reads len bytes at addr into buf in the largest transfers the link
+ * takes. */
+static stp_status read_all(stp_target *t, uint32_t addr, uint8_t *buf,
+                           uint32_t len)
+{
+	uint32_t block = readback_len(t);
+	stp_status st = STP_OK;
+
+	for (uint32_t done = 0, n; done < len && !st; done += n) {
+		n = len - done < block ? len - done : block;
+		st = stp_target_read(t, addr + done, buf + done, n);
+	}
+	return st;
+}
+
+/* --skipErase: reads what the device holds under every chunk the image
+ * has bytes in (the first plan's blocks to compare), so the plan can
+ * refuse a byte that is neither erased nor equal before anything is
+ * written.  Only those chunks: the rest of a unit is never touched. */
+static stp_status read_for_skip_erase(stp_target *t, const stp_geometry *geo,
+                                      const stp_plan *first, uint8_t *current,
+                                      bool *known, uint64_t *bytes)
+{
+	stp_status st;
+
+	for (size_t i = 0; i < first->nverify; i++) {
+		const stp_block *b = &first->verify[i];
+		if ((st = read_all(t, b->addr,
+		                   current + (b->addr - geo->flash_base), b->len)))
+			return st;
+		*bytes += b->len;
+	}
+	for (size_t i = 0; i < first->ntouched; i++)
+		known[stp_geometry_unit_at(geo, first->touched[i].addr) -
+		      geo->units] = true;
+	return STP_OK;
+}
+
+/* Reads what the device holds where the plan needs it, then plans again:
+ * for --skipErase, under the image's chunks; for read-modify-write, every
+ * partly covered unit whole (its bytes outside the image are kept); and
+ * with skip_matching, the other touched units (or their CRCs), so units
+ * that already match are left alone, and units that read blank are not
+ * erased where reading them was the cheaper way to know
+ * (stp_cost_read_before_erase). */
 static stp_status replan_with_device(stp_ctx *ctx, stp_target *t,
                                      const stp_image *img,
                                      const stp_geometry *geo,
-                                     stp_plan_opts *po, stp_plan **plan)
+                                     const stp_program_opts *o,
+                                     stp_plan_opts *po, stp_plan **plan,
+                                     stp_program_report *report)
 {
 	stp_plan *first = *plan;
 	uint8_t *current = malloc(geo->flash_size);
 	bool *known = calloc(geo->nunits, sizeof(*known));
 	uint8_t *scratch = malloc(SLICE);
 	stp_status st = STP_OK;
-	size_t matching = 0, read_whole = 0, redone = 0;
+	size_t matching = 0, read_whole = 0, redone = 0, kept = 0;
+	size_t erased_before = 0;
 
 	if (!current || !known || !scratch) {
 		st = stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory");
 		goto out;
+	}
+	memset(current, first->erased_value, geo->flash_size);
+	/* Units an earlier step erased read erased. */
+	if (o->skip_erase) {
+		if ((st = read_for_skip_erase(t, geo, first, current, known,
+		                              &report->bytes_checked)))
+			goto out;
+		stp_log(ctx, STP_LOG_INFO, "--skipErase: %llu bytes read to check "
+		        "that they are erased or already equal",
+		        (unsigned long long)report->bytes_checked);
+		goto replan;
 	}
 	for (size_t i = 0; i < first->ntouched; i++) {
 		const stp_block *b = &first->touched[i];
 		const stp_erase_unit *u = stp_geometry_unit_at(geo, b->addr);
 		uint8_t *now = current + (b->addr - geo->flash_base);
 		bool match;
+
+		/* Erased earlier in this run: known, and nothing to keep. */
+		if (o->units_erased && o->units_erased[u - geo->units]) {
+			known[u - geo->units] = true;
+			erased_before++;
+			continue;
+		}
+		/* What a partly covered unit holds outside the image is
+		 * unknown until read, and the erase would lose it. */
+		if (po->keep_rest && first->partial[i]) {
+			if ((st = read_all(t, b->addr, now, b->len)))
+				goto out;
+			known[u - geo->units] = true;
+			report->bytes_read_to_keep += b->len;
+			kept++;
+			continue;
+		}
+		if (!o->skip_matching)
+			continue;
 
 		if (stp_cost_read_before_erase(stp_target_caps(t), geo, u,
 		                               first->unit_align)) {
@@ -258,8 +338,12 @@ static stp_status replan_with_device(stp_ctx *ctx, stp_target *t,
 	stp_log(ctx, STP_LOG_INFO, "%zu of %zu touched unit(s) already hold the "
 	        "image; %zu read whole, since that costs less than an erase; "
 	        "%zu not compared, since writing them again costs less than "
-	        "reading them", matching, first->ntouched, read_whole, redone);
-	if (matching || read_whole) {
+	        "reading them; %zu partly covered unit(s) read whole (%llu "
+	        "bytes) to keep their other bytes",
+	        matching, first->ntouched, read_whole, redone, kept,
+	        (unsigned long long)report->bytes_read_to_keep);
+replan:
+	if (matching || read_whole || kept || erased_before || o->skip_erase) {
 		stp_plan *again;
 		po->current = current;
 		po->known = known;
@@ -319,6 +403,9 @@ static stp_status run_erase(stp_ctx *ctx, stp_target *t, const stp_plan *plan,
 typedef struct repairs {
 	const stp_geometry *geo;
 	unsigned done;
+	/* --skipErase: a repair erases, which would lose the unit's other
+	 * bytes, so a failure stays a failure. */
+	bool off;
 } repairs;
 
 /* Whether a failure may have left the flash half-programmed (worth a
@@ -327,7 +414,7 @@ typedef struct repairs {
  * of the data), or bytes that read back wrong. */
 static bool repairable(stp_status st, const repairs *rp, bool writing)
 {
-	return rp->done < MAX_REPAIRS &&
+	return !rp->off && rp->done < MAX_REPAIRS &&
 	       (st == STP_ERR_VERIFY ||
 	        (writing && (st == STP_ERR_NACK || st == STP_ERR_TIMEOUT)));
 }
@@ -617,7 +704,7 @@ stp_status stp_program(stp_ctx *ctx, stp_target *t, const stp_image *img,
 	stp_geometry geo;
 	stp_plan_opts po;
 	stp_plan *plan = NULL;
-	repairs rp = {.geo = &geo};
+	repairs rp = {.geo = &geo, .off = o->skip_erase};
 	bool *fill = NULL;
 	stp_status st;
 
@@ -633,18 +720,29 @@ stp_status stp_program(stp_ctx *ctx, stp_target *t, const stp_image *img,
 	/* Everything is validated here, before the device is touched. */
 	if ((st = stp_plan_build(ctx, img, &geo, &po, &plan)))
 		goto out;
-	if (o->skip_matching && !o->mass_erase && !o->flash_erased &&
-	    (st = replan_with_device(ctx, t, img, &geo, &po, &plan)))
+	if (o->skip_erase && o->mass_erase) {
+		st = stp_fail(ctx, STP_ERR_ARG, "choose one of them",
+		              "--skipErase with a mass erase: the one erases "
+		              "nothing, the other everything");
+		goto out;
+	}
+	/* After a mass erase or on a flash known blank there is nothing to
+	 * read: nothing to keep, and everything reads erased. */
+	if (!o->mass_erase && !o->flash_erased &&
+	    (o->skip_matching || o->skip_erase || !o->wipe_rest ||
+	     o->units_erased) &&
+	    (st = replan_with_device(ctx, t, img, &geo, o, &po, &plan, report)))
 		goto out;
 	stp_log(ctx, STP_LOG_INFO,
 	        "plan: %s%zu unit(s) to erase, %zu skipped, %zu blank, %llu "
 	        "bytes to write in %zu block(s), %llu to verify, %llu of fill "
-	        "left to the erase",
+	        "left to the erase, %llu kept from the device in %zu unit(s)",
 	        plan->mass_erase ? "mass erase, " : "", plan->nerase,
 	        plan->units_skipped, plan->units_blank,
 	        (unsigned long long)plan->write_bytes, plan->nwrites,
 	        (unsigned long long)plan->verify_bytes,
-	        (unsigned long long)plan->fill_bytes);
+	        (unsigned long long)plan->fill_bytes,
+	        (unsigned long long)plan->kept_bytes, plan->units_kept);
 	if (stp_cancelled(ctx)) {
 		st = stp_fail(ctx, STP_ERR_CANCELLED, NULL,
 		              "stopped before the first erase: the device was "
@@ -658,9 +756,11 @@ stp_status stp_program(stp_ctx *ctx, stp_target *t, const stp_image *img,
 	report->units_skipped = plan->units_skipped;
 	report->units_blank = plan->units_blank;
 	report->erased_value = plan->erased_value;
+	report->units_kept = plan->units_kept;
 	if ((st = run_writes(ctx, t, plan, &rp)))
 		goto out;
 	report->bytes_written = plan->write_bytes;
+	report->bytes_kept = plan->kept_bytes;
 	if ((st = run_verify(ctx, t, plan, &rp, &report->verified_by_crc)))
 		goto out;
 	report->units_repaired = rp.done;

@@ -81,6 +81,10 @@ typedef struct job_run {
 	uint32_t ob_len;
 	const char *ob_file;
 	bool flash_erased;        /* a mass erase ran: the flash is blank */
+	/* Per unit of job_geometry: erased by an -e step of this run, so
+	 * the plan need not read it to keep its bytes; NULL: none. */
+	bool *units_erased;
+	size_t nunits_erased;
 	bool downloaded;          /* the plan ran */
 	stp_job_report rep;
 	/* core/job_memory.c's own: the run's data for RAM, EEPROM, OTP. */

@@ -36,6 +36,7 @@ static void free_run(job_run *r)
 	free(r->target_patches);
 	stp_image_free(r->merged);
 	free(r->ob_image);
+	free(r->units_erased);
 	job_memory_free(r);
 }
 
@@ -87,6 +88,7 @@ static void program_opts(const job_run *r, stp_program_opts *o)
 	o->image_name = r->names;
 	o->skip_erase = r->job->skip_erase;
 	o->flash_size = r->job->flash_size;
+	o->units_erased = r->flash_erased ? NULL : r->units_erased;
 }
 
 stp_status job_geometry(const job_run *r, stp_geometry *geo)
@@ -345,12 +347,22 @@ static stp_status run_plan(job_run *r)
 	r->rep.bytes_verified = rep.bytes_verified;
 	r->rep.verified_by_crc = rep.verified_by_crc;
 	r->rep.units_repaired = rep.units_repaired;
+	r->rep.bytes_kept = rep.bytes_kept;
+	r->rep.bytes_read_to_keep = rep.bytes_read_to_keep;
 	if (rep.units_erased == 0 && !rep.mass_erased && rep.bytes_written == 0)
 		stp_result(r->ctx, "%s: the flash already holds this image "
 		                   "(%zu unit(s) compared, nothing written)",
 		           r->names, rep.units_skipped);
+	else if (r->job->skip_erase)
+		stp_result(r->ctx, "%s: nothing erased (--skipErase); %llu bytes "
+		                   "read first and found erased or equal, %llu "
+		                   "bytes written, %llu bytes verified by %s",
+		           r->names, (unsigned long long)rep.bytes_checked,
+		           (unsigned long long)rep.bytes_written,
+		           (unsigned long long)rep.bytes_verified,
+		           rep.verified_by_crc ? "device CRC" : "read-back");
 	else {
-		char blank[96] = "", fill[96] = "";
+		char blank[96] = "", fill[96] = "", kept[160] = "";
 		/* What the cost model saved is said, so a reader of the log
 		 * knows why fewer units were erased than the image touches and
 		 * which bytes nobody read back. */
@@ -361,15 +373,27 @@ static stp_status run_plan(job_run *r)
 			snprintf(fill, sizeof(fill), "; %llu bytes of 0x%02X fill left "
 			         "to the erase", (unsigned long long)rep.fill_bytes,
 			         rep.erased_value);
+		/* What read-modify-write cost is said as well: the bytes
+		 * kept are part of those written and verified. */
+		if (rep.bytes_kept)
+			snprintf(kept, sizeof(kept), "; %llu bytes kept from the "
+			         "device in %zu unit(s) (%llu bytes read before the "
+			         "erase)", (unsigned long long)rep.bytes_kept,
+			         rep.units_kept,
+			         (unsigned long long)rep.bytes_read_to_keep);
+		else if (rep.bytes_read_to_keep)
+			snprintf(kept, sizeof(kept), "; %llu bytes read beside the "
+			         "image to keep them, all erased already",
+			         (unsigned long long)rep.bytes_read_to_keep);
 		stp_result(r->ctx, "%s: %s%zu unit(s) erased, %zu unchanged unit(s) "
 		                   "skipped, %llu bytes written, %llu bytes verified "
-		                   "by %s%s%s",
+		                   "by %s%s%s%s",
 		           r->names, rep.mass_erased ? "mass erase, " : "",
 		           rep.units_erased, rep.units_skipped,
 		           (unsigned long long)rep.bytes_written,
 		           (unsigned long long)rep.bytes_verified,
 		           rep.verified_by_crc ? "device CRC" : "read-back", blank,
-		           fill);
+		           fill, kept);
 	}
 	if ((st = job_memory_write(r)))
 		return st;
@@ -409,7 +433,13 @@ static stp_status run_erase(job_run *r, const job_step *s)
 		stp_phase_failed(r->ctx, STP_PHASE_ERASE, 0, n, st);
 	else
 		stp_phase_end(r->ctx, STP_PHASE_ERASE, n);
-	r->flash_erased = false;
+	/* Remembered for the plan: these need no read to be kept. */
+	if (!st && !r->units_erased &&
+	    (r->units_erased = calloc(geo.nunits, sizeof(bool))))
+		r->nunits_erased = geo.nunits;
+	for (size_t i = 0; !st && r->units_erased && i < n; i++)
+		if (units[i].index < r->nunits_erased)
+			r->units_erased[units[i].index] = true;
 	free(units);
 	stp_geometry_release(&geo);
 	return st;

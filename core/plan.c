@@ -112,6 +112,7 @@ void stp_plan_free(stp_plan *plan)
 	free(plan->verify);
 	free(plan->touched);
 	free(plan->skipped);
+	free(plan->partial);
 	free(plan->buffer);
 	free(plan);
 }
@@ -144,6 +145,97 @@ static const char *alt_hint(const stp_chip *chip, const stp_segment *seg)
 	       "flash";
 }
 
+/* Whether unit u's final contents start from what the device holds:
+ * known, and kept (read-modify-write) or never erased (--skipErase).
+ * After a mass erase, or on a flash known blank, there is nothing to
+ * keep. */
+static bool keeps_contents(const stp_plan_opts *opts, size_t u)
+{
+	if (!opts->current || (opts->known && !opts->known[u]))
+		return false;
+	if (opts->no_erase)
+		return true;
+	return opts->keep_rest && !opts->mass_erase && !opts->flash_erased;
+}
+
+/* --skipErase for one touched unit: nothing is erased, so every byte the
+ * image changes must read erased now; a chunk already holding its bytes
+ * is not written.  On flash with ECC words (chunks of 8 bytes and more)
+ * a word can be written once after an erase, so a chunk to write must
+ * read erased whole. */
+static stp_status plan_unit_no_erase(stp_ctx *ctx, stp_plan *plan,
+                                     const stp_plan_opts *opts,
+                                     const stp_geometry *geo, size_t u,
+                                     size_t k, const bool *has,
+                                     const uint8_t *want, bool known,
+                                     size_t *wcap, size_t *vcap)
+{
+	const stp_erase_unit *unit = &geo->units[u];
+	const uint32_t align = plan->unit_align;
+	const uint8_t erased = plan->erased_value;
+	const uint8_t *now = known ? opts->current + (unit->addr - geo->flash_base)
+	                           : NULL;
+	bool wrote = false;
+
+	for (uint32_t c = 0; c < unit->size / align; c++) {
+		size_t off = (size_t)c * align;
+		uint32_t addr = unit->addr + (uint32_t)off;
+		if (!has[c])
+			continue;
+		if (now) {
+			for (uint32_t i = 0; i < align; i++)
+				if (now[off + i] != want[off + i] &&
+				    now[off + i] != erased)
+					return stp_fail(ctx, STP_ERR_ARG,
+					        "drop --skipErase to erase the unit "
+					        "(its other bytes are kept), or erase it "
+					        "first with -e",
+					        "--skipErase: 0x%08X holds 0x%02X, neither "
+					        "erased (0x%02X) nor the 0x%02X to write; "
+					        "nothing was written",
+					        addr + i, now[off + i], erased,
+					        want[off + i]);
+			if (!memcmp(now + off, want + off, align))
+				continue;
+			if (align >= 8 && !all_value(now + off, align, erased))
+				for (uint32_t i = 0; i < align; i++)
+					if (now[off + i] != erased)
+						return stp_fail(ctx, STP_ERR_ARG,
+						        "drop --skipErase to erase the unit "
+						        "(its other bytes are kept)",
+						        "--skipErase: 0x%08X holds 0x%02X in "
+						        "the %u-byte word at 0x%08X, which this "
+						        "flash (ECC) writes only once after an "
+						        "erase; nothing was written",
+						        addr + i, now[off + i], align, addr);
+		} else if (all_value(want + off, align, erased)) {
+			/* Unknown (a dry check, or the engine's first plan):
+			 * fill is not written but must be read to be known
+			 * erased, so it is in the blocks to compare. */
+			if (push_block(&plan->verify, &plan->nverify, vcap, addr,
+			               align, want + off))
+				return stp_fail(ctx, STP_ERR_NOMEM, NULL,
+				                "out of memory while planning");
+			plan->verify_bytes += align;
+			continue;
+		}
+		if (push_block(&plan->writes, &plan->nwrites, wcap, addr, align,
+		               want + off) ||
+		    push_block(&plan->verify, &plan->nverify, vcap, addr, align,
+		               want + off))
+			return stp_fail(ctx, STP_ERR_NOMEM, NULL,
+			                "out of memory while planning");
+		plan->write_bytes += align;
+		plan->verify_bytes += align;
+		wrote = true;
+	}
+	if (!wrote) {
+		plan->skipped[k] = true;
+		plan->units_skipped++;
+	}
+	return STP_OK;
+}
+
 stp_status stp_plan_build(stp_ctx *ctx, const stp_image *img,
                           const stp_geometry *geo, const stp_plan_opts *opts,
                           stp_plan **out)
@@ -154,6 +246,7 @@ stp_status stp_plan_build(stp_ctx *ctx, const stp_image *img,
 	stp_plan *plan;
 	bool *touched = NULL, *has = NULL;
 	size_t *offset = NULL;
+	uint64_t *covered = NULL;
 	size_t total = 0, nchunks = 0, wcap = 0, vcap = 0, k;
 	stp_status st = STP_OK;
 
@@ -183,7 +276,8 @@ stp_status stp_plan_build(stp_ctx *ctx, const stp_image *img,
 	plan = calloc(1, sizeof(*plan));
 	touched = calloc(geo->nunits, sizeof(*touched));
 	offset = calloc(geo->nunits, sizeof(*offset));
-	if (!plan || !touched || !offset)
+	covered = calloc(geo->nunits, sizeof(*covered));
+	if (!plan || !touched || !offset || !covered)
 		goto nomem;
 	plan->unit_align = align;
 	plan->erased_value = erased;
@@ -211,10 +305,20 @@ stp_status stp_plan_build(stp_ctx *ctx, const stp_image *img,
 	has = calloc(nchunks, sizeof(*has));
 	plan->touched = calloc(plan->ntouched, sizeof(*plan->touched));
 	plan->skipped = calloc(plan->ntouched, sizeof(*plan->skipped));
+	plan->partial = calloc(plan->ntouched, sizeof(*plan->partial));
 	plan->erase = calloc(plan->ntouched, sizeof(*plan->erase));
-	if (!plan->buffer || !has || !plan->touched || !plan->skipped || !plan->erase)
+	if (!plan->buffer || !has || !plan->touched || !plan->skipped ||
+	    !plan->partial || !plan->erase)
 		goto nomem;
 	memset(plan->buffer, erased, total);
+	/* Kept contents first, the image on top: in read-modify-write and
+	 * without an erase, the bytes of a known unit outside the image (and
+	 * the padding of its chunks) are what the device holds. */
+	for (size_t u = 0; u < geo->nunits; u++)
+		if (touched[u] && keeps_contents(opts, u))
+			memcpy(plan->buffer + offset[u],
+			       opts->current + (geo->units[u].addr - geo->flash_base),
+			       geo->units[u].size);
 
 	/* The final contents of every touched unit, and which chunks the
 	 * image has bytes in (chunk index = buffer offset / align, because
@@ -233,6 +337,7 @@ stp_status stp_plan_build(stp_ctx *ctx, const stp_image *img,
 			memcpy(plan->buffer + off, s->data + done, n);
 			for (size_t c = off / align; c <= (off + n - 1) / align; c++)
 				has[c] = true;
+			covered[u - geo->units] += n;
 			done += n;
 		}
 	}
@@ -242,13 +347,22 @@ stp_status stp_plan_build(stp_ctx *ctx, const stp_image *img,
 	for (size_t u = 0; u < geo->nunits; u++) {
 		const stp_erase_unit *unit = &geo->units[u];
 		const uint8_t *want;
-		bool known, skip = false, blank_now = false;
+		bool known, skip = false, blank_now = false, kept_in_unit = false;
 
 		if (!touched[u])
 			continue;
 		want = plan->buffer + offset[u];
 		plan->touched[k] = (stp_block){unit->addr, unit->size, want};
+		plan->partial[k] = covered[u] < unit->size;
 		known = opts->current && (!opts->known || opts->known[u]);
+		if (opts->no_erase) {
+			if ((st = plan_unit_no_erase(ctx, plan, opts, geo, u, k,
+			                             has + offset[u] / align, want,
+			                             known, &wcap, &vcap)))
+				goto fail;
+			k++;
+			continue;
+		}
 		if (known && !opts->mass_erase && !opts->flash_erased) {
 			const uint8_t *now = opts->current + (unit->addr - geo->flash_base);
 			skip = memcmp(now, want, unit->size) == 0;
@@ -270,9 +384,15 @@ stp_status stp_plan_build(stp_ctx *ctx, const stp_image *img,
 			plan->units_blank++;
 		for (uint32_t c = 0; c < unit->size / align; c++) {
 			const uint8_t *chunk = want + (size_t)c * align;
-			bool fill;
-			if (!has[(offset[u] / align) + c])
-				continue;
+			bool fill, kept_data = false;
+			if (!has[(offset[u] / align) + c]) {
+				/* Outside the image: kept data goes back after the
+				 * erase; kept erased bytes are left to it. */
+				if (!keeps_contents(opts, u) || blank_now ||
+				    all_value(chunk, align, erased))
+					continue;
+				kept_data = true;
+			}
 			fill = all_value(chunk, align, erased);
 			/* Every unit that gets here is erased or read blank, so
 			 * fill not written reads erased unless the erase failed,
@@ -291,28 +411,37 @@ stp_status stp_plan_build(stp_ctx *ctx, const stp_image *img,
 			               unit->addr + c * align, align, chunk))
 				goto nomem;
 			plan->write_bytes += align;
+			if (kept_data) {
+				plan->kept_bytes += align;
+				kept_in_unit = true;
+			}
 		}
+		plan->units_kept += kept_in_unit;
 		k++;
 	}
 
 	/* One mass erase instead of every unit, when asked, or when the plan
 	 * erases every unit anyway and the transport can. */
-	if (opts->mass_erase ||
-	    (opts->can_mass_erase && plan->nerase == geo->nunits)) {
+	if (!opts->no_erase && (opts->mass_erase ||
+	    (opts->can_mass_erase && plan->nerase == geo->nunits))) {
 		plan->mass_erase = true;
 		plan->nerase = 0;
 	}
 	free(touched);
 	free(offset);
+	free(covered);
 	free(has);
 	*out = plan;
 	return STP_OK;
 nomem:
+	st = stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory while planning");
+fail:
 	free(touched);
 	free(offset);
+	free(covered);
 	free(has);
 	stp_plan_free(plan);
-	return stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory while planning");
+	return st;
 }
 
 stp_status stp_image_aligned(stp_ctx *ctx, const stp_image *img,

@@ -141,16 +141,25 @@ static stp_status program(void)
 	return st;
 }
 
-/* How many lines of a file start with prefix. */
+/* How many lines of a file start with prefix, after the time a -log
+ * line starts with ("2026-12-03T13:04:18.123Z ", docs/json.md). */
 static unsigned lines_starting(const char *path, const char *prefix)
 {
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ ";
 	FILE *f = fopen(path, "r");
-	char line[1024];
+	char line[4096];
 	unsigned n = 0;
 
 	cr_assert(f, "no %s", path);
-	while (fgets(line, sizeof(line), f))
-		n += !strncmp(line, prefix, strlen(prefix));
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = line;
+
+		for (size_t i = 0; i < sizeof(shape) - 1; i++)
+			cr_assert(shape[i] == 'd' ? line[i] >= '0' && line[i] <= '9'
+			          : line[i] == shape[i], "no time on %s", line);
+		p += sizeof(shape) - 1;
+		n += !strncmp(p, prefix, strlen(prefix));
+	}
 	fclose(f);
 	return n;
 }
@@ -237,7 +246,8 @@ Test(events, program_opens_and_closes_each_phase_once)
 		if (s->kind != STP_EVENT_PHASE_END)
 			continue;
 		cr_assert_eq(s->done, s->total);
-		cr_assert_eq(s->total, s->phase == STP_PHASE_ERASE ? 5 : 70000,
+		/* Sector 4, partly covered, reads blank: not erased. */
+		cr_assert_eq(s->total, s->phase == STP_PHASE_ERASE ? 4 : 70000,
 		             "phase %d: %llu", s->phase, (unsigned long long)s->total);
 	}
 	assert_well_formed("/stp-test/memdev");
@@ -369,7 +379,7 @@ Test(events, cli_prints_each_phase_once_and_repairs_as_warnings)
 	         "-log '%s' -d '%s' 0x08000000 -v 2>&1",
 	         th_build_path("frontends/stmprog"), log, th_dir_path("fw.bin"));
 	cr_assert_eq(th_run(cmd, out, sizeof(out)), 5, "%s", out);
-	cr_assert(strstr(out, "Erasing: 5 units\n"), "%s", out);
+	cr_assert(strstr(out, "Erasing: 4 units\n"), "%s", out);
 	cr_assert_null(strstr(strstr(out, "Erasing:") + 1, "Erasing:"), "%s", out);
 	cr_assert(strstr(out, "Writing: 70000 bytes\n"), "%s", out);
 	cr_assert_null(strstr(out, "Verifying:"), "a failed verify has no "
@@ -377,7 +387,7 @@ Test(events, cli_prints_each_phase_once_and_repairs_as_warnings)
 	cr_assert(strstr(out, "stmprog: warning: 0x08004000..0x08007FFF did not "
 	                      "program (verify failed at 0x08004123"), "%s", out);
 	cr_assert(strstr(out, "(repair 4 of at most 4)"), "%s", out);
-	cr_assert_eq(lines_starting(log, "progress: Erasing 5/5"), 1);
+	cr_assert_eq(lines_starting(log, "progress: Erasing 4/4"), 1);
 	cr_assert_eq(lines_starting(log, "progress: Writing 70000/70000"), 1);
 	cr_assert_eq(lines_starting(log, "progress: Verifying stopped at"), 1);
 	cr_assert_eq(lines_starting(log, "warning: 0x08004000..0x08007FFF did not"), 4);

@@ -80,15 +80,18 @@ Test(program, download_verify_go_and_the_bytes_land)
 	snprintf(args, sizeof(args), "-c port=/stp-test/memdev -d '%s' 0x08000000 -v -g",
 	         th_dir_path("fw.bin"));
 	cr_assert_eq(stmprog(NULL, args), 0, "%s", out);
-	cr_assert(strstr(out, "5 unit(s) erased"), "%s", out);
+	/* Sector 4 is partly covered: read whole to keep its other bytes,
+	 * found blank, so not erased. */
+	cr_assert(strstr(out, "4 unit(s) erased"), "%s", out);
+	cr_assert(strstr(out, "1 blank unit(s) read and not erased"), "%s", out);
 	cr_assert(strstr(out, "70000 bytes verified by read-back"), "%s", out);
 	cr_assert(strstr(out, "Started the application"), "%s", out);
 	cr_assert_eq(read_file("flash.bin", flash, sizeof(flash)), 1 << 20);
 	cr_assert_arr_eq(flash, img, n);
 	for (size_t i = n; i < 0x20000; i++)
 		cr_assert_eq(flash[i], 0xFF, "byte %zu after the image", i);
-	cr_assert_eq(journal_count("erase unit"), 5);
-	cr_assert_eq(journal_count("erase unit 5"), 0);
+	cr_assert_eq(journal_count("erase unit"), 4);
+	cr_assert_eq(journal_count("erase unit 4"), 0);
 	cr_assert_eq(journal_count("go 0x"), 1);
 	free(img);
 }

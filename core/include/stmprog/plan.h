@@ -71,6 +71,19 @@ typedef struct stp_plan_opts {
 	 * them costs more than it tells; they are counted in fill_bytes.
 	 * Chunks that are written are always verified. */
 	const bool *fill_to_erase;
+	/* Read-modify-write: a touched unit whose contents are known
+	 * (current, known) keeps them outside the image: its final contents
+	 * are what it holds with the image on top, and when it is erased,
+	 * the kept chunks that are not the erased value are written back
+	 * and verified like the image.  A partly covered unit whose
+	 * contents are not known is planned as before (the rest erased):
+	 * the engine reads those first (stp_plan.partial). */
+	bool keep_rest;
+	/* --skipErase: erase nothing.  In a unit whose contents are known,
+	 * every byte the image changes must hold the erased value, else the
+	 * plan fails naming the first address; chunks already equal are not
+	 * written.  Units not known are planned as if blank (a dry check). */
+	bool no_erase;
 } stp_plan_opts;
 
 typedef struct stp_plan {
@@ -86,12 +99,17 @@ typedef struct stp_plan {
 	stp_block *touched;
 	size_t ntouched;
 	bool *skipped;              /* per touched unit: already holds that */
+	bool *partial;              /* per touched unit: the image does not
+	                               cover all of it */
 	size_t units_skipped;       /* touched units already holding it */
 	uint64_t write_bytes;       /* sum of writes[].len */
 	uint64_t verify_bytes;      /* sum of verify[].len */
 	uint64_t image_bytes;       /* data bytes in the image */
 	uint64_t fill_bytes;        /* erased-value chunks left to the erase */
 	size_t units_blank;         /* touched units read blank, not erased */
+	uint64_t kept_bytes;        /* keep_rest: bytes outside the image
+	                               written back after the erase */
+	size_t units_kept;          /* units with such bytes */
 	uint32_t unit_align;        /* the alignment used */
 	uint8_t erased_value;
 	uint8_t *buffer;            /* owns every block's bytes */
@@ -135,6 +153,10 @@ typedef struct stp_program_opts {
 	/* --flash-size: plan with this many bytes instead of the part's
 	 * flash-size register; 0 = the register's. */
 	uint32_t flash_size;
+	/* Per unit of the geometry planned with (NULL: none): units known
+	 * erased, by an erase earlier in the same run (-e 4 -d fw.bin);
+	 * they are never read, there is nothing in them to keep. */
+	const bool *units_erased;
 	/* Leave the bytes of an erased unit outside the image erased instead
 	 * of keeping what the device held there (read-modify-write, the
 	 * default). */
@@ -157,6 +179,16 @@ typedef struct stp_program_report {
 	 * erase, because reading them back costs more on this link. */
 	uint64_t fill_bytes;
 	uint8_t erased_value;
+	/* Read-modify-write: bytes of erased units outside the image that
+	 * the device held (not the erased value) and that were written back
+	 * and verified, in units_kept units; bytes_read_to_keep is what was
+	 * read for it before the erase (every partly covered unit whole,
+	 * since what it holds outside the image is unknown until read). */
+	uint64_t bytes_kept;
+	size_t units_kept;
+	uint64_t bytes_read_to_keep;
+	/* --skipErase: bytes read to check they were erased or equal. */
+	uint64_t bytes_checked;
 } stp_program_report;
 
 /* The engine's cost model: whether reading a unit of unit_size bytes
