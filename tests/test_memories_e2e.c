@@ -98,9 +98,11 @@ static void eeprom_cycle(const char *pid, const char *simopts)
 	cr_assert_eq(memcmp(file + 16, ee, 64), 0, "the EEPROM differs from ee.bin");
 	free(file);
 
-	/* Two bytes in the middle of a word: the others stay. */
+	/* Two bytes in the middle of a word: the others stay.  With --chip
+	 * the job's check before connecting leaves the EEPROM to the run. */
 	e2e_spit(th_dir_path("two.bin"), (const unsigned char *)"XY", 2);
-	snprintf(args, sizeof(args), "-d '%s' 0x08080021", th_dir_path("two.bin"));
+	snprintf(args, sizeof(args), "--chip %s -d '%s' 0x08080021", pid,
+	         th_dir_path("two.bin"));
 	cr_assert_eq(run(pid, simopts, args), 0, "%s", out);
 	file = sim_file(".eeprom", &len);
 	cr_assert_eq(file[0x20], ee[0x10]);
@@ -294,6 +296,13 @@ static void ram_cycle(const char *simopts)
 	cr_assert(!e2e_file_has(e2e_trace(), "ERASE"), "RAM needs no erase");
 	cr_assert(e2e_file_has(th_dir_path("flash.bin.state"), "go=0x20004000"));
 	cr_assert(e2e_file_has(th_dir_path("flash.bin.state"), "app=running"));
+
+	/* The same with --chip: checked before connecting without being
+	 * taken for flash data. */
+	snprintf(args, sizeof(args), "--chip 0x413 -d '%s' 0x20004000 -v",
+	         th_dir_path("ram.bin"));
+	cr_assert_eq(run("0x413", simopts, args), 0, "%s", out);
+	cr_assert(e2e_file_has(e2e_trace(), "WRITE 0x20004000"), "no RAM write");
 
 	/* The bootloader's own RAM: refused naming the free range. */
 	snprintf(args, sizeof(args), "-d '%s' 0x20001000", th_dir_path("ram.bin"));
