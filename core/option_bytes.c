@@ -389,6 +389,233 @@ static const stp_ob_field wl_fields[] = {
 	F("WRP1A_END", 0x18, 16, 8, "last page of write-protected area A", NULL, NULL),
 };
 
+/* ---- L5, U5, U3, WBA: option registers (RM0438, RM0456; the chip table
+ * maps FLASH_OPTR at 0x40 and the eleven registers after it, so image
+ * offset k is register offset 0x40 + k).  No complements: the ROM reads
+ * and writes the registers themselves. ------------------------------- */
+
+static const stp_ob_value v_tzen[] = {
+	{0, "TrustZone off"}, {1, "TrustZone on"}, END};
+static const stp_ob_value v_swap_bank[] = {
+	{0, "banks not swapped"}, {1, "banks swapped"}, END};
+static const stp_ob_value v_sram_rst[] = {
+	{0, "erased on system reset"}, {1, "not erased on system reset"}, END};
+static const stp_ob_value v_ecc_n[] = {
+	{0, "ECC enabled"}, {1, "ECC disabled"}, END};
+
+/* TZEN is shown, not changed: TrustZone moves the flash and the
+ * bootloader's view of it to secure aliases stmprog does not plan for,
+ * and clearing it needs a readout-protection regression. */
+#define OPTR_TZEN \
+	{"TZEN", NULL, 0, 31, 1, STP_OB_FIELD_READONLY, \
+	 "TrustZone (change it with STM32CubeProgrammer)", v_tzen, NULL}
+#define OPTR_V8M_HEAD \
+	RDP_FIELD(0), \
+	F("BOR_LEV", 0, 8, 3, "brown-out reset threshold", v_bor_l4, "reserved"), \
+	OPTR_RST_12
+#define OPTR_BOOT_V8M \
+	F("nSWBOOT0", 0, 26, 1, "BOOT0 source", v_nswboot0, NULL), \
+	F("nBOOT0", 0, 27, 1, "BOOT0 value when nSWBOOT0 is 0", NULL, NULL)
+/* NSBOOTADDx hold address bits 31:7; BOOT0 = 1 starts at NSBOOTADD1,
+ * which is the bootloader's address in a new chip. */
+#define NSBOOTADD \
+	F("NSBOOTADD0", 4, 7, 25, "boot address with BOOT0 = 0 (address bits 31:7)", NULL, NULL), \
+	F("NSBOOTADD1", 8, 7, 25, "boot address with BOOT0 = 1 (address bits 31:7)", NULL, NULL)
+#define WRP_AREAS_V8M(bits) \
+	F("WRP1A_PSTRT", 0x18, 0, bits, "bank 1 area A first page (area off when start > end)", NULL, NULL), \
+	F("WRP1A_PEND", 0x18, 16, bits, "bank 1 area A last page", NULL, NULL), \
+	F("WRP1B_PSTRT", 0x1C, 0, bits, "bank 1 area B first page", NULL, NULL), \
+	F("WRP1B_PEND", 0x1C, 16, bits, "bank 1 area B last page", NULL, NULL), \
+	F("WRP2A_PSTRT", 0x28, 0, bits, "bank 2 area A first page", NULL, NULL), \
+	F("WRP2A_PEND", 0x28, 16, bits, "bank 2 area A last page", NULL, NULL), \
+	F("WRP2B_PSTRT", 0x2C, 0, bits, "bank 2 area B first page", NULL, NULL), \
+	F("WRP2B_PEND", 0x2C, 16, bits, "bank 2 area B last page", NULL, NULL)
+
+static const stp_ob_field l5_fields[] = {
+	OPTR_V8M_HEAD,
+	OPTR_WDG,
+	F("SWAP_BANK", 0, 20, 1, "bank swap", v_swap_bank, NULL),
+	F("DB256K", 0, 21, 1, "256 KB parts: dual bank", v_enable, NULL),
+	F("DBANK", 0, 22, 1, "dual-bank mode", v_enable, NULL),
+	F("SRAM2_PE", 0, 24, 1, "SRAM2 parity check", v_parity_n, NULL),
+	F("SRAM2_RST", 0, 25, 1, "SRAM2 erase on system reset", v_sram2_rst, NULL),
+	OPTR_BOOT_V8M,
+	F("PA15_PUPEN", 0, 28, 1, "PA15 pull-up", v_enable, NULL),
+	OPTR_TZEN,
+	NSBOOTADD,
+	WRP_AREAS_V8M(7),
+};
+
+#define U5_OPTR \
+	OPTR_V8M_HEAD, \
+	F("SRAM1345_RST", 0, 15, 1, "SRAM1/3/4/5", v_sram_rst, NULL), \
+	OPTR_WDG, \
+	F("SWAP_BANK", 0, 20, 1, "bank swap", v_swap_bank, NULL), \
+	F("DUALBANK", 0, 21, 1, "dual bank on parts with half the flash", v_enable, NULL), \
+	F("BKPRAM_ECC", 0, 22, 1, "backup RAM ECC", v_ecc_n, NULL), \
+	F("SRAM3_ECC", 0, 23, 1, "SRAM3 ECC", v_ecc_n, NULL), \
+	F("SRAM2_ECC", 0, 24, 1, "SRAM2 ECC", v_ecc_n, NULL), \
+	F("SRAM2_RST", 0, 25, 1, "SRAM2 erase on system reset", v_sram2_rst, NULL), \
+	OPTR_BOOT_V8M, \
+	F("PA15_PUPEN", 0, 28, 1, "PA15 pull-up", v_enable, NULL), \
+	F("IO_VDD_HSLV", 0, 29, 1, "I/O high speed at low VDD", v_enable, NULL), \
+	F("IO_VDDIO2_HSLV", 0, 30, 1, "I/O high speed at low VDDIO2", v_enable, NULL), \
+	OPTR_TZEN, \
+	NSBOOTADD
+
+/* U535/U545/U575/U585: up to 128 pages a bank. */
+static const stp_ob_field u5_fields[] = {
+	U5_OPTR,
+	WRP_AREAS_V8M(7),
+};
+
+/* U59x/U5Ax/U5Fx/U5Gx: 256 pages a bank, so one more page bit
+ * (inferred from the page count; see docs/option-bytes.md). */
+static const stp_ob_field u5_big_fields[] = {
+	U5_OPTR,
+	WRP_AREAS_V8M(8),
+};
+
+/* U3: BOOT0R/BOOT1R in place of NSBOOTADDx (RM0487 names; same bits). */
+static const stp_ob_field u3_fields[] = {
+	OPTR_V8M_HEAD,
+	F("SRAM1_RST", 0, 15, 1, "SRAM1", v_sram_rst, NULL),
+	OPTR_WDG,
+	F("SWAP_BANK", 0, 20, 1, "bank swap", v_swap_bank, NULL),
+	F("DUALBANK", 0, 21, 1, "dual bank on parts with half the flash", v_enable, NULL),
+	F("SRAM2_PE", 0, 24, 1, "SRAM2 parity check", v_parity_n, NULL),
+	F("SRAM2_RST", 0, 25, 1, "SRAM2 erase on system reset", v_sram2_rst, NULL),
+	OPTR_BOOT_V8M,
+	F("IO_VDD_HSLV", 0, 29, 1, "I/O high speed at low VDD", v_enable, NULL),
+	F("IO_VDDIO2_HSLV", 0, 30, 1, "I/O high speed at low VDDIO2", v_enable, NULL),
+	OPTR_TZEN,
+	NSBOOTADD,
+	WRP_AREAS_V8M(7),
+};
+
+static const stp_ob_field wba_fields[] = {
+	OPTR_V8M_HEAD,
+	F("SRAM1_RST", 0, 15, 1, "SRAM1", v_sram_rst, NULL),
+	OPTR_WDG,
+	F("SWAP_BANK", 0, 20, 1, "bank swap (dual-bank parts)", v_swap_bank, NULL),
+	F("DUALBANK", 0, 21, 1, "dual bank (dual-bank parts)", v_enable, NULL),
+	F("SRAM2_PE", 0, 24, 1, "SRAM2 parity check", v_parity_n, NULL),
+	F("SRAM2_RST", 0, 25, 1, "SRAM2 erase on system reset", v_sram2_rst, NULL),
+	OPTR_BOOT_V8M,
+	F("IO_VDD_HSLV", 0, 29, 1, "I/O high speed at low VDD", v_enable, NULL),
+	F("IO_VDDIO2_HSLV", 0, 30, 1, "I/O high speed at low VDDIO2", v_enable, NULL),
+	OPTR_TZEN,
+	NSBOOTADD,
+	WRP_AREAS_V8M(7),
+};
+
+/* ---- H7 (RM0433, RM0455, RM0468): the window starts at FLASH_OPTSR_CUR
+ * (0x5200201C), so image offset k is register offset 0x1C + k:
+ * 0x00 OPTSR_CUR, 0x04 OPTSR_PRG, 0x08 OPTCCR, 0x0C/0x10 PRAR_CUR1/PRG1,
+ * 0x14/0x18 SCAR_CUR1/PRG1, 0x1C/0x20 WPSN_CUR1R/PRG1R, 0x24/0x28
+ * BOOT_CURR/BOOT_PRGR.  Fields are read from the _CUR word; a change is
+ * written into the _CUR word and its _PRG twin (see twins below). ------ */
+
+static const stp_ob_value v_bor_h7[] = {
+	{0, "BOR off"}, {1, "BOR level 1"}, {2, "BOR level 2"},
+	{3, "BOR level 3"}, END};
+static const stp_ob_value v_iwdg_hw[] = {
+	{0, "hardware watchdog"}, {1, "software watchdog"}, END};
+static const stp_ob_value v_fz_n[] = {
+	{0, "IWDG frozen"}, {1, "IWDG runs"}, END};
+
+#define H7_OPTSR \
+	F("BOR_LEV", 0, 2, 2, "brown-out reset threshold", v_bor_h7, NULL), \
+	FA("IWDG1_SW", "IWDG_SW", 0, 4, 1, "IWDG1 selection", v_iwdg_hw, NULL), \
+	FA("nRST_STOP_D1", "nRST_STOP", 0, 6, 1, "reset when D1 enters Stop", v_rst_stop, NULL), \
+	FA("nRST_STBY_D1", "nRST_STDBY", 0, 7, 1, "reset when D1 enters Standby", v_rst_stdby, NULL), \
+	{"RDP", NULL, 0, 8, 8, STP_OB_FIELD_RDP, "read protection level", NULL, NULL}, \
+	FA("FZ_IWDG_STOP", "IWDG_FZ_STOP", 0, 17, 1, "IWDG in Stop", v_fz_n, NULL), \
+	FA("FZ_IWDG_SDBY", "IWDG_FZ_SDBY", 0, 18, 1, "IWDG in Standby", v_fz_n, NULL), \
+	F("ST_RAM_SIZE", 0, 19, 2, "RAM kept for ST's secure library", NULL, NULL), \
+	{"SECURITY", NULL, 0, 21, 1, STP_OB_FIELD_READONLY, \
+	 "secure access mode (change it with STM32CubeProgrammer)", v_enable, NULL}, \
+	F("IO_HSLV", 0, 29, 1, "I/O high speed at low voltage", v_enable, NULL), \
+	F("SWAP_BANK_OPT", 0, 31, 1, "bank swap", v_swap_bank, NULL)
+#define H7_BOOT \
+	F("BOOT_ADD0", 0x24, 0, 16, "boot address with BOOT0 = 0 (address bits 31:16)", NULL, NULL), \
+	F("BOOT_ADD1", 0x24, 16, 16, "boot address with BOOT0 = 1 (address bits 31:16)", NULL, NULL)
+
+/* H742/743/750/753 and H723/733 (single core; the dual-core H745/747/
+ * 755/757 share PID 0x450 and have D2 bits not listed here). */
+static const stp_ob_field h7_fields[] = {
+	H7_OPTSR,
+	FA("WRPSN1", "nWRP", 0x1C, 0, 8, "bank 1 sector write protection, bit i = sector i (0: protected)", NULL, NULL),
+	H7_BOOT,
+};
+
+/* H7A3/7B0/7B3: 128 sectors a bank, one WRPSN bit per group of four. */
+static const stp_ob_field h7ab_fields[] = {
+	H7_OPTSR,
+	FA("WRPSN1", "nWRP", 0x1C, 0, 32, "bank 1 write protection, bit i = sectors 4i..4i+3 (0: protected)", NULL, NULL),
+	H7_BOOT,
+};
+
+static const uint8_t twins_h7[] = {0x00, 0x0C, 0x14, 0x1C, 0x24, 0xFF};
+
+/* ---- H5 (RM0481, RM0492 for H503): the window starts at
+ * FLASH_OPTSR_CUR (0x40022050): 0x00 OPTSR_CUR, 0x04 OPTSR_PRG,
+ * 0x10/0x14 NSEPOCHR, 0x18/0x1C SECEPOCHR, 0x20 OPTSR2_CUR, 0x24
+ * OPTSR2_PRG.  H5 has no RDP: its PRODUCT_STATE (open, provisioned,
+ * closed, locked) is shown and left to STM32CubeProgrammer. ------------ */
+
+static const stp_ob_value v_bor_h5[] = {
+	{0, "BOR level 1"}, {1, "BOR level 2"}, {2, "BOR level 3"},
+	{3, "BOR level 1"}, END};
+static const stp_ob_value v_product_state[] = {
+	{0xED, "open"}, {0x17, "provisioning"}, {0x2E, "iROT provisioned"},
+	{0xC6, "TZ closed"}, {0x72, "closed"}, {0x5C, "locked"}, END};
+
+#define H5_OPTSR_HEAD \
+	F("BOR_LEV", 0, 0, 2, "brown-out reset threshold", v_bor_h5, NULL), \
+	F("BORH_EN", 0, 2, 1, "BOR high threshold", v_enable, NULL), \
+	F("IWDG_SW", 0, 3, 1, "independent watchdog selection", v_wdg_sw, NULL), \
+	F("WWDG_SW", 0, 4, 1, "window watchdog selection", v_wdg_sw, NULL)
+#define H5_OPTSR_TAIL \
+	F("NRST_STOP", 0, 6, 1, "reset when entering Stop", v_rst_stop, NULL), \
+	F("NRST_STDBY", 0, 7, 1, "reset when entering Standby", v_rst_stdby, NULL), \
+	{"PRODUCT_STATE", NULL, 0, 8, 8, STP_OB_FIELD_READONLY, \
+	 "life-cycle state (change it with STM32CubeProgrammer)", v_product_state, "not a known state"}, \
+	F("IO_VDD_HSLV", 0, 16, 1, "I/O high speed at low VDD", v_enable, NULL), \
+	F("IO_VDDIO2_HSLV", 0, 17, 1, "I/O high speed at low VDDIO2", v_enable, NULL), \
+	F("IWDG_STOP", 0, 20, 1, "IWDG counter in Stop", v_iwdg_stop, NULL), \
+	F("IWDG_STDBY", 0, 21, 1, "IWDG counter in Standby", v_iwdg_stdby, NULL)
+
+static const stp_ob_field h5_fields[] = {
+	H5_OPTSR_HEAD,
+	H5_OPTSR_TAIL,
+	{"BOOT_UBE", NULL, 0, 22, 8, STP_OB_FIELD_READONLY,
+	 "unique boot entry (0xB4 flash, 0xC3 ST iRoT; change it with STM32CubeProgrammer)", NULL, NULL},
+	F("SWAP_BANK", 0, 31, 1, "bank swap", v_swap_bank, NULL),
+	F("SRAM13_RST", 0x20, 2, 1, "SRAM1/3", v_sram_rst, NULL),
+	F("SRAM2_RST", 0x20, 3, 1, "SRAM2", v_sram_rst, NULL),
+	F("BKPRAM_ECC", 0x20, 4, 1, "backup RAM ECC", v_ecc_n, NULL),
+	F("SRAM3_ECC", 0x20, 5, 1, "SRAM3 ECC", v_ecc_n, NULL),
+	F("SRAM2_ECC", 0x20, 6, 1, "SRAM2 ECC", v_ecc_n, NULL),
+	F("USBPD_DIS", 0x20, 8, 1, "USB Type-C dead-battery pull-downs disabled", v_enable, NULL),
+	{"TZEN", NULL, 0x20, 24, 8, STP_OB_FIELD_READONLY,
+	 "TrustZone (0xC3 off, 0xB4 on; change it with STM32CubeProgrammer)", NULL, NULL},
+};
+
+static const stp_ob_field h50_fields[] = {
+	H5_OPTSR_HEAD,
+	F("NRST_SHDW", 0, 5, 1, "reset when entering Shutdown", v_rst_shdw, NULL),
+	H5_OPTSR_TAIL,
+	F("SWAP_BANK", 0, 31, 1, "bank swap", v_swap_bank, NULL),
+	F("SRAM2_RST", 0x20, 3, 1, "SRAM2", v_sram_rst, NULL),
+	F("BKPRAM_ECC", 0x20, 4, 1, "backup RAM ECC", v_ecc_n, NULL),
+	F("SRAM2_ECC", 0x20, 6, 1, "SRAM2 ECC", v_ecc_n, NULL),
+	F("SRAM1_RST", 0x20, 9, 1, "SRAM1", v_sram_rst, NULL),
+	F("SRAM1_ECC", 0x20, 10, 1, "SRAM1 ECC", v_ecc_n, NULL),
+};
+
+static const uint8_t twins_h5[] = {0x00, 0x20, 0xFF};
+
 /* ---- which layout a chip has ------------------------------------------ */
 
 typedef struct ob_layout {
@@ -399,10 +626,18 @@ typedef struct ob_layout {
 	bool has_level2;         /* 0xCC is level 2 (F1 has no level 2) */
 	const stp_ob_field *fields;
 	size_t nfields;
+	/* Register windows with a current and a program word per option
+	 * register (H7, H5): the offsets of the current words, each followed
+	 * 4 bytes on by its program word, ended by 0xFF; NULL = none. */
+	const uint8_t *twins;
+	/* TrustZone parts: RDP 0x55 is level 0.5. */
+	bool has_level05;
 } ob_layout;
 
 #define LAYOUT(fam, pids, shape, l0, l2, f) \
-	{fam, pids, shape, l0, l2, f, sizeof(f) / sizeof(f[0])}
+	{fam, pids, shape, l0, l2, f, sizeof(f) / sizeof(f[0]), NULL, false}
+#define LAYOUT_REG(fam, pids, l2, f, twins, l05) \
+	{fam, pids, STP_OB_PLAIN, 0xAA, l2, f, sizeof(f) / sizeof(f[0]), twins, l05}
 
 static const uint16_t pid_f37[] = {0x432, 0};
 static const uint16_t pid_f4_basic[] = {0x413, 0};
@@ -411,6 +646,11 @@ static const uint16_t pid_f76[] = {0x451, 0};
 static const uint16_t pid_l07[] = {0x447, 0};
 static const uint16_t pid_l4_dual[] = {0x415, 0x461, 0};
 static const uint16_t pid_g0_dual[] = {0x467, 0};
+static const uint16_t pid_u5_big[] = {0x476, 0x481, 0};
+static const uint16_t pid_h7[] = {0x450, 0x483, 0};
+static const uint16_t pid_h7ab[] = {0x480, 0};
+static const uint16_t pid_h50[] = {0x474, 0};
+static const uint16_t pid_h5[] = {0x478, 0x484, 0};
 
 /* First match wins: PID-specific rows come before their family's row. */
 static const ob_layout layouts[] = {
@@ -437,6 +677,17 @@ static const ob_layout layouts[] = {
 	LAYOUT("WL", NULL, STP_OB_WORD_PAIRS, 0xAA, true, wl_fields),
 	LAYOUT("C0", NULL, STP_OB_WORD_PAIRS, 0xAA, true, c0_fields),
 	LAYOUT("U0", NULL, STP_OB_WORD_PAIRS, 0xAA, true, u0_fields),
+	LAYOUT_REG("L5", NULL, true, l5_fields, NULL, true),
+	LAYOUT_REG("U5", pid_u5_big, true, u5_big_fields, NULL, true),
+	LAYOUT_REG("U5", NULL, true, u5_fields, NULL, true),
+	LAYOUT_REG("U3", NULL, true, u3_fields, NULL, true),
+	LAYOUT_REG("WBA", NULL, true, wba_fields, NULL, true),
+	/* H7R/H7S (0x485) keep their option words elsewhere (FLASH + 0x200
+	 * on), not in the window the chip table maps: not listed. */
+	LAYOUT_REG("H7", pid_h7, true, h7_fields, twins_h7, false),
+	LAYOUT_REG("H7", pid_h7ab, true, h7ab_fields, twins_h7, false),
+	LAYOUT_REG("H5", pid_h50, false, h50_fields, twins_h5, false),
+	LAYOUT_REG("H5", pid_h5, false, h5_fields, twins_h5, false),
 };
 
 #define RDP_LEVEL2 0xCCu
@@ -550,23 +801,38 @@ static uint32_t read_field(stp_ob_shape shape, const stp_ob_field *f,
 	return (uint32_t)(v >> f->shift) & field_max(f);
 }
 
+/* The program word's byte that mirrors current-word byte off in a
+ * register window with twins, or -1. */
+static long twin_of(const ob_layout *l, size_t off)
+{
+	for (const uint8_t *t = l->twins; t && *t != 0xFF; t++)
+		if (off >= *t && off < (size_t)*t + 4u)
+			return (long)off + 4;
+	return -1;
+}
+
 /* Writes the field and the complement of every byte it touched (where the
- * complement is inside the image). */
-static void write_field(stp_ob_shape shape, const stp_ob_field *f, uint8_t *ob,
+ * complement is inside the image); in a register window, the same byte
+ * into the register's program word as well, so the image written back
+ * asks for the value whichever of the two the ROM programs from. */
+static void write_field(const ob_layout *l, const stp_ob_field *f, uint8_t *ob,
                         size_t len, uint32_t value)
 {
 	size_t at[4];
-	unsigned n = field_bytes(shape, f, at);
+	unsigned n = field_bytes(l->shape, f, at);
 	uint64_t v = 0, mask = (uint64_t)field_max(f) << f->shift;
 
 	for (unsigned i = 0; i < n; i++)
 		v |= (uint64_t)ob[at[i]] << (8 * i);
 	v = (v & ~mask) | (((uint64_t)value << f->shift) & mask);
 	for (unsigned i = 0; i < n; i++) {
-		long k = complement_of(shape, at[i]);
+		long k = complement_of(l->shape, at[i]);
+		long w = twin_of(l, at[i]);
 		ob[at[i]] = (uint8_t)(v >> (8 * i));
 		if (k >= 0 && (size_t)k < len)
 			ob[k] = (uint8_t)~ob[at[i]];
+		if (w >= 0 && (size_t)w < len)
+			ob[w] = ob[at[i]];
 	}
 }
 
@@ -741,7 +1007,7 @@ stp_status stp_ob_set(stp_ctx *ctx, const stp_chip *chip, uint8_t *ob,
 		return too_short(ctx, f, end, len);
 	if ((st = check_value(ctx, l, f, value, flags, what)))
 		return st;
-	write_field(l->shape, f, ob, len, value);
+	write_field(l, f, ob, len, value);
 	return STP_OK;
 }
 
@@ -848,7 +1114,7 @@ stp_status stp_ob_apply(stp_ctx *ctx, const stp_chip *chip, uint8_t *ob,
 	/* Only now, with every assignment known good, touch the image. */
 	if (!st)
 		for (size_t i = 0; i < n; i++)
-			write_field(l->shape, todo[i].field, ob, len, todo[i].value);
+			write_field(l, todo[i].field, ob, len, todo[i].value);
 	free(todo);
 	return st;
 }
@@ -922,6 +1188,8 @@ static const char *rdp_meaning(const ob_layout *l, uint32_t v)
 		return "level 0, no protection";
 	if (l->has_level2 && v == RDP_LEVEL2)
 		return "level 2, chip protection, permanent";
+	if (l->has_level05 && v == 0x55)
+		return "level 0.5, non-secure reads of secure flash refused";
 	return "level 1, read protection";
 }
 
@@ -1011,12 +1279,18 @@ static bool field_value(const ob_layout *l, const stp_chip *chip,
 	return true;
 }
 
-/* Whether ob makes the chip boot its flash regardless of BOOT0. */
+/* Where BOOT0 = 1 starts the chip on the register-window families: the
+ * field holds the address shifted right by the given bits; any address
+ * but the system memory's means the pin no longer reaches the ROM. */
+static const char *const boot_addresses[] = {"BOOT_ADD1", "NSBOOTADD1"};
+static const unsigned boot_address_shift[] = {16, 7};
+
 /* How the option bytes keep the ROM bootloader out of reach: 1, the
  * chip boots its flash whatever BOOT0 says (above); 2, nBOOT1 = 0, so
  * BOOT0 high boots SRAM instead of the bootloader (F0, F3, L0, L4, G0,
  * G4...: the system memory is selected only by BOOT0 = 1 with nBOOT1 = 1);
- * 0, neither. */
+ * 3, the BOOT0 = 1 boot address (H7, L5, U5...) is not the bootloader's;
+ * 0, none. */
 static int bootloader_locked_out(const ob_layout *l, const stp_chip *chip,
                                  const uint8_t *ob, size_t len)
 {
@@ -1029,6 +1303,14 @@ static int bootloader_locked_out(const ob_layout *l, const stp_chip *chip,
 			return 1;
 	if (field_value(l, chip, ob, len, "nBOOT1", &nboot1) && nboot1 == 0)
 		return 2;
+	for (size_t i = 0; i < sizeof(boot_addresses) / sizeof(boot_addresses[0]); i++) {
+		const stp_ob_field *f = stp_ob_find(chip, boot_addresses[i]);
+		uint32_t addr;
+		if (f && chip->sysmem_start &&
+		    field_value(l, chip, ob, len, f->name, &addr) &&
+		    addr != chip->sysmem_start >> boot_address_shift[i])
+			return 3;
+	}
 	return 0;
 }
 
@@ -1075,6 +1357,11 @@ unsigned stp_ob_irreversible(const stp_chip *chip, const uint8_t *before,
 		         "which is permanent: it disables the debug port and the "
 		         "bootloader for good (RDP=0xBB gives level 1, which -rdu "
 		         "can undo)");
+	else if ((kinds & STP_IRREV_BOOTLOADER) && lock == 3)
+		snprintf(why, whylen, "moves the BOOT0 = 1 boot address away from "
+		         "the ROM bootloader at 0x%08X, so the BOOT0 pin can no "
+		         "longer start it; only SWD or the application can bring "
+		         "it back", (unsigned)chip->sysmem_start);
 	else if ((kinds & STP_IRREV_BOOTLOADER) && lock == 2)
 		snprintf(why, whylen, "sets nBOOT1=0, so the BOOT0 pin starts the "
 		         "SRAM instead of the ROM bootloader, which can then no "
@@ -1086,4 +1373,250 @@ unsigned stp_ob_irreversible(const stp_chip *chip, const uint8_t *before,
 		         "bit, nBOOT0=1), so the ROM bootloader can no longer be "
 		         "entered; only SWD or the application can bring it back");
 	return kinds;
+}
+
+/* ---- protection through the option bytes ------------------------------ */
+
+stp_status stp_ob_rdp_value(stp_ctx *ctx, const stp_chip *chip, int level,
+                            uint32_t *value)
+{
+	const ob_layout *l = layout_of(chip);
+
+	if (!l)
+		return unknown_family(ctx, chip);
+	if (!stp_ob_find(chip, "RDP"))
+		return stp_fail(ctx, STP_ERR_UNSUPPORTED,
+		                "use STM32CubeProgrammer's product-state "
+		                "provisioning for this family",
+		                "%s has no RDP option byte (its PRODUCT_STATE "
+		                "is a life cycle, not a readout-protection "
+		                "level), so stmprog cannot set or remove readout "
+		                "protection on it", chip->name);
+	if (level == 0)
+		*value = l->rdp_level0;
+	else
+		/* F1: anything but the key protects; 0x00 as its ROM writes. */
+		*value = l->rdp_level0 == 0xA5 ? 0x00 : 0xBB;
+	return STP_OK;
+}
+
+/* Where unit u sits in its bank: its bank and page number there. */
+static void unit_place(const stp_geometry *geo, uint16_t index, int *bank,
+                       long *page)
+{
+	*bank = -1;
+	*page = -1;
+	for (size_t i = 0, pos = 0, b = 0; i < geo->nunits; i++) {
+		if (i == 0 || geo->units[i].bank != b) {
+			b = geo->units[i].bank;
+			pos = 0;
+		}
+		if (geo->units[i].index == index) {
+			*bank = geo->units[i].bank;
+			*page = (long)pos;
+			return;
+		}
+		pos++;
+	}
+}
+
+static size_t bank_units(const stp_geometry *geo, unsigned bank)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < geo->nunits; i++)
+		n += geo->units[i].bank == bank;
+	return n;
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return (x > y) - (x < y);
+}
+
+/* Sector masks, one bit per unit (or per group of units), 0 = protected:
+ * F2/F4/F7 nWRP, H7 WRPSN1.  Only bank 1's mask is in the image. */
+static stp_status wrp_mask(stp_ctx *ctx, const stp_geometry *geo,
+                           const ob_layout *l, const stp_ob_field *f,
+                           uint8_t *ob, size_t len, const uint16_t *units,
+                           size_t n)
+{
+	size_t in_bank = bank_units(geo, 0);
+	size_t per_bit = (in_bank + f->width - 1) / f->width;
+	uint32_t mask = field_max(f);
+
+	if (!per_bit)
+		per_bit = 1;
+	for (size_t i = 0; i < n; i++) {
+		int bank;
+		long page;
+		unit_place(geo, units[i], &bank, &page);
+		if (bank != 0 || page < 0)
+			return stp_fail(ctx, STP_ERR_UNSUPPORTED,
+			                "use the UART bootloader's Write Protect "
+			                "command for the second bank",
+			                "sector %u is in bank 2, whose write "
+			                "protection lies outside the option bytes "
+			                "stmprog reads at 0x%08X", units[i],
+			                (unsigned)geo->chip->ob_start);
+		mask &= ~(1u << (page / (long)per_bit));
+	}
+	if (per_bit > 1)
+		/* A bit protects a group: every unit of each group must be
+		 * asked for, or more would be protected than said. */
+		for (uint32_t b = 0; b < f->width; b++) {
+			size_t asked = 0;
+			if (mask & (1u << b))
+				continue;
+			for (size_t i = 0; i < n; i++) {
+				int bank;
+				long page;
+				unit_place(geo, units[i], &bank, &page);
+				asked += page / (long)per_bit == (long)b;
+			}
+			if (asked != per_bit)
+				return stp_fail(ctx, STP_ERR_UNSUPPORTED,
+				                "name whole groups of sectors",
+				                "%s protects sectors in groups of %zu "
+				                "(bit %u: sectors %zu-%zu); give all of "
+				                "them or none", f->name, per_bit, b,
+				                b * per_bit, b * per_bit + per_bit - 1);
+		}
+	write_field(l, f, ob, len, mask);
+	return STP_OK;
+}
+
+/* The two names page-area fields go by: G0/G4/C0/U0/WB/WL spell them
+ * WRP1A_STRT/WRP1A_END, L5/U5/U3/WBA WRP1A_PSTRT/WRP1A_PEND. */
+static const stp_ob_field *area_field(const stp_chip *chip, unsigned bank,
+                                      char area, bool end)
+{
+	char name[24];
+	const stp_ob_field *f;
+
+	snprintf(name, sizeof(name), "WRP%u%c_%s", bank + 1, area,
+	         end ? "PEND" : "PSTRT");
+	if ((f = stp_ob_find(chip, name)))
+		return f;
+	snprintf(name, sizeof(name), "WRP%u%c_%s", bank + 1, area,
+	         end ? "END" : "STRT");
+	return stp_ob_find(chip, name);
+}
+
+/* Page areas: per bank up to two ranges (A and B), an area is off when
+ * its start is above its end. */
+static stp_status wrp_areas(stp_ctx *ctx, const stp_geometry *geo,
+                            const ob_layout *l, uint8_t *ob, size_t len,
+                            const uint16_t *units, size_t n)
+{
+	typedef struct { const stp_ob_field *f; uint32_t v; } change;
+	change ch[8];
+	size_t nch = 0;
+	long *pages = NULL;
+	stp_status st = STP_OK;
+
+	for (unsigned bank = 0; bank < 2 && !st; bank++) {
+		size_t np = 0, nruns = 0;
+		long runs[3][2];
+
+		free(pages);
+		pages = calloc(n ? n : 1, sizeof(*pages));
+		if (!pages)
+			return stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory");
+		for (size_t i = 0; i < n; i++) {
+			int b;
+			long page;
+			unit_place(geo, units[i], &b, &page);
+			if (b == (int)bank)
+				pages[np++] = page;
+		}
+		qsort(pages, np, sizeof(*pages), cmp_long);
+		for (size_t i = 0; i < np && nruns <= 2; i++) {
+			if (nruns && pages[i] <= runs[nruns - 1][1] + 1) {
+				if (pages[i] > runs[nruns - 1][1])
+					runs[nruns - 1][1] = pages[i];
+				continue;
+			}
+			runs[nruns][0] = runs[nruns][1] = pages[i];
+			nruns++;
+		}
+		if (nruns > 2) {
+			st = stp_fail(ctx, STP_ERR_UNSUPPORTED,
+			              "protect at most two ranges of pages a bank",
+			              "%s write-protects two areas of pages a bank; "
+			              "the pages asked for in bank %u form more than "
+			              "two ranges", geo->chip->name, bank + 1);
+			break;
+		}
+		for (unsigned a = 0; a < 2; a++) {
+			const stp_ob_field *fs = area_field(geo->chip, bank, 'A' + a, false);
+			const stp_ob_field *fe = area_field(geo->chip, bank, 'A' + a, true);
+			if (!fs || !fe || field_end(l->shape, fs) > len ||
+			    field_end(l->shape, fe) > len) {
+				if (a < nruns) {
+					st = stp_fail(ctx, STP_ERR_UNSUPPORTED,
+					              "use the UART bootloader's Write "
+					              "Protect command",
+					              "%s: the write-protection area %u%c "
+					              "is not in the option bytes stmprog "
+					              "reads at 0x%08X", geo->chip->name,
+					              bank + 1, 'A' + a,
+					              (unsigned)geo->chip->ob_start);
+					break;
+				}
+				continue;
+			}
+			if (a < nruns && (uint64_t)runs[a][1] > field_max(fe)) {
+				st = stp_fail(ctx, STP_ERR_UNSUPPORTED, NULL,
+				              "%s: page %ld does not fit %s", geo->chip->name,
+				              runs[a][1], fe->name);
+				break;
+			}
+			ch[nch].f = fs;
+			ch[nch++].v = a < nruns ? (uint32_t)runs[a][0] : field_max(fs);
+			ch[nch].f = fe;
+			ch[nch++].v = a < nruns ? (uint32_t)runs[a][1] : 0;
+		}
+	}
+	free(pages);
+	if (!st && nch == 0)
+		st = stp_fail(ctx, STP_ERR_UNSUPPORTED, NULL,
+		              "%s: no write-protection area in the option bytes "
+		              "stmprog reads", geo->chip->name);
+	if (st)
+		return st;
+	for (size_t i = 0; i < nch; i++)
+		write_field(l, ch[i].f, ob, len, ch[i].v);
+	return STP_OK;
+}
+
+stp_status stp_ob_write_protection(stp_ctx *ctx, const stp_geometry *geo,
+                                   uint8_t *ob, size_t len,
+                                   const uint16_t *units, size_t n)
+{
+	const stp_chip *chip = geo ? geo->chip : NULL;
+	const ob_layout *l = layout_of(chip);
+	const stp_ob_field *f;
+	stp_status st;
+
+	if (!l)
+		return unknown_family(ctx, chip);
+	if (!ob || (n && !units))
+		return stp_fail(ctx, STP_ERR_ARG, NULL,
+		                "stp_ob_write_protection: NULL argument");
+	if ((st = stp_ob_check(ctx, chip, ob, len)))
+		return st;
+	if ((f = stp_ob_find(chip, "nWRP")) && field_end(l->shape, f) <= len)
+		return wrp_mask(ctx, geo, l, f, ob, len, units, n);
+	if (area_field(chip, 0, 'A', false))
+		return wrp_areas(ctx, geo, l, ob, len, units, n);
+	return stp_fail(ctx, STP_ERR_UNSUPPORTED,
+	                "use the UART or CAN bootloader's Write Protect "
+	                "command, or set the WRP fields with -ob",
+	                "stmprog cannot translate sector numbers into %s's "
+	                "write-protection option bytes (%s)", chip->name,
+	                l->shape == STP_OB_BYTE_PAIRS || l->shape == STP_OB_HALF_WORDS
+	                ? "one bit protects a group of pages"
+	                : "they are not in the image the chip table maps");
 }

@@ -53,10 +53,17 @@ static const struct {
 	{"G4", STP_OB_WORD_PAIRS}, {"WB", STP_OB_WORD_PAIRS},
 	{"WL", STP_OB_WORD_PAIRS}, {"C0", STP_OB_WORD_PAIRS},
 	{"U0", STP_OB_WORD_PAIRS},
+	/* Option registers read as a window, no complements. */
+	{"L5", STP_OB_PLAIN}, {"U5", STP_OB_PLAIN}, {"U3", STP_OB_PLAIN},
+	{"WBA", STP_OB_PLAIN}, {"H7", STP_OB_PLAIN}, {"H5", STP_OB_PLAIN},
 };
 
 static int covered_index(const stp_chip *c)
 {
+	/* H7R/H7S keep their option words outside the window the table
+	 * maps for H7. */
+	if (c->pid == 0x485)
+		return -1;
 	for (size_t i = 0; i < sizeof(covered) / sizeof(covered[0]); i++)
 		if (strcmp(covered[i].family, c->family) == 0)
 			return (int)i;
@@ -199,7 +206,9 @@ Test(ob, every_chip_has_a_sane_table_or_none)
 				mask[at[b]] |= bits;
 			}
 		}
-		cr_expect(have_rdp, "%s has no RDP field", c->name);
+		/* H5 has a PRODUCT_STATE life cycle instead of RDP levels. */
+		cr_expect(have_rdp || !strcmp(c->family, "H5"),
+		          "%s has no RDP field", c->name);
 	}
 }
 
@@ -598,24 +607,23 @@ Test(ob, level2_needs_the_flag)
 
 Test(ob, unknown_family_is_a_clear_error)
 {
-	const stp_chip *h7 = chip(0x450);
+	const stp_chip *h7rs = chip(0x485);
 	const char *a[] = {"RDP=0xAA"};
 	uint8_t ob[64] = {0};
 	uint32_t v;
 	size_t n = 99;
 
-	cr_assert_null(stp_ob_fields(h7, &n));
+	cr_assert_null(stp_ob_fields(h7rs, &n));
 	cr_assert_eq(n, 0);
-	cr_assert_eq(stp_ob_get(ctx, h7, ob, sizeof(ob), "RDP", &v),
+	cr_assert_eq(stp_ob_get(ctx, h7rs, ob, sizeof(ob), "RDP", &v),
 	             STP_ERR_UNSUPPORTED);
 	cr_assert(strstr(stp_last_detail(ctx), "not known for family H7"), "%s",
 	          stp_last_detail(ctx));
 	cr_assert(strstr(stp_last_detail(ctx), "-ob displ"));
-	cr_assert_eq(stp_ob_apply(ctx, h7, ob, sizeof(ob), a, 1, 0),
+	cr_assert_eq(stp_ob_apply(ctx, h7rs, ob, sizeof(ob), a, 1, 0),
 	             STP_ERR_UNSUPPORTED);
-	cr_assert_eq(stp_ob_check(ctx, chip(0x472), ob, sizeof(ob)),
+	cr_assert_eq(stp_ob_check(ctx, h7rs, ob, sizeof(ob)),
 	             STP_ERR_UNSUPPORTED);
-	cr_assert(strstr(stp_last_detail(ctx), "family L5"));
 }
 
 /* ---- consistency ------------------------------------------------------------- */
