@@ -55,7 +55,13 @@ static const sim_ob_family ob_families[] = {
 	{"F2 F4 F7", OB_PLAIN, 1, 0xAA, 0xBB, 0xEC},
 	{"L0 L1", OB_HALF_WORDS, 0, 0xAA, 0xBB, 0},
 	{"L4 L4+ G0 G4 WB WL C0 U0", OB_WORD_PAIRS, 0, 0xAA, 0xBB, 0},
-	/* Everything else (L5, U3, U5, H5, H7, WBA: option registers). */
+	/* H7's window starts at FLASH_OPTSR_CUR, RDP in bits 15:8; byte 0
+	 * as BOR off, software watchdogs, no reset in Stop/Standby (assumed
+	 * factory value, not confirmed).  H5 has no RDP: its PRODUCT_STATE
+	 * sits there, 0xED = open, read as level 0 (RM0481). */
+	{"H7", OB_PLAIN, 1, 0xAA, 0xBB, 0xF0},
+	{"H5", OB_PLAIN, 1, 0xED, 0xBB, 0xF8},
+	/* Everything else (L5, U3, U5, WBA: FLASH_OPTR first, RDP byte 0). */
 	{NULL, OB_PLAIN, 0, 0xAA, 0xBB, 0},
 };
 
