@@ -136,6 +136,28 @@ typedef void (*stp_ob_line_fn)(void *user, const char *line);
 stp_status stp_ob_format(stp_ctx *ctx, const stp_chip *chip, const uint8_t *ob,
                          size_t len, stp_ob_line_fn fn, void *user);
 
+/* The RDP value that gives read protection `level` (0 or 1) on chip:
+ * 0xAA / 0xBB on most families, 0xA5 / 0x00 on F1.  STP_ERR_UNSUPPORTED
+ * naming why when the family has no RDP field (H5 has a product state
+ * instead).  Used where a ROM has no READOUT (UN)PROTECT command and the
+ * protection goes through the option bytes (DfuSe). */
+stp_status stp_ob_rdp_value(stp_ctx *ctx, const stp_chip *chip, int level,
+                            uint32_t *value);
+
+/* Rewrites the write-protection fields of ob (the image of geo->chip) so
+ * that exactly the n erase units with the given indexes (as
+ * --write-protect numbers them) are protected, n = 0 none, the way the
+ * ROMs' WRITE PROTECT and WRITE UNPROTECT commands do.  Sector masks
+ * (F2/F4/F7 nWRP, H7 WRPSN1) and page areas (WRP1A/WRP1B, WRP2A/WRP2B)
+ * are covered; a set the fields cannot hold exactly (a third range in a
+ * bank, part of a group one bit protects, a bank whose fields lie outside
+ * the image) and families whose fields are per group of pages (F0, F1,
+ * F3, L0, L1) fail with STP_ERR_UNSUPPORTED saying why and what to use.
+ * All or nothing: ob is unchanged on failure. */
+stp_status stp_ob_write_protection(stp_ctx *ctx, const stp_geometry *geo,
+                                   uint8_t *ob, size_t len,
+                                   const uint16_t *units, size_t n);
+
 /* An option-byte preset: a text file of KEY=VALUE lines, one assignment a
  * line ('#' starts a comment, blank lines and spaces around the line are
  * ignored), read into *words (n entries, each "KEY=VALUE"), ready for
