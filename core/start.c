@@ -67,6 +67,16 @@ stp_status stp_start_check(stp_ctx *ctx, stp_target *t, bool has_addr,
 	/* The SRAM below ram_start is the bootloader's own, and none lies
 	 * past ram_end: the ROM refuses to read or jump there, so the table
 	 * could not be checked and GO would fail without saying why. */
+	/* Parts whose bootloader keeps all of the SRAM (L01x/02x, F042):
+	 * nothing there is the user's while the ROM runs. */
+	if (info->chip && info->chip->ram_end <= info->chip->ram_start &&
+	    addr >= 0x20000000u && addr < 0x40000000u)
+		return stp_fail(ctx, STP_ERR_ARG,
+		                "start an application in the flash, e.g. -g "
+		                "0x08000000",
+		                "-g 0x%08X: the bootloader of this %s keeps all of "
+		                "its RAM for itself, so no program can be loaded "
+		                "there", addr, info->chip->name);
 	if (info->chip && info->chip->ram_end > info->chip->ram_start &&
 	    addr >= 0x20000000u && addr < 0x40000000u &&
 	    (addr < info->chip->ram_start || addr >= info->chip->ram_end)) {

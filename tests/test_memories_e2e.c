@@ -335,3 +335,19 @@ Test(memories_e2e, ram_usb_refused)
 	cr_assert(!e2e_file_has(e2e_trace(), "WRITE"), "wrote before refusing");
 	cr_assert(!e2e_file_has(e2e_trace(), "GO"), "started");
 }
+
+/* The L011's bootloader keeps all of its 2 KB of SRAM: neither a load
+ * nor a start there. */
+Test(memories_e2e, ram_none_left_to_users)
+{
+	char args[4096];
+
+	ram_image();
+	snprintf(args, sizeof(args), "-d '%s' 0x20000000", th_dir_path("ram.bin"));
+	cr_assert_eq(run("0x457", uart, args), 4, "%s", out);
+	cr_assert(strstr(out, "keeps all of its RAM"), "%s", out);
+	cr_assert_eq(run("0x457", uart, "-g 0x20000400"), 2, "%s", out);
+	cr_assert(strstr(out, "keeps all of its RAM"), "%s", out);
+	cr_assert(!e2e_file_has(e2e_trace(), "WRITE"), "wrote");
+	cr_assert(!e2e_file_has(e2e_trace(), "GO"), "started");
+}
