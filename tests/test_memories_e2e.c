@@ -85,9 +85,14 @@ static void eeprom_cycle(const char *pid, const char *simopts)
 	/* One word differs: compared first, only it is written. */
 	ee[21] ^= 0x5A;
 	e2e_spit(th_dir_path("ee.bin"), ee, 64);
-	snprintf(args, sizeof(args), "-d '%s' 0x08080010", th_dir_path("ee.bin"));
+	snprintf(args, sizeof(args), "-d '%s' 0x08080010 -u 0x08080010 64 '%s'",
+	         th_dir_path("ee.bin"), th_dir_path("back.bin"));
 	cr_assert_eq(run(pid, simopts, args), 0, "%s", out);
 	cr_assert(strstr(out, "16 word(s) compared, 1 written"), "%s", out);
+	file = e2e_slurp(th_dir_path("back.bin"), &len);
+	cr_assert_eq(len, 64);
+	cr_assert_eq(memcmp(file, ee, 64), 0, "-u read other bytes from the EEPROM");
+	free(file);
 	cr_assert_eq(e2e_count_lines(e2e_trace(), "WRITE 0x0808"), 1,
 	             "more than the changed word was written");
 	cr_assert(e2e_file_has(e2e_trace(), "WRITE 0x08080024 4"),
