@@ -12,6 +12,9 @@ frontends_stmprog_SOURCES = \
 frontends_stmprog_SOURCES += frontends/cmd_memory.c frontends/cmd_memory.h \
 	frontends/cmd_stdio.c frontends/cmd_stdio.h \
 	frontends/cmd_list.c frontends/cmd_list.h
-frontends_stmprog_LDADD = core/libstmprog.la
+# --json: JSON lines through json-c.
+frontends_stmprog_SOURCES += frontends/json_output.c frontends/json_output.h
+frontends_stmprog_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+frontends_stmprog_LDADD = core/libstmprog.la $(JSONC_LIBS)
 
 include frontends/line/local.mk

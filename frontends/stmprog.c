@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,14 +16,16 @@
 #include "cli.h"
 #include "commands.h"
 #include "help.h"
+#include "json_output.h"
 #include "output.h"
 
 /* -log FILE.  An existing symbolic link is not followed: a link planted
  * where the log goes (a shared directory, a name a script reuses) would
  * otherwise make stmprog truncate and write whatever it points to, with
  * the user's rights.  The descriptor is not inherited by anything the
- * backends start. */
-static int open_log(const char *path, FILE **log)
+ * backends start.  On failure err and hint say why. */
+static int open_log(const char *path, FILE **log, char *err, size_t errlen,
+                    char *hint, size_t hintlen)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 	              0644);
@@ -33,69 +36,85 @@ static int open_log(const char *path, FILE **log)
 		struct stat sb;
 
 		if (e == ELOOP || (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))) {
-			fprintf(stderr, "stmprog: error: -log %s: the file is a "
-			        "symbolic link; stmprog does not write its log "
-			        "through one\n", path);
-			fprintf(stderr, "stmprog: hint: name the file itself, or "
-			        "remove the link\n");
+			snprintf(err, errlen, "-log %s: the file is a symbolic link; "
+			         "stmprog does not write its log through one", path);
+			snprintf(hint, hintlen, "name the file itself, or remove the "
+			         "link");
 			return EXIT_USAGE;
 		}
-		fprintf(stderr, "stmprog: error: -log: cannot create the log file "
-		        "%s: %s\n", path, strerror(e));
-		fprintf(stderr, "stmprog: hint: name a file in a directory you can "
-		        "write to\n");
+		snprintf(err, errlen, "-log: cannot create the log file %s: %s",
+		         path, strerror(e));
+		snprintf(hint, hintlen, "name a file in a directory you can write "
+		         "to");
 		return EXIT_USAGE;
 	}
 	*log = fdopen(fd, "w");
 	if (!*log) {
 		close(fd);
-		fprintf(stderr, "stmprog: error: out of memory\n");
+		snprintf(err, errlen, "out of memory");
+		hint[0] = '\0';
 		return EXIT_INTERNAL;
 	}
 	return EXIT_OK;
 }
 
+/* Whether --json is among the words: a command line the parser refused
+ * still gets its "exit" line when the script asked for JSON. */
+static bool wants_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--json"))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	cli c;
-	output out = {0};
+	output out = {.verbosity = 1};
 	stp_ctx *ctx;
 	char err[512], hint[512];
 	int rc;
 
+	output_init(&out);
 	if (cli_parse(&c, argc, argv, err, sizeof(err), hint, sizeof(hint))) {
-		output_usage_error(err, hint);
-		return EXIT_USAGE;
+		out.json = wants_json(argc, argv);
+		return output_usage(&out, err, hint);
 	}
 	if (c.help) {
 		print_help();
 		return EXIT_OK;
 	}
 	if (c.version) {
-		printf("stmprog %s\n", PACKAGE_VERSION);
+		if (c.json)
+			json_version(stdout, PACKAGE_VERSION);
+		else
+			printf("stmprog %s\n", PACKAGE_VERSION);
 		return EXIT_OK;
 	}
-	if (c.ncmds == 0) {
-		output_usage_error("nothing to do",
-		                   "give a command such as -l, -d FILE or -u; "
-		                   "stmprog -h lists them");
-		return EXIT_USAGE;
-	}
+	out.json = c.json;
 	out.verbosity = c.quiet ? 0 : c.verbosity;
+	if (c.ncmds == 0)
+		return output_usage(&out, "nothing to do",
+		                    "give a command such as -l, -d FILE or -u; "
+		                    "stmprog -h lists them");
 	if (c.log_file) {
-		rc = open_log(c.log_file, &out.log);
-		if (rc != EXIT_OK)
-			return rc;
+		rc = open_log(c.log_file, &out.log, err, sizeof(err), hint,
+		              sizeof(hint));
+		if (rc == EXIT_USAGE)
+			return output_usage(&out, err, hint);
+		if (rc != EXIT_OK) {
+			output_usage_error(err, hint);
+			return output_finish(&out, rc);
+		}
 	}
 	ctx = stp_ctx_new();
 	if (!ctx) {
-		fprintf(stderr, "stmprog: error: out of memory\n");
-		return EXIT_INTERNAL;
+		output_usage_error("out of memory", NULL);
+		return output_finish(&out, EXIT_INTERNAL);
 	}
 	output_attach(&out, ctx);
 	rc = commands_run(&c, ctx, &out);
 	stp_ctx_free(ctx);
-	if (out.log)
-		fclose(out.log);
-	return rc;
+	return output_finish(&out, rc);
 }

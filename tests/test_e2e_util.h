@@ -48,7 +48,8 @@ const stp_chip *e2e_chip(const char *pid);
 bool e2e_all_equal(const unsigned char *p, size_t n, unsigned char v);
 /* Whether the file (a trace, a .state file) contains needle. */
 bool e2e_file_has(const char *path, const char *needle);
-/* How many lines of the file start with prefix. */
+/* How many lines of the file start with prefix (after the time a -log
+ * line starts with). */
 unsigned e2e_count_lines(const char *path, const char *prefix);
 
 #endif

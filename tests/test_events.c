@@ -141,16 +141,25 @@ static stp_status program(void)
 	return st;
 }
 
-/* How many lines of a file start with prefix. */
+/* How many lines of a file start with prefix, after the time a -log
+ * line starts with ("2026-12-03T13:04:18.123Z ", docs/json.md). */
 static unsigned lines_starting(const char *path, const char *prefix)
 {
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ ";
 	FILE *f = fopen(path, "r");
-	char line[1024];
+	char line[4096];
 	unsigned n = 0;
 
 	cr_assert(f, "no %s", path);
-	while (fgets(line, sizeof(line), f))
-		n += !strncmp(line, prefix, strlen(prefix));
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = line;
+
+		for (size_t i = 0; i < sizeof(shape) - 1; i++)
+			cr_assert(shape[i] == 'd' ? line[i] >= '0' && line[i] <= '9'
+			          : line[i] == shape[i], "no time on %s", line);
+		p += sizeof(shape) - 1;
+		n += !strncmp(p, prefix, strlen(prefix));
+	}
 	fclose(f);
 	return n;
 }
