@@ -201,3 +201,4 @@ $(THREADS_TEST_LOG): contrib/sim/stmprog-sim$(EXEEXT)
 $(THREADS_TEST_LOG): $(TEST_LOGS:tests/threads/run.sh.log=)
 endif
 include tests/rmw.mk
+include tests/output.mk
