@@ -801,20 +801,22 @@ static uint32_t read_field(stp_ob_shape shape, const stp_ob_field *f,
 	return (uint32_t)(v >> f->shift) & field_max(f);
 }
 
-/* The program word's byte that mirrors current-word byte off in a
- * register window with twins, or -1. */
+/* In a register window with twins, the offset of the current word that
+ * holds byte off, or -1. */
 static long twin_of(const ob_layout *l, size_t off)
 {
 	for (const uint8_t *t = l->twins; t && *t != 0xFF; t++)
 		if (off >= *t && off < (size_t)*t + 4u)
-			return (long)off + 4;
+			return (long)*t;
 	return -1;
 }
 
 /* Writes the field and the complement of every byte it touched (where the
- * complement is inside the image); in a register window, the same byte
- * into the register's program word as well, so the image written back
- * asks for the value whichever of the two the ROM programs from. */
+ * complement is inside the image); in a register window, the whole
+ * current word into the register's program word as well, so the image
+ * written back asks for the same value whichever of the two the ROM
+ * programs from (a program word left as read could hold anything, RDP
+ * included). */
 static void write_field(const ob_layout *l, const stp_ob_field *f, uint8_t *ob,
                         size_t len, uint32_t value)
 {
@@ -831,8 +833,8 @@ static void write_field(const ob_layout *l, const stp_ob_field *f, uint8_t *ob,
 		ob[at[i]] = (uint8_t)(v >> (8 * i));
 		if (k >= 0 && (size_t)k < len)
 			ob[k] = (uint8_t)~ob[at[i]];
-		if (w >= 0 && (size_t)w < len)
-			ob[w] = ob[at[i]];
+		if (w >= 0 && (size_t)w + 8 <= len)
+			memcpy(ob + w + 4, ob + w, 4);
 	}
 }
 
