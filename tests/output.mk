@@ -41,8 +41,3 @@ tests/progress.test: $(top_srcdir)/tests/test_progress.sh
 	} >$@.tmp && chmod +x $@.tmp && mv -f $@.tmp $@
 CLEANFILES += tests/json-output.test tests/progress.test
 
-# The runs' files (images, flash, outputs to read after a failure).
-clean-local: clean-output-tests
-clean-output-tests:
-	-rm -rf tests/json-output.d tests/progress.d
-.PHONY: clean-output-tests

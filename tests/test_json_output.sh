@@ -132,4 +132,6 @@ check json "$dir/usage.out" --rc $? --status argument \
 	--detail-has=--no-such-option
 
 echo "$fails failure(s)"
+# The runs' files stay for reading after a failure only.
+[ "$fails" = 0 ] && rm -rf "$dir"
 [ "$fails" = 0 ]
