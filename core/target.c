@@ -536,6 +536,25 @@ static stp_status unsupported(stp_target *t, const char *what)
 
 #define OPS (t->backend->ops)
 
+/* A timeout while the caller's -tm (stp_ctx_timeout_ms) stood in for the
+ * backend's own deadlines is most likely -tm's: the message says so. */
+static stp_status name_tm(stp_target *t, stp_status st)
+{
+	unsigned tm = stp_ctx_timeout_ms(t->ctx);
+	char *detail;
+
+	if (st != STP_ERR_TIMEOUT || !tm)
+		return st;
+	detail = strdup(stp_last_detail(t->ctx));
+	st = stp_fail(t->ctx, st,
+	              "raise -tm, or leave it out to wait as long as the chip "
+	              "database says the operation takes",
+	              "%s, with the operation timeout -tm %u ms",
+	              detail ? detail : "no answer in time", tm);
+	free(detail);
+	return st;
+}
+
 /* One backend transfer of n bytes at addr, buf being the caller's buffer
  * at that block's offset. */
 typedef stp_status (*block_fn)(stp_target *t, uint32_t addr, void *buf,
@@ -544,13 +563,13 @@ typedef stp_status (*block_fn)(stp_target *t, uint32_t addr, void *buf,
 static stp_status read_block(stp_target *t, uint32_t addr, void *buf,
                              uint32_t n)
 {
-	return OPS->read(t->session, addr, buf, n);
+	return name_tm(t, OPS->read(t->session, addr, buf, n));
 }
 
 static stp_status write_block(stp_target *t, uint32_t addr, void *buf,
                               uint32_t n)
 {
-	return OPS->write(t->session, addr, buf, n);
+	return name_tm(t, OPS->write(t->session, addr, buf, n));
 }
 
 /* Walks [addr, addr+len) in blocks of at most max bytes: reads and writes
@@ -622,7 +641,7 @@ static stp_status erase_units(stp_target *t, const stp_erase_unit *units,
 		stp_status st;
 		part.nunits = n - i < batch ? n - i : batch;
 		if ((st = OPS->erase(t->session, &part)))
-			return st;
+			return name_tm(t, st);
 	}
 	return STP_OK;
 }
@@ -652,7 +671,7 @@ stp_status stp_target_erase(stp_target *t, const stp_erase_req *req)
 		stp_geometry_release(&geo);
 		return st;
 	}
-	return OPS->erase(t->session, req);
+	return name_tm(t, OPS->erase(t->session, req));
 }
 
 stp_status stp_target_crc(stp_target *t, uint32_t addr, uint32_t len,

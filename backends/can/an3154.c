@@ -215,7 +215,8 @@ cp_res an3154_erase_once(cp_dev *d, const uint16_t *units, size_t n,
 		for (size_t i = 0; i < n && i < 8; i++)
 			p[i] = (uint8_t)units[i];
 		n = n < 8 ? n : 8;
-		ms = d->t.unit_erase_ms * (unsigned)n + d->t.ack_ms;
+		ms = d->t.cap_ms ? d->t.cap_ms
+		                 : d->t.unit_erase_ms * (unsigned)n + d->t.ack_ms;
 	}
 	if ((r = cp_command(d, CP_CMD_ERASE, p, n)))
 		return r;

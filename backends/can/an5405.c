@@ -60,6 +60,7 @@ cp_res an5405_erase_once(cp_dev *d, const uint16_t *units, size_t n,
 	if ((r = cp_send(d, CP_CMD_EXT_ERASE, p, 2 * n)))
 		return r;
 	d->stage = CP_AT_END;
-	ms = d->t.unit_erase_ms * (unsigned)n + d->t.ack_ms;
+	ms = d->t.cap_ms ? d->t.cap_ms
+	                 : d->t.unit_erase_ms * (unsigned)n + d->t.ack_ms;
 	return cp_ack(d, CP_CMD_EXT_ERASE, ms, "ACK after the erase");
 }

@@ -50,6 +50,20 @@ typedef struct canb {
 
 /* ---- timeouts from the chip database ------------------------------------- */
 
+/* -tm MS: every wait for a flash operation's answer (the ACK after a
+ * WRITE's programming, an erase, a READ's data, the resets after the
+ * protection commands) is MS; the ACK to a command frame is only
+ * lengthened by it (it costs the bus and the adapter, not the flash). */
+static void apply_tm(cp_timing *t, unsigned tm)
+{
+	if (!tm)
+		return;
+	t->read_ms = t->write_ms = t->unit_erase_ms = t->mass_erase_ms = tm;
+	t->cap_ms = tm;
+	if (t->ack_ms < tm)
+		t->ack_ms = tm;
+}
+
 static void set_timing(canb *c)
 {
 	cp_timing *t = &c->dev.t;
@@ -75,6 +89,7 @@ static void set_timing(canb *c)
 	if (c->dev.silent_protected_read && t->mass_erase_ms < 40000)
 		t->mass_erase_ms = 40000;
 	t->reset_ms = 5000;
+	apply_tm(t, stp_ctx_timeout_ms(c->ctx));
 }
 
 /* ---- opening --------------------------------------------------------------- */
@@ -528,6 +543,31 @@ static stp_status b_go(void *s, uint32_t addr)
 	return escape_empty_check(c, addr);
 }
 
+/* -rst: GO to the flash base, where the vector table holds the stack
+ * pointer and the reset handler (the core of a reset, without the
+ * peripherals'); no CAN frame reaches NRST, so -hardRst is refused. */
+static stp_status b_reset(void *s, int kind, char *how, size_t howlen)
+{
+	canb *c = s;
+	uint32_t base = c->chip ? c->chip->flash_base : 0x08000000u;
+	stp_status st;
+
+	if (kind == STP_RESET_HARD)
+		return stp_fail(c->ctx, STP_ERR_UNSUPPORTED,
+		                "use -rst (GO to the reset handler), or reset the "
+		                "board by its button or supply",
+		                "%s: -hardRst drives NRST, and over CAN no line "
+		                "reaches it", c->port);
+	if ((st = b_go(c, base)))
+		return st;
+	snprintf(how, howlen,
+	         "GO to 0x%08X: the ROM jumped to the reset handler of the vector "
+	         "table at the flash base%s (peripherals were not reset)",
+	         base, c->chip ? "" : " (0x08000000 assumed: the part is not in "
+	                              "the chip database)");
+	return STP_OK;
+}
+
 static stp_status b_rdp(void *s)
 {
 	return cp_readout_protect(&((canb *)s)->dev);
@@ -685,6 +725,7 @@ static const stp_backend_ops ops = {
 	.write_unprotect = b_wru,
 	.option_bytes_read = b_ob_read,
 	.option_bytes_write = b_ob_write,
+	.reset = b_reset,
 };
 
 static const char *const prefixes[] = {"can", "vcan", "slcan", "slcan:",

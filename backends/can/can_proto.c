@@ -700,7 +700,10 @@ static stp_status erase_one(cp_dev *d, const uint16_t *units, size_t n,
 			r = an5405_erase_once(d, units, n, code);
 		else
 			r = an3154_erase_once(d, units, n, code != 0);
-		if (r == CP_OK || r == CP_NACK || r == CP_IO)
+		/* Under -tm the timeout is the user's deadline for the
+		 * erase: a repeat would double it. */
+		if (r == CP_OK || r == CP_NACK || r == CP_IO ||
+		    (r == CP_TIMEOUT && d->t.cap_ms))
 			break;
 	}
 	if (!r)

@@ -81,6 +81,9 @@ typedef struct cp_timing {
 	unsigned mass_erase_ms; /* mass or bank erase, readout unprotect */
 	unsigned reset_ms;      /* deadline to re-sync after a reset */
 	unsigned settle_ms;     /* pause before the first sync after a reset */
+	/* -tm (stp_ctx_timeout_ms): the longest one command may wait for its
+	 * answer, whatever it erases; 0 = the figures above. */
+	unsigned cap_ms;
 } cp_timing;
 
 /* How an exchange ended. */

@@ -59,6 +59,25 @@ typedef struct dfu_session {
 
 /* ---- opening ---------------------------------------------------------- */
 
+/* -tm MS: the deadline of every flash operation (a block's programming,
+ * an erase, a mass erase, a read unprotect) is MS; the commands that
+ * touch no flash (set address, leave) are only lengthened by it.  A
+ * GETSTATUS the ROM holds until the operation ends (docs/simulator.md,
+ * POLL EARLY) still waits for that answer: the deadline is checked
+ * between polls. */
+static void apply_tm(dfu_session *s)
+{
+	unsigned tm = stp_ctx_timeout_ms(s->ctx);
+	dfuse_timing *t = &s->timing;
+
+	if (!tm)
+		return;
+	t->block_ms = t->unit_erase_ms = t->mass_erase_ms = tm;
+	t->cap_ms = tm;
+	if (t->command_ms < tm)
+		t->command_ms = tm;
+}
+
 static void close_handle(dfu_session *s)
 {
 	if (s->h) {
@@ -243,6 +262,7 @@ static stp_status d_open(stp_ctx *ctx, const stp_portspec *spec, void **out)
 	s->spec = *spec;
 	s->ob_alt = -1;
 	dfuse_timing_for(&s->timing, NULL, 0, 0);
+	apply_tm(s);
 	if ((st = new_context(ctx, &s->usb)))
 		goto fail;
 	if ((st = dfu_usb_scan(ctx, s->usb, spec, true, &sc)))
@@ -635,6 +655,7 @@ static stp_status d_identify(void *p, stp_device_info *info, stp_caps *caps)
 	s->chip = stp_chip_by_pid(info->pid);
 	say_guesses(s);
 	dfuse_timing_for(&s->timing, s->chip, s->dev.xfer, largest_unit(s));
+	apply_tm(s);
 	s->ds.t = s->timing;
 	if (s->chip)
 		for (unsigned i = 0; i < s->dev.nalts; i++)
@@ -999,6 +1020,38 @@ static stp_status d_go(void *p, uint32_t addr)
 	return watch_after_leave(s, addr, "leaving DFU mode");
 }
 
+/* -rst: DfuSe's leave (a zero-length DNLOAD, then the GETSTATUS that
+ * starts the manifestation) with the address pointer set to the flash
+ * base first.  AN3156/AN2662: the ROM jumps to the pointer, which is the
+ * last write's address when none was set (not necessarily the vector
+ * table), and 0x08000000 only when nothing set it; a pointer to no code
+ * makes it reset, and the boot pins decide.  So the pointer is set. No
+ * USB request reaches NRST: a USB reset only re-enumerates the ROM, and
+ * -hardRst is refused. */
+static stp_status d_reset(void *p, int kind, char *how, size_t howlen)
+{
+	dfu_session *s = p;
+	uint32_t base = s->chip ? s->chip->flash_base : 0x08000000u;
+	stp_status st;
+
+	if (kind == STP_RESET_HARD)
+		return stp_fail(s->ctx, STP_ERR_UNSUPPORTED,
+		                "use -rst (the DfuSe leave to the reset handler), or "
+		                "reset the board by its button or supply",
+		                "%s: -hardRst drives NRST, and over USB DFU no line "
+		                "reaches it (a USB reset restarts only the ROM's USB "
+		                "device)", s->where);
+	if ((st = d_go(s, base)))
+		return st;
+	snprintf(how, howlen,
+	         "left DFU mode: DfuSe leave with the address pointer at 0x%08X, "
+	         "so the ROM jumped to the reset handler of the vector table at "
+	         "the flash base%s",
+	         base, s->chip ? "" : " (0x08000000 assumed: the part is not in "
+	                              "the chip database)");
+	return STP_OK;
+}
+
 /* ---- listing ---------------------------------------------------------- */
 
 /* Whether another device of the scan (at another place) shows f's
@@ -1096,6 +1149,7 @@ static const stp_backend_ops ops = {
 	.readout_unprotect = d_rdu,
 	.option_bytes_read = d_ob_read,
 	.option_bytes_write = d_ob_write,
+	.reset = d_reset,
 };
 
 static const char *const prefixes[] = {"usb", NULL};

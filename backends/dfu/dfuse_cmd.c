@@ -165,7 +165,9 @@ stp_status dfuse_erase_unit(dfuse *s, uint32_t addr, uint32_t unit_size)
 
 	/* The chip's figure is for its largest unit (a 128 KiB F4 sector);
 	 * a 16 KiB sector gets its share, the 1 s margin stays whole. */
-	if (s->t.largest_unit && unit_size && unit_size < s->t.largest_unit)
+	if (s->t.cap_ms)
+		ms = s->t.cap_ms;
+	else if (s->t.largest_unit && unit_size && unit_size < s->t.largest_unit)
 		ms = (unsigned)((uint64_t)(ms - 1000u) * unit_size /
 		                s->t.largest_unit) + 1000u;
 	for (unsigned i = 0; i < DFUSE_TRIES; i++) {

@@ -35,6 +35,9 @@ typedef struct dfuse_timing {
 	unsigned unit_erase_ms;  /* erasing the chip's largest unit */
 	uint32_t largest_unit;   /* bytes; smaller units get a scaled share */
 	unsigned mass_erase_ms;  /* mass erase, read unprotect */
+	/* -tm (stp_ctx_timeout_ms): every flash operation's deadline, not
+	 * scaled by the unit's size; 0 = the figures above. */
+	unsigned cap_ms;
 } dfuse_timing;
 
 typedef enum dfuse_run {

@@ -126,6 +126,18 @@ bool ls_first_of(const ls_init *init, unsigned mask, ls_signal *out)
 	return false;
 }
 
+bool ls_pulses(const ls_seq *list, ls_signal *out)
+{
+	for (size_t i = 0; i < list->n; i++)
+		for (size_t j = i + 1; j < list->n; j++)
+			if (list->steps[j].signal == list->steps[i].signal &&
+			    list->steps[j].high != list->steps[i].high) {
+				*out = list->steps[i].signal;
+				return true;
+			}
+	return false;
+}
+
 stp_status ls_run(stp_ctx *ctx, const ls_seq *seq, const ls_driver *drv,
                   const char *what, const char *port)
 {

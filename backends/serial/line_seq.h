@@ -74,6 +74,11 @@ stp_status ls_parse(stp_ctx *ctx, const char *text, ls_init *out);
 unsigned ls_uses(const ls_init *init);
 /* The first signal of mask the sequence uses, in the order written. */
 bool ls_first_of(const ls_init *init, unsigned mask, ls_signal *out);
+/* Whether list sets one line both ways (a pulse), the first such line in
+ * *out.  Which line is wired to NRST is not written anywhere, so a pulse
+ * in EXIT is what marks a list that resets the chip: a list that only
+ * moves BOOT0 sets each line once. */
+bool ls_pulses(const ls_seq *list, ls_signal *out);
 
 typedef struct ls_driver {
 	void *user;

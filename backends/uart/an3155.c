@@ -437,6 +437,12 @@ an_res an_tries(an_dev *d, an_once_fn fn, void *arg, unsigned *ntries)
 	while (r != RES_OK && r != RES_IO && n < AN_TRIES) {
 		char was[sizeof(d->why)];
 
+		/* Past the command byte a timeout under -tm is the user's
+		 * deadline for the operation: another try would multiply it
+		 * (and meet a ROM still busy with the first). */
+		if (r == RES_TIMEOUT && d->t.cap_ms && d->stage != AN_AT_CMD)
+			break;
+
 		d->retries++;
 		stp_log(d->ctx, STP_LOG_INFO, "%s: %s; trying again", d->port, d->why);
 		memcpy(was, d->why, sizeof(was));

@@ -62,6 +62,9 @@ typedef struct an_timing {
 	unsigned mass_erase_ms; /* mass erase, bank erase, readout unprotect */
 	unsigned reset_ms;      /* deadline to re-sync after a reset */
 	unsigned settle_ms;     /* pause before the first 0x7F after a reset */
+	/* -tm (stp_ctx_timeout_ms): the longest one command may wait for its
+	 * answer, whatever it erases; 0 = the figures above. */
+	unsigned cap_ms;
 } an_timing;
 
 /* Tries per block before an error: the first and up to 5 retries.  At a

@@ -391,7 +391,8 @@ stp_status an_erase_pages(an_dev *d, const uint16_t *pages,
 		}
 		frame[len] = an_xor(frame, len);
 		e.n = len + 1;
-		e.ms = (unsigned)k * d->t.unit_erase_ms + 1000;
+		e.ms = d->t.cap_ms ? d->t.cap_ms
+		                   : (unsigned)k * d->t.unit_erase_ms + 1000;
 		e.what = "the page list";
 		describe_pages(what, sizeof(what), pages + at,
 		               addrs ? addrs + at : NULL, k);

@@ -105,6 +105,22 @@ static stp_status check_lines(uart *u)
 
 /* ---- timeouts from the chip database --------------------------------- */
 
+/* -tm MS: every wait for a flash operation's answer (read block, write
+ * block, erase, mass erase, the resets after protection commands) is MS,
+ * shorter or longer than the chip's figures.  The per-byte answers (ACK
+ * to a command byte or an address) are only lengthened by it: they take
+ * the wire time, not the flash's, and a shorter wait there would only
+ * break the protocol. */
+static void apply_cap(an_timing *t, unsigned tm)
+{
+	if (!tm)
+		return;
+	t->read_ms = t->write_ms = t->unit_erase_ms = t->mass_erase_ms = tm;
+	t->cap_ms = tm;
+	if (t->ack_ms < tm)
+		t->ack_ms = tm;
+}
+
 static void set_timing(uart *u)
 {
 	an_timing *t = &u->dev.t;
@@ -124,6 +140,7 @@ static void set_timing(uart *u)
 		t->mass_erase_ms = 35000;
 	}
 	t->reset_ms = 5000;
+	apply_cap(t, stp_ctx_timeout_ms(u->ctx));
 }
 
 /* ---- lines ------------------------------------------------------------ */
@@ -508,6 +525,71 @@ static stp_status u_go(void *s, uint32_t addr)
 	return STP_OK;
 }
 
+/* -rst and -hardRst (stp_target_reset).  A line that EXIT pulses is
+ * NRST's (ls_pulses): running EXIT is a real reset, peripherals and all,
+ * and the boot pins decide what starts.  Without one, the soft reset is
+ * the ROM's GO to the flash base, where the vector table holds the stack
+ * pointer and the reset handler: the application starts as after a reset,
+ * but the peripherals the ROM set up (its USART, clocks) are as it left
+ * them. */
+static stp_status u_reset(void *s, int kind, char *how, size_t howlen)
+{
+	uart *u = s;
+	uint32_t base = u->chip ? u->chip->flash_base : 0x08000000u;
+	ls_signal line;
+	uint8_t vec[8];
+	stp_status st;
+
+	if (u->have_seq && u->seq.has_exit && ls_pulses(&u->seq.exit, &line)) {
+		const char *exit_text = strchr(u->spec.init_seq, ':') + 1;
+		if ((st = run_exit(u)))
+			return st;
+		u->dev.gone = true;
+		snprintf(how, howlen,
+		         "NRST pulsed by the init= exit sequence '%s' (line %s%s); "
+		         "the boot pins chose what started",
+		         exit_text, ls_signal_name(line),
+		         u->cbus ? ", through libftdi1" : "");
+		return STP_OK;
+	}
+	if (kind == STP_RESET_HARD)
+		return stp_fail(u->ctx, STP_ERR_UNSUPPORTED,
+		                "give init=ENTRY:EXIT with an EXIT that pulses the "
+		                "line wired to NRST (rts, dtr, cbus0..cbus3), e.g. "
+		                "init=rts&dtr,-dtr:-rts&dtr,-dtr; or use -rst, which "
+		                "starts the application with GO",
+		                "%s: -hardRst drives NRST, and no line here does: %s",
+		                u->spec.port,
+		                !u->have_seq ? "no init= sequence was given"
+		                : !u->seq.has_exit ? "init= has no EXIT list"
+		                                   : "init='s EXIT pulses no line");
+	/* An erased vector table is nothing to start: a GO there faults (or,
+	 * with the empty check, comes back), which says less than this. */
+	if (an_read(&u->dev, base, vec, sizeof(vec)) == STP_OK) {
+		bool erased = u->chip != NULL;
+		for (size_t i = 0; erased && i < sizeof(vec); i++)
+			erased = vec[i] == u->chip->erased_value;
+		if (erased)
+			return stp_fail(u->ctx, STP_ERR_ARG,
+			                "write an application first; -rst starts it",
+			                "%s: -rst starts the reset handler of the vector "
+			                "table at 0x%08X, and the flash there is erased",
+			                u->spec.port, base);
+	} else {
+		/* Readout protection: GO's own refusal will say so. */
+		stp_clear_error(u->ctx);
+	}
+	if ((st = u_go(u, base)))
+		return st;
+	snprintf(how, howlen,
+	         "GO to 0x%08X: the ROM jumped to the reset handler of the "
+	         "vector table at the flash base%s (no line drives NRST, so "
+	         "peripherals were not reset)",
+	         base, u->chip ? "" : " (0x08000000 assumed: the part is not in "
+	                              "the chip database)");
+	return STP_OK;
+}
+
 static stp_status u_rdp(void *s)
 {
 	uart *u = s;
@@ -653,6 +735,7 @@ static const stp_backend_ops ops = {
 	.write_unprotect = u_wru,
 	.option_bytes_read = u_ob_read,
 	.option_bytes_write = u_ob_write,
+	.reset = u_reset,
 };
 
 static const char *const prefixes[] = {"/dev/", "COM", "\\\\.\\COM", NULL};
