@@ -145,6 +145,9 @@ static stp_status cmd_chip(run *r, const cli_command *cmd)
 	output_say(r->out, "  option bytes: %u bytes at 0x%08X\n", c->ob_size, c->ob_start);
 	if (c->otp_size)
 		output_say(r->out, "  OTP: %u bytes at 0x%08X\n", c->otp_size, c->otp_start);
+	if (c->eeprom_size)
+		output_say(r->out, "  data EEPROM: up to %u bytes at 0x%08X\n",
+		           c->eeprom_size, c->eeprom_start);
 	output_say(r->out, "  unique ID: 0x%08X\n", c->uid_addr);
 	output_say(r->out, "  bootloader interfaces: %s\n",
 	           stp_interfaces_str(c->interfaces, ifs, sizeof(ifs)));
