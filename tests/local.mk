@@ -134,6 +134,7 @@ include tests/sim_usb.mk
 include tests/dfu.mk
 include tests/dfu_e2e.mk
 include tests/option_bytes.mk
+include tests/ob_names.mk
 include tests/can.mk
 include tests/can_e2e.mk
 include tests/sim_slcan.mk
