@@ -17,6 +17,7 @@
  * exactly what this model predicts for its 8 MHz HSI. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "stmprog/chip.h"
@@ -29,6 +30,12 @@ typedef struct rate_row {
 	uint16_t pid;          /* 0: every PID of the family */
 	uint32_t max_baud;
 	bool confirmed;
+	/* The family's highest core clock in the datasheets, MHz: a USART
+	 * divides its clock by 8 at least (OVER8), so no ROM can take a
+	 * rate above max_mhz / 8. */
+	uint16_t max_mhz;
+	/* The lowest rate field reports say never works, 0 = none known. */
+	uint32_t never_baud;
 } rate_row;
 
 /* Per family; a row with a PID overrides its family's row.  Reasons are
@@ -36,39 +43,39 @@ typedef struct rate_row {
 static const rate_row rows[] = {
 	/* HSI 8 MHz: 230400 is BRR 34.7 -> 35 (0.8 %); 460800 is BRR 17
 	 * (2.1 % off, over the budget with the RC's 1 %). */
-	{"F0", 0, 230400, false},
-	{"F1", 0, 230400, false},
+	{"F0", 0, 230400, false, 48, 0},
+	{"F1", 0, 230400, false, 72, 0},
 	/* Field reports: 256000 every time (cleanflight-configurator#191,
 	 * betaflight-configurator#548), 460800 only sometimes. */
-	{"F3", 0, 256000, true},
+	{"F3", 0, 256000, true, 72, 921600},
 	/* HSI 16 MHz: 460800 is BRR 34.7 -> 35 (0.8 %); 921600 is BRR 17
 	 * (2.1 %). */
-	{"F2", 0, 460800, false},
-	{"F4", 0, 460800, false},
-	{"F7", 0, 460800, false},
-	{"L0", 0, 460800, false},
-	{"L1", 0, 460800, false},
-	{"L4", 0, 460800, false},
-	{"L4+", 0, 460800, false},
-	{"L5", 0, 460800, false},
-	{"G0", 0, 460800, false},
-	{"G4", 0, 460800, false},
-	{"U0", 0, 460800, false},
-	{"U3", 0, 460800, false},
-	{"U5", 0, 460800, false},
-	{"WB", 0, 460800, false},
-	{"WBA", 0, 460800, false},
-	{"WL", 0, 460800, false},
+	{"F2", 0, 460800, false, 120, 0},
+	{"F4", 0, 460800, false, 180, 0},
+	{"F7", 0, 460800, false, 216, 0},
+	{"L0", 0, 460800, false, 32, 0},
+	{"L1", 0, 460800, false, 32, 0},
+	{"L4", 0, 460800, false, 80, 0},
+	{"L4+", 0, 460800, false, 120, 0},
+	{"L5", 0, 460800, false, 110, 0},
+	{"G0", 0, 460800, false, 64, 0},
+	{"G4", 0, 460800, false, 170, 0},
+	{"U0", 0, 460800, false, 56, 0},
+	{"U3", 0, 460800, false, 96, 0},
+	{"U5", 0, 460800, false, 160, 0},
+	{"WB", 0, 460800, false, 64, 0},
+	{"WBA", 0, 460800, false, 100, 0},
+	{"WL", 0, 460800, false, 48, 0},
 	/* HSI48 divided by 4 at reset, 12 MHz: 460800 is BRR 26.04 (0.2 %);
 	 * 921600 would be BRR 13, under 16. */
-	{"C0", 0, 460800, false},
+	{"C0", 0, 460800, false, 48, 0},
 	/* HSI 64 MHz (H5: divided by 2 at reset, 32 MHz): 921600 is BRR
 	 * 69.4 -> 69 (0.6 %), on H5 34.7 -> 35 (0.8 %). */
-	{"H7", 0, 921600, false},
-	{"H5", 0, 921600, false},
+	{"H7", 0, 921600, false, 550, 0},
+	{"H5", 0, 921600, false, 250, 0},
 };
 
-uint32_t stp_chip_uart_max_baud(const stp_chip *chip, bool *confirmed)
+static const rate_row *row_of(const stp_chip *chip)
 {
 	const rate_row *fam = NULL;
 
@@ -84,6 +91,13 @@ uint32_t stp_chip_uart_max_baud(const stp_chip *chip, bool *confirmed)
 				fam = &rows[i];
 		}
 	}
+	return fam;
+}
+
+uint32_t stp_chip_uart_max_baud(const stp_chip *chip, bool *confirmed)
+{
+	const rate_row *fam = row_of(chip);
+
 	if (!fam) {
 		/* Unknown family: only what AN3155 tests everywhere. */
 		if (confirmed)
@@ -93,4 +107,29 @@ uint32_t stp_chip_uart_max_baud(const stp_chip *chip, bool *confirmed)
 	if (confirmed)
 		*confirmed = fam->confirmed;
 	return fam->max_baud;
+}
+
+uint32_t stp_chip_uart_never_baud(const stp_chip *chip, char *why,
+                                  size_t whylen)
+{
+	const rate_row *fam = row_of(chip);
+	uint32_t fastest;
+
+	if (why && whylen)
+		why[0] = '\0';
+	if (!fam)
+		return 0;
+	fastest = (uint32_t)fam->max_mhz * 1000000u / 8u;
+	if (fam->never_baud && fam->never_baud <= fastest) {
+		if (why)
+			snprintf(why, whylen, "field reports say its ROM never syncs "
+			         "at %lu baud or more (docs/chips.md)",
+			         (unsigned long)fam->never_baud);
+		return fam->never_baud;
+	}
+	if (why)
+		snprintf(why, whylen, "no %s USART runs faster than the family's "
+		         "highest clock, %u MHz, divided by 8: %lu baud",
+		         fam->family, fam->max_mhz, (unsigned long)fastest);
+	return fastest + 1u;
 }

@@ -20,3 +20,14 @@ endif
 endif
 endif
 endif
+# br= against the rates the chip database knows the ROM never takes.
+if BUILD_UART
+check_PROGRAMS += tests/test_uart_baud
+TESTS += tests/test_uart_baud
+tests_test_uart_baud_SOURCES = tests/test_uart_baud.c $(TEST_E2E_UTIL) \
+	$(TEST_HELPERS)
+tests_test_uart_baud_CFLAGS = $(TEST_CFLAGS)
+tests_test_uart_baud_LDADD = $(TEST_LIBS)
+UART_BAUD_TEST_LOG = tests/test_uart_baud.log
+$(UART_BAUD_TEST_LOG): contrib/sim/stmprog-sim$(EXEEXT)
+endif

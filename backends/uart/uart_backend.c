@@ -211,7 +211,10 @@ static stp_status u_open(stp_ctx *ctx, const stp_portspec *spec, void **out)
 		uses = ls_uses(&u->seq);
 	}
 	serial_describe(spec->port, &u->usb);
-	if ((st = check_frame(ctx, spec, uses)) || (st = check_lines(u)))
+	if ((st = check_frame(ctx, spec, uses)) || (st = check_lines(u)) ||
+	    (spec->chip_pid &&
+	     (st = uart_rate_refuse(ctx, spec->port, u->spec.baud,
+	                            stp_chip_by_pid(spec->chip_pid)))))
 		goto fail;
 
 	if (u->cbus && u->seq.entry.n) {

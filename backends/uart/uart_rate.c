@@ -15,7 +15,7 @@ void uart_rate_check(stp_ctx *ctx, const char *port, unsigned baud,
                      uint16_t pid, const stp_chip *chip)
 {
 	bool confirmed = false;
-	uint32_t max;
+	uint32_t max, never;
 
 	if (!chip) {
 		if (baud > UART_RATE_TESTED)
@@ -28,7 +28,14 @@ void uart_rate_check(stp_ctx *ctx, const char *port, unsigned baud,
 		return;
 	}
 	max = stp_chip_uart_max_baud(chip, &confirmed);
-	if (baud > max)
+	never = stp_chip_uart_never_baud(chip, NULL, 0);
+	if (never && baud >= never)
+		stp_log(ctx, STP_LOG_WARN,
+		        "%s: br=%u: the %s USART bootloader answered at a rate the "
+		        "chip database says it never takes (from %lu); please "
+		        "report it (docs/chips.md)",
+		        port, baud, chip->family, (unsigned long)never);
+	else if (baud > max)
 		stp_log(ctx, STP_LOG_WARN,
 		        "%s: br=%u is above %lu, the highest rate the %s USART "
 		        "bootloader is known to accept (%s, docs/chips.md); if "
@@ -42,6 +49,23 @@ void uart_rate_check(stp_ctx *ctx, const char *port, unsigned baud,
 		        "%s: br=%u is within %lu, the %s bootloader's top rate "
 		        "derived from its clock, which no report confirms yet",
 		        port, baud, (unsigned long)max, chip->family);
+}
+
+stp_status uart_rate_refuse(stp_ctx *ctx, const char *port, unsigned baud,
+                            const stp_chip *chip)
+{
+	char why[160];
+	uint32_t never = stp_chip_uart_never_baud(chip, why, sizeof(why));
+
+	if (!never || baud < never)
+		return STP_OK;
+	return stp_fail(ctx, STP_ERR_PORTSPEC, NULL,
+	                "%s: br=%u is impossible for the %s USART bootloader: "
+	                "%s; use br=%lu or lower (its highest known rate), or "
+	                "br=%u (AN3155's tested range)",
+	                port, baud, chip->family, why,
+	                (unsigned long)stp_chip_uart_max_baud(chip, NULL),
+	                UART_RATE_TESTED);
 }
 
 uint32_t uart_read_us_per_kib(unsigned baud, unsigned bits_per_byte,

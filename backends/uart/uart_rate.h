@@ -18,6 +18,11 @@
  * limit no report confirms yet. */
 void uart_rate_check(stp_ctx *ctx, const char *port, unsigned baud,
                      uint16_t pid, const stp_chip *chip);
+/* Before the port is touched, for a part named with --chip: refuses
+ * (STP_ERR_PORTSPEC) a baud the chip database knows the ROM never
+ * accepts (stp_chip_uart_never_baud), naming the top rate to use. */
+stp_status uart_rate_refuse(stp_ctx *ctx, const char *port, unsigned baud,
+                            const stp_chip *chip);
 
 /* stp_caps.read_us_per_kib: microseconds to read 1 KiB in 256-byte READ
  * MEMORY commands at baud with bits_per_byte on the wire, each command's

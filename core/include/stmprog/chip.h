@@ -156,6 +156,12 @@ uint32_t stp_geometry_unit_erase_ms(const stp_geometry *geo,
  * report confirms it for this family, as docs/chips.md lists; rates above
  * it make stmprog warn and the simulator refuse to sync. */
 uint32_t stp_chip_uart_max_baud(const stp_chip *chip, bool *confirmed);
+/* The lowest USART bootloader rate known never to work on chip (a field
+ * report, or above what the family's clock allows), 0 when none is
+ * known; why (whylen bytes, may be NULL) receives how it is known.
+ * stmprog refuses it when the part is named before connecting. */
+uint32_t stp_chip_uart_never_baud(const stp_chip *chip, char *why,
+                                  size_t whylen);
 
 /* The address of the chip's DBGMCU_IDCODE register (PID in bits 11:0),
  * 0 when unknown.  Bootloaders that let it be read name the part exactly
