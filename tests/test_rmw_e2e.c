@@ -389,3 +389,76 @@ Test(rmw_e2e, hard_rst_without_a_line_is_refused_over_uart)
 	cr_assert(strstr(out, "-hardRst"), "%s", out);
 	cr_assert(!strstr(out, "result: Reset the chip"), "%s", out);
 }
+
+/* ---- the same through stmprog ------------------------------------- */
+
+/* --skipErase, -checksum and -rst in one command line each, as scripts
+ * written for the vendor's CLI give them. */
+static void cli_options(const transport *tr)
+{
+	const stp_chip *c = e2e_chip("0x413");
+	unsigned char *app = e2e_app(c, APP_LEN, 15), *flash;
+	char args[2048], want[128];
+	size_t flen;
+
+	snprintf(args, sizeof(args), "-d '%s' 0x%08X", e2e_app_path(),
+	         c->flash_base);
+	cr_assert_eq(stmprog(tr, "0x413", args), 0, "%s: %s", tr->name, out);
+	e2e_spit(th_dir_path("serial.bin"), SERIAL, sizeof(SERIAL));
+
+	/* --skipErase into the erased rest of sector 1, then -checksum of
+	 * the application and a reset at the end. */
+	remove(e2e_trace());
+	snprintf(args, sizeof(args),
+	         "--skipErase -d '%s' 0x%08X -checksum 0x%08X 0x4000 -rst",
+	         th_dir_path("serial.bin"), c->flash_base + 0x7F00,
+	         c->flash_base);
+	cr_assert_eq(stmprog(tr, "0x413", args), 0, "%s: %s", tr->name, out);
+	cr_assert_eq(e2e_count_lines(e2e_trace(), tr->erase_mark), 0,
+	             "%s: --skipErase erased: %s", tr->name, out);
+	snprintf(want, sizeof(want), "0x%08X",
+	         stp_crc32_stm32(0xFFFFFFFFu, app, 0x4000));
+	cr_assert(strstr(out, want), "%s: no CRC %s: %s", tr->name, want, out);
+	cr_assert(strstr(out, "Reset the chip (-rst)"), "%s: %s", tr->name, out);
+	flash = flash_file(&flen);
+	cr_assert_eq(memcmp(flash, app, APP_LEN), 0, "%s", tr->name);
+	cr_assert_eq(memcmp(flash + 0x7F00, SERIAL, sizeof(SERIAL)), 0, "%s",
+	             tr->name);
+	free(flash);
+
+	/* --skipErase into the application: refused with the usage/input
+	 * status, nothing written. */
+	remove(e2e_trace());
+	snprintf(args, sizeof(args), "--skipErase -d '%s' 0x%08X",
+	         th_dir_path("serial.bin"), c->flash_base + SERIAL_AT);
+	cr_assert_neq(stmprog(tr, "0x413", args), 0, "%s: %s", tr->name, out);
+	snprintf(want, sizeof(want), "0x%08X holds 0x%02X",
+	         c->flash_base + SERIAL_AT, app[SERIAL_AT]);
+	cr_assert(strstr(out, want), "%s: %s", tr->name, out);
+	cr_assert(!e2e_file_has(e2e_trace(), "WRITE"), "%s: wrote", tr->name);
+
+	/* --flash-size smaller than the part: refused before the device is
+	 * written, with the size in the message. */
+	remove(e2e_trace());
+	snprintf(args, sizeof(args), "--flash-size 512 -d '%s' 0x08080000",
+	         th_dir_path("serial.bin"));
+	cr_assert_neq(stmprog(tr, "0x413", args), 0, "%s: %s", tr->name, out);
+	cr_assert(strstr(out, "512 KiB"), "%s: %s", tr->name, out);
+	cr_assert(!e2e_file_has(e2e_trace(), "WRITE"), "%s: wrote", tr->name);
+	free(app);
+}
+
+Test(rmw_e2e, stmprog_skip_erase_checksum_rst_flash_size_over_uart)
+{
+	cli_options(&UART);
+}
+
+Test(rmw_e2e, stmprog_skip_erase_checksum_rst_flash_size_over_usb)
+{
+	cli_options(&USB);
+}
+
+Test(rmw_e2e, stmprog_skip_erase_checksum_rst_flash_size_over_can)
+{
+	cli_options(&CAN);
+}
