@@ -89,12 +89,36 @@ stp_status mem_add_checksum(stp_job *job, stp_ctx *ctx, mem_view *view)
 	                            print_checksum, view);
 }
 
+/* The read's bytes against the chip's erased value. */
+static stp_status check_blank(void *user, stp_ctx *ctx, uint32_t addr,
+                              const uint8_t *data, size_t len)
+{
+	const stp_chip *chip = user;
+	size_t i = 0;
+
+	while (i < len && data[i] == chip->erased_value)
+		i++;
+	if (i < len)
+		return stp_fail(ctx, STP_ERR_VERIFY,
+		                "erase it with -e all (or the sectors in use)",
+		                "-blankcheck: the flash is not blank: 0x%08X holds "
+		                "0x%02X (erased reads 0x%02X)", (unsigned)(addr + i),
+		                data[i], chip->erased_value);
+	stp_result(ctx, "Blank: the flash 0x%08X..0x%08X (%zu KiB) reads 0x%02X "
+	           "throughout", addr, (unsigned)(addr + len - 1), len / 1024,
+	           chip->erased_value);
+	return STP_OK;
+}
+
+/* The read runs as a job of its own on the open target, so it has the
+ * read phase and its progress like any other read (a megabyte over
+ * UART takes minutes). */
 stp_status mem_blankcheck(stp_target *t, stp_ctx *ctx, uint32_t flash_size)
 {
 	const stp_device_info *info = stp_target_info(t);
 	const stp_chip *chip = info->chip;
 	uint32_t size;
-	uint8_t *buf;
+	stp_job *job;
 	stp_status st;
 
 	if (!chip)
@@ -105,27 +129,12 @@ stp_status mem_blankcheck(stp_target *t, stp_ctx *ctx, uint32_t flash_size)
 		                "unknown");
 	size = flash_size ? flash_size
 	                  : info->flash_size ? info->flash_size : chip->flash_size;
-	if (!(buf = malloc(size)))
+	if (!(job = stp_job_new()))
 		return stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory");
-	st = stp_target_read(t, chip->flash_base, buf, size);
-	if (!st) {
-		uint32_t i = 0;
-
-		while (i < size && buf[i] == chip->erased_value)
-			i++;
-		if (i == size)
-			stp_result(ctx, "Blank: the flash 0x%08X..0x%08X (%u KiB) "
-			           "reads 0x%02X throughout", chip->flash_base,
-			           chip->flash_base + size - 1, size / 1024,
-			           chip->erased_value);
-		else
-			st = stp_fail(ctx, STP_ERR_VERIFY,
-			              "erase it with -e all (or the sectors in use)",
-			              "-blankcheck: the flash is not blank: 0x%08X "
-			              "holds 0x%02X (erased reads 0x%02X)",
-			              chip->flash_base + i, buf[i],
-			              chip->erased_value);
-	}
-	free(buf);
+	if (!(st = stp_job_add_read(job, ctx, chip->flash_base, size, check_blank,
+	                            (void *)chip)) &&
+	    !(st = stp_job_validate(job, ctx)))
+		st = stp_job_run(job, ctx, t, NULL, NULL);
+	stp_job_free(job);
 	return st;
 }
