@@ -441,3 +441,51 @@ Test(vendor_ops, list_says_what_it_looked_for)
 	cr_assert(strstr(out, "uart: nothing found; looked for serial ports"), "%s", out);
 	cr_assert(strstr(out, "dialout"), "%s", out);
 }
+
+/* -tm MS bounds one operation: a sector erase at the simulated chip's
+ * real speed (hundreds of milliseconds) outlasts -tm 50 and fails naming
+ * -tm, and passes without it. */
+static void timeout(const char *tr)
+{
+	cr_assert_eq(stmprog("0x413", tr, "-w8 0x08000000 1"), 0, "%s", out);
+	cr_assert_eq(stmprog_sim("0x413", tr, "--timing real", "-tm 50 -e 0"), 1,
+	             "%s", out);
+	cr_assert(strstr(out, "-tm 50 ms"), "%s", out);
+	cr_assert_eq(stmprog_sim("0x413", tr, "--timing real", "-e 0"), 0, "%s",
+	             out);
+}
+
+Test(vendor_ops, timeout_uart) { timeout("uart"); }
+Test(vendor_ops, timeout_can) { timeout("can"); }
+
+/* -hardRst over UART pulses NRST through the init= exit sequence (a jig:
+ * BOOT0 behind an inverter on RTS#, NRST on DTR#), and the application
+ * runs; over USB no line reaches NRST and the run says so. */
+Test(vendor_ops, hard_reset_uart)
+{
+	const stp_chip *c = e2e_chip("0x413");
+	unsigned char *img = e2e_app(c, 0x800, 6);
+	char args[4096];
+	int rc;
+
+	snprintf(args, sizeof(args), "'init=rts&dtr,-dtr:-rts&dtr,-dtr' -d '%s' "
+	         "0x08000000 -hardRst", e2e_app_path());
+	rc = stmprog_sim("0x413", "uart", "--wire 'boot0=!rts,nrst=dtr'", args);
+	if (rc != 0 && strstr(out, "no modem control lines"))
+		cr_skip_test("the simulator cannot watch the host's modem-line "
+		             "calls here (no seccomp user notification)");
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "Reset the chip (-hardRst): NRST pulsed"), "%s", out);
+	cr_assert_eq(e2e_count_lines(e2e_trace(), "RESET NRST BOOT0=0 app"), 1);
+	cr_assert(e2e_file_has(th_dir_path("flash.bin.state"), "app=running"),
+	          "the application is not running: %s", out);
+	free(img);
+}
+
+Test(vendor_ops, hard_reset_usb_says_why_not)
+{
+	cr_assert_eq(stmprog("0x413", "usb", "-hardRst"), 1, "%s", out);
+	cr_assert(strstr(out, "-hardRst drives NRST, and over USB DFU no line "
+	                      "reaches it"), "%s", out);
+	cr_assert(strstr(out, "use -rst"), "%s", out);
+}
