@@ -553,6 +553,40 @@ static stp_status build_job(run *r)
 	return stp_job_validate(r->job, r->ctx);
 }
 
+/* -hardRst needs a line to NRST, which only a serial port's init= EXIT
+ * sequence (RTS, DTR, CBUS pins) gives: over USB DFU and CAN, or with no
+ * EXIT, it is refused here, before the job writes anything, rather than
+ * by the backend at the end of a run that already changed the chip. */
+static stp_status check_hard_reset(run *r)
+{
+	stp_portspec spec;
+	bool hard = false;
+
+	for (int i = 0; i < r->c->ncmds; i++)
+		hard |= r->c->cmds[i].kind == CMD_RESET && r->c->cmds[i].hard;
+	if (!hard || !r->c->nconnect ||
+	    stp_portspec_parse(r->ctx, r->c->nconnect, r->c->connect, &spec)) {
+		stp_clear_error(r->ctx);  /* open_target says what is wrong */
+		return STP_OK;
+	}
+	if (spec.transport == STP_TRANSPORT_USB || spec.transport == STP_TRANSPORT_CAN)
+		return stp_fail(r->ctx, STP_ERR_ARG,
+		                "use -rst (GO or the DfuSe leave to the reset "
+		                "handler), or reset the board by its button or "
+		                "supply",
+		                "-hardRst drives NRST, and over %s no line reaches "
+		                "it; nothing was done",
+		                spec.transport == STP_TRANSPORT_USB ? "USB DFU" : "CAN");
+	if (spec.transport == STP_TRANSPORT_UART && !strchr(spec.init_seq, ':'))
+		return stp_fail(r->ctx, STP_ERR_ARG,
+		                "give init=ENTRY:EXIT with an EXIT that pulses the "
+		                "line wired to NRST, e.g. "
+		                "init=rts&dtr,-dtr:-rts&dtr,-dtr; or use -rst",
+		                "-hardRst drives NRST, and no init= EXIT sequence "
+		                "drives a line; nothing was done");
+	return STP_OK;
+}
+
 /* Connects, runs the whole job (it checks everything against the chip
  * before its first erase). */
 static stp_status run_job(run *r)
@@ -562,7 +596,7 @@ static stp_status run_job(run *r)
 	if (r->job_ran)
 		return STP_OK;
 	r->job_ran = true;
-	if ((st = open_target(r)))
+	if ((st = check_hard_reset(r)) || (st = open_target(r)))
 		return st;
 	return stp_job_run(r->job, r->ctx, r->target, NULL, &r->report);
 }

@@ -482,10 +482,28 @@ Test(vendor_ops, hard_reset_uart)
 	free(img);
 }
 
-Test(vendor_ops, hard_reset_usb_says_why_not)
+/* Over USB and CAN no line reaches NRST: -hardRst is refused before the
+ * job writes anything, saying why and what to use instead. */
+static void hard_reset_refused(const char *tr, const char *why)
 {
-	cr_assert_eq(stmprog("0x413", "usb", "-hardRst"), 1, "%s", out);
-	cr_assert(strstr(out, "-hardRst drives NRST, and over USB DFU no line "
-	                      "reaches it"), "%s", out);
+	cr_assert_eq(stmprog("0x413", tr, "-w8 0x08004000 0x11 -hardRst"), 2,
+	             "%s", out);
+	cr_assert(strstr(out, why), "%s", out);
 	cr_assert(strstr(out, "use -rst"), "%s", out);
+	cr_assert_eq(writes(), 0, "written before the refusal: %s", out);
+}
+
+Test(vendor_ops, hard_reset_refused_usb)
+{
+	hard_reset_refused("usb", "over USB DFU no line reaches it");
+}
+
+Test(vendor_ops, hard_reset_refused_can)
+{
+	hard_reset_refused("can", "over CAN no line reaches it");
+}
+
+Test(vendor_ops, hard_reset_refused_uart_without_exit_sequence)
+{
+	hard_reset_refused("uart", "no init= EXIT sequence drives a line");
 }
