@@ -253,6 +253,11 @@ static void flash_size(const char *tr)
 	cr_assert_eq(writes(), 0);
 	cr_assert_eq(stmprog("0x413", tr, "--flash-size 64 -w32 0x0800FFF0 1"), 0,
 	             "%s", out);
+	cr_assert(strstr(out, "--flash-size 64 KiB: the part's flash-size "
+	                      "register says 1024 KiB"), "no warning: %s", out);
+	/* More than the line's largest part: no layout is known there. */
+	cr_assert_eq(stmprog("0x413", tr, "--flash-size 2048 -w32 0x08000000 1"), 2,
+	             "%s", out);
 }
 
 Test(vendor_ops, flash_size_uart) { flash_size("uart"); }
