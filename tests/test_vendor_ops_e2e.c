@@ -512,3 +512,35 @@ Test(vendor_ops, hard_reset_refused_uart_without_exit_sequence)
 {
 	hard_reset_refused("uart", "no init= EXIT sequence drives a line");
 }
+
+/* -w32 and -r32 reach the RAM the bootloader leaves to users as well:
+ * the words are written, read back and printed, the flash untouched. */
+static void words_in_ram(const char *tr)
+{
+	const stp_chip *c = e2e_chip("0x413");
+	char args[256];
+	unsigned char *fl;
+	size_t flen;
+
+	snprintf(args, sizeof(args), "-w32 0x%08X 0xDEADBEEF 0x01020304 "
+	         "-r32 0x%08X 8", c->ram_start + 0x100, c->ram_start + 0x100);
+	cr_assert_eq(stmprog("0x413", tr, args), 0, "%s", out);
+	snprintf(args, sizeof(args), "0x%08X : DEADBEEF 01020304\n",
+	         c->ram_start + 0x100);
+	cr_assert(strstr(out, args), "%s", out);
+	fl = flash(&flen);
+	cr_assert(e2e_all_equal(fl, flen, 0xFF), "the flash changed");
+	free(fl);
+}
+
+Test(vendor_ops, words_in_ram_uart) { words_in_ram("uart"); }
+/* The F405's DfuSe ROM has no alternate setting for RAM: refused before
+ * anything is written, pointing at UART or CAN. */
+Test(vendor_ops, words_in_ram_refused_usb)
+{
+	cr_assert_eq(stmprog("0x413", "usb", "-w32 0x20003100 0xDEADBEEF"), 1,
+	             "%s", out);
+	cr_assert(strstr(out, "none of this DFU device's"), "%s", out);
+	cr_assert_eq(writes(), 0);
+}
+Test(vendor_ops, words_in_ram_can) { words_in_ram("can"); }
