@@ -306,11 +306,11 @@ static bool v_init(stp_portspec *spec, const char *value, const char **why)
 {
 	spec->given |= STP_GIVEN_INIT;
 	if (!*value || strlen(value) >= sizeof(spec->init_seq) ||
-	    strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789-,&:") !=
+	    strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789-,&:.") !=
 	            strlen(value)) {
 		*why = "a line sequence such as -rts,dtr,-dtr:rts,dtr,-dtr "
-		       "(rts, dtr, brk, cbus0..cbus3; '-' low, ',' 100 ms, "
-		       "'&' no delay)";
+		       "(rts, dtr, brk, cbus0..cbus3, GPIO lines 17 or "
+		       "gpiochip1.17; '-' low, ',' 100 ms, '&' no delay)";
 		return false;
 	}
 	strcpy(spec->init_seq, value);

@@ -31,3 +31,16 @@ tests_test_uart_baud_LDADD = $(TEST_LIBS)
 UART_BAUD_TEST_LOG = tests/test_uart_baud.log
 $(UART_BAUD_TEST_LOG): contrib/sim/stmprog-sim$(EXEEXT)
 endif
+# Host GPIO lines in init= (libgpiod): grammar, routing, a missing chip.
+if BUILD_UART
+check_PROGRAMS += tests/test_gpio_lines
+TESTS += tests/test_gpio_lines
+tests_test_gpio_lines_SOURCES = tests/test_gpio_lines.c \
+	backends/serial/line_seq.c backends/uart/gpio_lines.c \
+	$(TEST_E2E_UTIL) $(TEST_HELPERS)
+tests_test_gpio_lines_CFLAGS = $(TEST_CFLAGS) $(GPIOD_CFLAGS) \
+	-I$(top_srcdir)/backends/serial -I$(top_srcdir)/backends/uart
+tests_test_gpio_lines_LDADD = $(TEST_LIBS) $(GPIOD_LIBS)
+GPIO_LINES_TEST_LOG = tests/test_gpio_lines.log
+$(GPIO_LINES_TEST_LOG): contrib/sim/stmprog-sim$(EXEEXT)
+endif

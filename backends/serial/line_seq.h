@@ -3,7 +3,14 @@
  *   init    = [list] [ ":" list ]
  *   list    = signal { ( "," | "&" ) signal }
  *   signal  = [ "-" ] ( "rts" | "dtr" | "brk" | "cbus0" | "cbus1" |
- *                       "cbus2" | "cbus3" )
+ *                       "cbus2" | "cbus3" | gpio )
+ *   gpio    = [ "gpiochip" digits "." ] digits
+ *
+ * A number is a GPIO line of the host (libgpiod): "17" is line 17 of
+ * gpiochip0, as stm32flash's -i numbers are the host's GPIOs (on a
+ * Raspberry Pi the BCM numbers are gpiochip0's offsets); "gpiochip1.5"
+ * is line 5 of /dev/gpiochip1.  ':' cannot name the chip, since it
+ * separates ENTRY from EXIT.
  *
  * A name alone sets the line high, "-name" low.  ',' pauses 100 ms after
  * the line before it, '&' goes on at once (the idea of stm32flash's -i).
@@ -34,6 +41,7 @@ typedef enum ls_signal {
 	LS_CBUS1,
 	LS_CBUS2,
 	LS_CBUS3,
+	LS_GPIO,            /* a host GPIO line: ls_step.chip, ls_step.line */
 	LS_NSIGNALS
 } ls_signal;
 
@@ -45,8 +53,14 @@ typedef enum ls_signal {
 #define LS_PAUSE_MS 100
 #define LS_MAX_STEPS 32
 
+/* The highest gpiochip number and line offset init= takes. */
+#define LS_GPIO_MAX_CHIP 255u
+#define LS_GPIO_MAX_LINE 65535u
+
 typedef struct ls_step {
 	ls_signal signal;
+	uint8_t chip;       /* LS_GPIO: gpiochipN */
+	uint16_t line;      /* LS_GPIO: the line's offset on that chip */
 	bool high;
 	unsigned pause_ms;  /* after this step: 100 for ',', 0 for '&' or last */
 } ls_step;
@@ -66,6 +80,8 @@ typedef struct ls_init {
 extern const char ls_grammar[];
 
 const char *ls_signal_name(ls_signal s);
+/* The step's line as written ("rts", "gpiochip0.17") into buf. */
+const char *ls_step_name(const ls_step *s, char *buf, size_t len);
 
 /* Parses text (the init= value); STP_ERR_PORTSPEC naming the token and its
  * position when it is malformed. */
@@ -84,6 +100,8 @@ typedef struct ls_driver {
 	void *user;
 	/* Sets one line; 0, or -1 with error() saying why. */
 	int (*set)(void *user, ls_signal sig, bool high);
+	/* Sets a host GPIO line (LS_GPIO steps); NULL where there are none. */
+	int (*set_gpio)(void *user, unsigned chip, unsigned line, bool high);
 	void (*sleep_ms)(void *user, unsigned ms);
 	const char *(*error)(void *user);
 } ls_driver;

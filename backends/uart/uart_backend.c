@@ -16,6 +16,7 @@
 
 #include "an3155.h"
 #include "ftdi_lines.h"
+#include "gpio_lines.h"
 #include "latency.h"
 #include "uart_rate.h"
 #include "line_seq.h"
@@ -42,6 +43,9 @@ typedef struct uart {
 	bool exit_done;
 	const stp_chip *chip;
 	unsigned latency_ms;     /* the adapter's, per turnaround */
+	gpio_lines *gpio;        /* init='s host GPIO lines, NULL if none */
+	ls_driver lines;         /* the port's lines and the GPIO lines */
+	const char *lines_err;
 } uart;
 
 /* ---- checks before the port is touched ------------------------------- */
@@ -73,6 +77,14 @@ static stp_status check_lines(uart *u)
 	ls_signal first;
 
 	if (ls_first_of(&u->seq, LS_MASK_CBUS, &first)) {
+		if (ls_uses(&u->seq) & LS_MASK(LS_GPIO))
+			return stp_fail(u->ctx, STP_ERR_PORTSPEC,
+			                "put BOOT0 and NRST both on CBUS pins or both "
+			                "on GPIO lines",
+			                "init= names %s and a GPIO line: CBUS pins run "
+			                "while the tty is closed, GPIO lines while it is "
+			                "open, so one sequence cannot order both",
+			                ls_signal_name(first));
 		if (!ftdi_lines_available())
 			return stp_fail(u->ctx, STP_ERR_UNSUPPORTED,
 			                "build stmprog with libftdi1 (Debian: "
@@ -98,6 +110,9 @@ static stp_status check_lines(uart *u)
 		                "whose CBUS pins init= drives, but init= names no "
 		                "CBUS pin", u->spec.usb_path, u->spec.port);
 	}
+	/* Host GPIO lines: chips and offsets checked before the port. */
+	if (ls_first_of(&u->seq, LS_MASK(LS_GPIO), &first))
+		return gpio_lines_open(u->ctx, &u->seq, u->spec.port, &u->gpio);
 	/* A pseudo-terminal is judged after opening, by whether it answers
 	 * TIOCMGET (open_port's caller): the simulator's pty does. */
 	return STP_OK;
@@ -145,6 +160,51 @@ static void set_timing(uart *u)
 
 /* ---- lines ------------------------------------------------------------ */
 
+/* One driver for ls_run: the port's own lines through serial_link, host
+ * GPIO lines through gpio_lines. */
+static int lines_set(void *user, ls_signal sig, bool high)
+{
+	uart *u = user;
+	const ls_driver *d = serial_line_driver(u->sl);
+
+	u->lines_err = NULL;
+	return d->set(d->user, sig, high);
+}
+
+static int lines_set_gpio(void *user, unsigned chip, unsigned line, bool high)
+{
+	uart *u = user;
+
+	u->lines_err = "gpio";
+	return u->gpio ? gpio_lines_set(u->gpio, chip, line, high) : -1;
+}
+
+static void lines_sleep(void *user, unsigned ms)
+{
+	uart *u = user;
+	const ls_driver *d = serial_line_driver(u->sl);
+
+	d->sleep_ms(d->user, ms);
+}
+
+static const char *lines_error(void *user)
+{
+	uart *u = user;
+	const ls_driver *d = serial_line_driver(u->sl);
+
+	if (u->lines_err)
+		return u->gpio ? gpio_lines_error(u->gpio) : "no GPIO lines";
+	return d->error(d->user);
+}
+
+static const ls_driver *line_driver(uart *u)
+{
+	u->lines = (ls_driver){.user = u, .set = lines_set,
+	                       .set_gpio = lines_set_gpio,
+	                       .sleep_ms = lines_sleep, .error = lines_error};
+	return &u->lines;
+}
+
 static stp_status open_port(uart *u)
 {
 	uint64_t end = serial_now_ms() + REATTACH_MS;
@@ -169,7 +229,7 @@ static stp_status run_exit(uart *u)
 
 	u->exit_done = true;
 	if (!u->cbus)
-		return ls_run(u->ctx, &u->seq.exit, serial_line_driver(u->sl), "exit",
+		return ls_run(u->ctx, &u->seq.exit, line_driver(u), "exit",
 		              u->spec.port);
 	/* libftdi1 needs the tty closed (see ftdi_lines.h), when the tty is
 	 * the adapter's. */
@@ -188,6 +248,7 @@ static stp_status run_exit(uart *u)
 static void u_free(uart *u)
 {
 	serial_close(u->sl);
+	gpio_lines_close(u->gpio);
 	free(u);
 }
 
@@ -250,8 +311,8 @@ static stp_status u_open(stp_ctx *ctx, const stp_portspec *spec, void **out)
 	if (u->have_seq && u->seq.entry.n) {
 		if (!u->cbus) {
 			u->entry_done = true;
-			if ((st = ls_run(ctx, &u->seq.entry, serial_line_driver(u->sl),
-			                 "entry", spec->port)))
+			if ((st = ls_run(ctx, &u->seq.entry, line_driver(u), "entry",
+			                 spec->port)))
 				goto fail;
 		}
 		serial_sleep_ms(BOOT_WAIT_MS);
