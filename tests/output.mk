@@ -21,7 +21,7 @@ endif
 endif
 endif
 EXTRA_DIST += tests/test_json_output.sh tests/test_progress.sh \
-	tests/output_check.py tests/progress_pty.py
+	tests/output_check.py tests/progress_pty.py docs/json.md
 
 # Stubs in the build tree's tests/ (as tests/kernel.mk's), running the
 # scripts from the source tree, which may be read-only (distcheck).
