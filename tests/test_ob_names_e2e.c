@@ -315,7 +315,12 @@ Test(ob_names, refused_before_the_download_usb)
 	cr_assert_eq(e2e_count_lines(e2e_trace(), "WRITE"), 0, "downloaded first");
 	cr_assert_eq(e2e_count_lines(e2e_trace(), "ERASE"), 0, "erased first");
 
+	/* Another chip: its own flash and option-byte files. */
 	remove(e2e_trace());
+	remove(th_dir_path("flash.bin"));
+	remove(th_dir_path("flash.bin.ob"));
+	remove(th_dir_path("flash.bin.otp"));
+	remove(th_dir_path("flash.bin.state"));
 	snprintf(args, sizeof(args), "-d '%s' 0x08000000 --readout-protect",
 	         e2e_app_path());
 	cr_assert_neq(stmprog("0x484", "usb", args), 0, "%s", out);
