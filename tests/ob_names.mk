@@ -21,3 +21,9 @@ endif
 if BUILD_CAN
 OB_NAMES_TRANSPORTS += -DOB_NAMES_CAN=1
 endif
+# The preset loader and protection as option bytes, without a device.
+check_PROGRAMS += tests/test_ob_presets
+TESTS += tests/test_ob_presets
+tests_test_ob_presets_SOURCES = tests/test_ob_presets.c $(TEST_HELPERS)
+tests_test_ob_presets_CFLAGS = $(TEST_CFLAGS)
+tests_test_ob_presets_LDADD = $(TEST_LIBS)
