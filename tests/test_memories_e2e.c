@@ -24,6 +24,14 @@ TestSuite(memories_e2e, .init = th_dir_setup, .fini = th_dir_teardown,
 static const char *const uart = "", *const can = "--transport slcan",
                          *const usb = "--transport usb";
 
+/* Under valgrind and distcheck (STMPROG_TEST_QUICK) UART stands for the
+ * other transports: the memory code above the backends is the same. */
+static void uart_stands_for_all_when_quick(const char *simopts)
+{
+	if (getenv("STMPROG_TEST_QUICK") && simopts != uart)
+		cr_skip_test("STMPROG_TEST_QUICK is set");
+}
+
 /* stmprog under the simulator, with a fresh trace. */
 static int run(const char *chip, const char *simopts, const char *args)
 {
@@ -59,6 +67,8 @@ static unsigned char *sim_file(const char *suffix, size_t *len)
  * word kept from the device). */
 static void eeprom_cycle(const char *pid, const char *simopts)
 {
+	uart_stands_for_all_when_quick(simopts); /* before allocating */
+
 	const stp_chip *c = e2e_chip(pid);
 	unsigned char *app = e2e_app(c, 3000, 5), *ee = data("ee.bin", 64, 9);
 	unsigned char *file;
@@ -146,6 +156,8 @@ Test(memories_e2e, eeprom_l1_usb)
  * before the flash is touched. */
 Test(memories_e2e, eeprom_usb_without_alt_refused_first)
 {
+	uart_stands_for_all_when_quick(usb);
+
 	const stp_chip *c = e2e_chip("0x437");
 	unsigned char *app = e2e_app(c, 3000, 5), *file;
 	size_t len;
@@ -174,6 +186,8 @@ Test(memories_e2e, eeprom_usb_without_alt_refused_first)
  * word: refused naming the word. */
 static void otp_cycle(const char *simopts)
 {
+	uart_stands_for_all_when_quick(simopts); /* before allocating */
+
 	const stp_chip *c = e2e_chip("0x413");
 	unsigned char *otp = data("otp.bin", 32, 3), *file;
 	size_t len;
@@ -237,6 +251,8 @@ Test(memories_e2e, otp_usb)
  * address. */
 static void otp_dfu(const char *simopts)
 {
+	uart_stands_for_all_when_quick(simopts); /* before allocating */
+
 	unsigned char *otp = data("otp.bin", 16, 4), *file;
 	size_t len;
 	char cmd[4096];
@@ -287,6 +303,8 @@ static void ram_image(void)
 
 static void ram_cycle(const char *simopts)
 {
+	uart_stands_for_all_when_quick(simopts); /* before allocating */
+
 	char args[4096];
 
 	ram_image();
@@ -329,6 +347,8 @@ Test(memories_e2e, ram_can)
 /* The F405's DfuSe ROM has no alternate setting for RAM. */
 Test(memories_e2e, ram_usb_refused)
 {
+	uart_stands_for_all_when_quick(usb);
+
 	char args[4096];
 
 	ram_image();
