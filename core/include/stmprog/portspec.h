@@ -9,6 +9,9 @@
  *   port=/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10K2Z3C-if00-port0
  *   port=/dev/ttyUSB0 br=115200 P=EVEN db=8 sb=1 fc=OFF noinit=1
  *   port=/dev/ttyUSB0 init=-rts,dtr,-dtr:rts,dtr,-dtr   (our extension)
+ *   port=/dev/ttyAMA0 init=17&-18,18:-17&-18,18   (host GPIO lines 17, 18
+ *                                  of gpiochip0 through libgpiod;
+ *                                  gpiochip1.5 names another chip's)
  *   port=/dev/ttyACM0 path=1-4 init=cbus0,-cbus1,cbus1:-cbus0,-cbus1,cbus1
  *                                 (the CBUS pins of the FTDI adapter at
  *                                  USB port 1-4, not the port's own)
@@ -79,7 +82,8 @@ typedef struct stp_portspec {
 	stp_flow flow;           /* fc=, default OFF */
 	bool noinit;             /* noinit=1: the bootloader is already synced */
 	/* init=ENTRY[:EXIT]: how the adapter's lines (rts, dtr, brk, FTDI
-	 * cbus0..cbus3) drive BOOT0 and NRST to enter the bootloader and to
+	 * cbus0..cbus3) or the host's GPIO lines (17, gpiochip1.5) drive
+	 * BOOT0 and NRST to enter the bootloader and to
 	 * leave it; the UART backend parses it.  "" = do not touch the lines. */
 	char init_seq[128];
 
