@@ -226,6 +226,37 @@ static stp_status read_all(stp_target *t, uint32_t addr, uint8_t *buf,
 	return st;
 }
 
+/* Where the device computes CRCs, one CRC of a partly covered unit says
+ * whether it is blank, or already holds the image with the rest erased
+ * (the common cases: a virgin chip, the same image again), so it need
+ * not be read to be kept; *known says whether now holds it then. */
+static stp_status unit_by_crc(stp_target *t, const stp_block *b,
+                              uint8_t erased, uint8_t *scratch, uint8_t *now,
+                              bool *known)
+{
+	uint32_t crc, blank = 0xFFFFFFFFu;
+	stp_status st;
+
+	*known = false;
+	if (!(stp_target_caps(t)->flags & STP_CAP_CRC) || b->len % 4)
+		return STP_OK;
+	if ((st = stp_target_crc(t, b->addr, b->len, &crc)))
+		return st;
+	memset(scratch, erased, SLICE);
+	for (uint32_t done = 0, n; done < b->len; done += n) {
+		n = b->len - done < SLICE ? b->len - done : SLICE;
+		blank = stp_crc32_stm32(blank, scratch, n);
+	}
+	if (crc == blank) {
+		memset(now, erased, b->len);
+		*known = true;
+	} else if (crc == stp_crc32_stm32(0xFFFFFFFFu, b->data, b->len)) {
+		memcpy(now, b->data, b->len);
+		*known = true;
+	}
+	return STP_OK;
+}
+
 /* --skipErase: reads what the device holds under every chunk the image
  * has bytes in (the first plan's blocks to compare), so the plan can
  * refuse a byte that is neither erased nor equal before anything is
@@ -301,10 +332,16 @@ static stp_status replan_with_device(stp_ctx *ctx, stp_target *t,
 		/* What a partly covered unit holds outside the image is
 		 * unknown until read, and the erase would lose it. */
 		if (po->keep_rest && first->partial[i]) {
-			if ((st = read_all(t, b->addr, now, b->len)))
+			bool by_crc = false;
+			if ((st = unit_by_crc(t, b, first->erased_value, scratch,
+			                      now, &by_crc)))
 				goto out;
+			if (!by_crc) {
+				if ((st = read_all(t, b->addr, now, b->len)))
+					goto out;
+				report->bytes_read_to_keep += b->len;
+			}
 			known[u - geo->units] = true;
-			report->bytes_read_to_keep += b->len;
 			kept++;
 			continue;
 		}

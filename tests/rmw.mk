@@ -22,3 +22,9 @@ endif
 endif
 endif
 endif
+# The planner's keep_rest and no_erase without a device.
+check_PROGRAMS += tests/test_plan_rmw
+TESTS += tests/test_plan_rmw
+tests_test_plan_rmw_SOURCES = tests/test_plan_rmw.c
+tests_test_plan_rmw_CFLAGS = $(TEST_CFLAGS)
+tests_test_plan_rmw_LDADD = $(TEST_LIBS)

@@ -196,6 +196,33 @@ Test(rmw_e2e, nothing_is_read_after_a_mass_erase)
 	free(app);
 }
 
+/* Where the ROM has GET CHECKSUM (the U5 over UART), a partly covered
+ * unit that is blank is known by one CRC and not read; one with data
+ * around the patch is read whole and kept. */
+Test(rmw_e2e, a_crc_spares_the_read_of_a_blank_unit_over_uart)
+{
+	const stp_chip *c = e2e_chip("0x482");
+	unsigned char *app = e2e_app(c, APP_LEN, 16), *flash;
+	char steps[1024];
+	size_t flen;
+
+	snprintf(steps, sizeof(steps), "file '%s' 0x%08X", e2e_app_path(),
+	         c->flash_base);
+	cr_assert_eq(runner(&UART, "0x482", NULL, steps), 0, "%s", out);
+	cr_assert(strstr(out, "bytes_read_to_keep=0 "), "%s", out);
+	cr_assert(e2e_file_has(e2e_trace(), "CRC"), "%s", out);
+
+	snprintf(steps, sizeof(steps), "patch 0x%08X %s",
+	         c->flash_base + SERIAL_AT, SERIAL_HEX);
+	cr_assert_eq(runner(&UART, "0x482", NULL, steps), 0, "%s", out);
+	cr_assert(strstr(out, "bytes_read_to_keep=8192 "), "%s", out);
+	flash = flash_file(&flen);
+	memcpy(app + SERIAL_AT, SERIAL, sizeof(SERIAL));
+	cr_assert_eq(memcmp(flash, app, APP_LEN), 0, "the application changed");
+	free(flash);
+	free(app);
+}
+
 /* ---- --skipErase ---------------------------------------------------- */
 
 static void skip_erase(const transport *tr)
