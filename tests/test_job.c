@@ -15,6 +15,7 @@
 #include "stmprog/chip.h"
 #include "stmprog/events.h"
 #include "stmprog/job.h"
+#include "stmprog/plan.h"
 #include "stmprog/portspec.h"
 #include "stmprog/target.h"
 #include "test_helpers.h"
@@ -530,4 +531,125 @@ Test(job, erase_and_read_steps_are_phases)
 	cr_assert_eq(stp_job_run(job, ctx, target, NULL, NULL), STP_OK, "%s",
 	             stp_last_detail(ctx));
 	cr_assert_str_eq(phases, "erase begin 2;erase end 2;read begin 64;read end 64;");
+}
+
+/* ---- -checksum, --skipErase, --flash-size, -rst without a device ---- */
+
+static stp_status no_crc(void *user, stp_ctx *c, uint32_t addr, uint32_t len,
+                         uint32_t crc, bool by_device)
+{
+	(void)user;
+	(void)c;
+	(void)addr;
+	(void)len;
+	(void)crc;
+	(void)by_device;
+	return STP_OK;
+}
+
+/* Whole words only: the device's CRC takes nothing else, and padding
+ * would checksum bytes nobody named; the hint names the covering words. */
+Test(job, a_checksum_of_part_words_is_refused_naming_the_words)
+{
+	cr_assert_eq(stp_job_add_checksum(job, ctx, FLASH + 2, 5, no_crc, NULL),
+	             STP_ERR_ARG);
+	cr_assert(strstr(stp_last_detail(ctx), "multiples of 4"), "%s",
+	          stp_last_detail(ctx));
+	cr_assert(strstr(stp_last_hint(ctx), "-checksum 0x08000000 0x8"), "%s",
+	          stp_last_hint(ctx));
+	cr_assert_eq(stp_job_add_checksum(job, ctx, FLASH, 8, NULL, NULL),
+	             STP_ERR_ARG);
+	cr_assert_eq(stp_job_add_checksum(job, ctx, FLASH, 8, no_crc, NULL),
+	             STP_OK);
+}
+
+/* A checksum running past the flash of the named chip fails before
+ * connecting, naming the option. */
+Test(job, a_checksum_past_the_flash_fails_without_a_device)
+{
+	const stp_chip *c = stp_chip_by_pid(0x413);
+
+	cr_assert_eq(stp_job_set_chip(job, ctx, c), STP_OK);
+	cr_assert_eq(stp_job_add_checksum(job, ctx,
+	                                  c->flash_base + c->flash_size - 4, 8,
+	                                  no_crc, NULL), STP_OK);
+	cr_assert_eq(stp_job_validate(job, ctx), STP_ERR_ARG);
+	cr_assert(strstr(stp_last_detail(ctx), "-checksum 0x"), "%s",
+	          stp_last_detail(ctx));
+	cr_assert(strstr(stp_last_detail(ctx), "past the end of the flash"),
+	          "%s", stp_last_detail(ctx));
+}
+
+/* --flash-size: whole KiB, at most the named line's largest part, and
+ * planned with when the chip is named (data past it fails). */
+Test(job, flash_size_is_checked_and_planned_with)
+{
+	const stp_chip *c = stp_chip_by_pid(0x413);
+	uint8_t *b = pattern(16, 1);
+	stp_job_patch p = {0x08080000u, b, 16, "serial"};
+
+	cr_assert_eq(stp_job_set_flash_size(job, ctx, 1000), STP_ERR_ARG);
+	cr_assert_eq(stp_job_set_chip(job, ctx, c), STP_OK);
+	cr_assert_eq(stp_job_set_flash_size(job, ctx, 2u << 20), STP_ERR_ARG);
+	cr_assert(strstr(stp_last_detail(ctx), "the largest"), "%s",
+	          stp_last_detail(ctx));
+	cr_assert_eq(stp_job_set_flash_size(job, ctx, 512u << 10), STP_OK);
+	cr_assert_eq(stp_job_add_patch(job, ctx, &p), STP_OK);
+	cr_assert_eq(stp_job_validate(job, ctx), STP_ERR_LAYOUT);
+	cr_assert(strstr(stp_last_detail(ctx), "512 KiB"), "%s",
+	          stp_last_detail(ctx));
+	free(b);
+}
+
+/* The new ends and settings are accepted before validation and frozen
+ * after it. */
+Test(job, reset_ends_and_settings_freeze_with_the_job)
+{
+	cr_assert_eq(stp_job_set_end(job, ctx, STP_JOB_END_RESET, false, 0),
+	             STP_OK);
+	cr_assert_eq(stp_job_set_end(job, ctx, STP_JOB_END_HARD_RESET, false, 0),
+	             STP_OK);
+	cr_assert_eq(stp_job_set_end(job, ctx, (stp_job_end)9, false, 0),
+	             STP_ERR_ARG);
+	cr_assert_eq(stp_job_set_skip_erase(job, ctx, true), STP_OK);
+	cr_assert_eq(stp_job_validate(job, ctx), STP_OK);
+	cr_assert_eq(stp_job_set_skip_erase(job, ctx, false), STP_ERR_ARG);
+	cr_assert_eq(stp_job_set_flash_size(job, ctx, 65536), STP_ERR_ARG);
+	cr_assert_eq(stp_job_add_checksum(job, ctx, FLASH, 4, no_crc, NULL),
+	             STP_ERR_ARG);
+}
+
+/* -checksum on memdev (no CRC command): computed from a read, the same
+ * number as the bytes' CRC, after the plan that wrote them. */
+static uint32_t got_crc;
+static bool got_by_device;
+
+static stp_status keep_crc(void *user, stp_ctx *c, uint32_t addr,
+                           uint32_t len, uint32_t crc, bool by_device)
+{
+	(void)user;
+	(void)c;
+	(void)addr;
+	(void)len;
+	got_crc = crc;
+	got_by_device = by_device;
+	return STP_OK;
+}
+
+Test(job, a_checksum_step_hands_over_the_crc_of_what_was_written)
+{
+	uint8_t *b = pattern(4096, 3);
+
+	add_image(FLASH, b, 4096, "app.bin");
+	cr_assert_eq(stp_job_add_checksum(job, ctx, FLASH, 4096, keep_crc, NULL),
+	             STP_OK);
+	cr_assert_eq(stp_job_validate(job, ctx), STP_OK);
+	open_memdev();
+	cr_assert_eq(stp_job_run(job, ctx, target, NULL, NULL), STP_OK, "%s",
+	             stp_last_detail(ctx));
+	cr_assert_eq(got_crc, stp_crc32_stm32(0xFFFFFFFFu, b, 4096));
+	cr_assert(!got_by_device);
+	cr_assert(strstr(results, "computed by stmprog from a read"), "%s",
+	          results);
+	free(b);
 }
