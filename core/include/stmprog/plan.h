@@ -9,6 +9,11 @@
  * memory, RAM or option bytes, or that is empty is refused before the
  * device is touched, naming the first address at fault.
  *
+ * A unit it erases keeps what the device holds there outside the image
+ * (read-modify-write: the engine reads every partly covered unit first
+ * and the plan writes its data back), so a patch into a used unit never
+ * wipes the rest of it; --skipErase plans no erase at all.
+ *
  * Given what the device holds now, units whose bytes already match the
  * image are skipped entirely, so re-flashing an image that changed in one
  * sector touches one sector.
