@@ -54,8 +54,6 @@ static void log_line(output *o, uint64_t time_ns, const char *fmt, ...)
 
 	if (!o->log)
 		return;
-	if (time_ns < o->mono0_ns) /* an event stamped before output_init */
-		ms -= 1;
 	sec = (time_t)(ms / 1000);
 	gmtime_r(&sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
