@@ -221,3 +221,22 @@ Test(reset_e2e, can_short_tm_fails_a_slow_erase_naming_tm)
 {
 	tm_on("can", "br=125");
 }
+
+/* DfuSe: the ROM holds an early GETSTATUS until the erase ends (trace
+ * POLL EARLY); under -tm that wait is cut at the deadline. */
+Test(reset_e2e, usb_short_tm_fails_a_slow_erase_naming_tm)
+{
+	const char *opts = "--timing real";
+
+	cr_assert_eq(runner("0x413", "usb", opts, "tm=200", "", "erase=5"), 1,
+	             "%s", out);
+	cr_assert(strstr(out, "did not finish in time"), "%s", out);
+	cr_assert(strstr(out, "with the operation timeout -tm 200 ms"), "%s", out);
+	cr_assert_eq(e2e_count_lines(e2e_trace(), "ERASE PAGE 0x08020000"), 1,
+	             "%s", out);
+	remove(e2e_trace());
+	cr_assert_eq(runner("0x413", "usb", opts, "tm=4000", "", "erase=5"), 0,
+	             "%s", out);
+	cr_assert_eq(e2e_count_lines(e2e_trace(), "ERASE PAGE 0x08020000"), 1,
+	             "%s", out);
+}

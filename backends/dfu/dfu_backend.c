@@ -150,6 +150,7 @@ static stp_status open_found(dfu_session *s, const dfu_found *f)
 	dfu_usb_io(&s->io, &s->link);
 	dfu_init(&s->dfu, s->ctx, &s->io, s->where, f->intf, f->xfer);
 	s->dfu.upload_many = dfu_usb_upload_many;
+	s->dfu.polls_keep_deadline = stp_ctx_timeout_ms(s->ctx) != 0;
 	dfuse_init(&s->ds, &s->dfu);
 	s->ds.t = s->timing;
 	s->cur_alt = -1;

@@ -199,14 +199,25 @@ static stp_status io_fail(dfu_dev *d, int rc, const char *request,
 	}
 }
 
-stp_status dfu_get_status(dfu_dev *d, dfu_status *st, const char *what,
-                          uint32_t addr)
+static stp_status get_status_within(dfu_dev *d, dfu_status *st,
+                                    const char *what, uint32_t addr,
+                                    unsigned timeout_ms)
 {
 	uint8_t b[6];
 	int rc;
 
 	rc = d->io->control(d->io->user, DFU_IN, DFU_GETSTATUS, 0, d->intf, b,
-	                    sizeof(b), DFU_CONTROL_TIMEOUT_MS);
+	                    sizeof(b), timeout_ms);
+	if (rc == DFU_IO_TIMEOUT && timeout_ms < DFU_CONTROL_TIMEOUT_MS) {
+		char o[96];
+		/* dfu_wait cut the wait to its deadline: the device is busy
+		 * with the operation, not hung. */
+		d->io_rc = rc;
+		return stp_fail(d->ctx, STP_ERR_TIMEOUT, NULL,
+		                "%s: %s did not finish in time: the device still "
+		                "held its GETSTATUS at the deadline",
+		                d->where, op(o, sizeof(o), what, addr));
+	}
 	if (rc < 0)
 		return io_fail(d, rc, "GETSTATUS", what, addr);
 	if (rc != 6) {
@@ -224,6 +235,12 @@ stp_status dfu_get_status(dfu_dev *d, dfu_status *st, const char *what,
 	d->last = *st;
 	d->polls++;
 	return STP_OK;
+}
+
+stp_status dfu_get_status(dfu_dev *d, dfu_status *st, const char *what,
+                          uint32_t addr)
+{
+	return get_status_within(d, st, what, addr, DFU_CONTROL_TIMEOUT_MS);
 }
 
 static stp_status simple(dfu_dev *d, uint8_t req, const char *name)
@@ -355,9 +372,19 @@ stp_status dfu_wait(dfu_dev *d, const char *what, uint32_t addr,
 	d->reset_seen = false;
 	for (;;) {
 		dfu_status s;
-		uint64_t elapsed;
+		uint64_t elapsed = d->io->now_ms(d->io->user) - start;
 		uint32_t wait;
-		stp_status st = dfu_get_status(d, &s, what, addr);
+		unsigned within = DFU_CONTROL_TIMEOUT_MS;
+		stp_status st;
+
+		/* Not where a vanishing device is the answer: a reset may
+		 * take its time to end the transfer. */
+		if (d->polls_keep_deadline && !gone_ok) {
+			uint64_t left = elapsed < deadline_ms ? deadline_ms - elapsed : 0;
+			/* The device's own answer time, at least. */
+			within = left < 20 ? 20 : left < within ? (unsigned)left : within;
+		}
+		st = get_status_within(d, &s, what, addr, within);
 
 		if (st) {
 			if (gone_ok && (st == STP_ERR_DISCONNECTED ||

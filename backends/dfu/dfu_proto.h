@@ -115,6 +115,10 @@ typedef struct dfu_dev {
 	bool gone;               /* the device left the bus (DFU_IO_GONE) */
 	int io_rc;               /* DFU_IO_* of the last failed transfer */
 	bool reset_seen;         /* dfu_wait took a vanishing device as done */
+	/* -tm: dfu_wait's GETSTATUS waits no longer than what is left of the
+	 * deadline (a busy ROM holds it until the operation ends), so the
+	 * deadline is kept, not only checked between polls. */
+	bool polls_keep_deadline;
 	/* Optional: count UPLOADs of len bytes, wValue first, first + 1...,
 	 * with the next ones queued on the control pipe while one is on the
 	 * wire, so the host's turnaround between two requests is hidden.
