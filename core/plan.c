@@ -187,9 +187,9 @@ static stp_status plan_unit_no_erase(stp_ctx *ctx, stp_plan *plan,
 				if (now[off + i] != want[off + i] &&
 				    now[off + i] != erased)
 					return stp_fail(ctx, STP_ERR_ARG,
-					        "drop --skipErase to erase the unit "
-					        "(its other bytes are kept), or erase it "
-					        "first with -e",
+					        "drop --skipErase: the unit is then "
+					        "erased and its other bytes are read "
+					        "first and written back",
 					        "--skipErase: 0x%08X holds 0x%02X, neither "
 					        "erased (0x%02X) nor the 0x%02X to write; "
 					        "nothing was written",
@@ -201,8 +201,9 @@ static stp_status plan_unit_no_erase(stp_ctx *ctx, stp_plan *plan,
 				for (uint32_t i = 0; i < align; i++)
 					if (now[off + i] != erased)
 						return stp_fail(ctx, STP_ERR_ARG,
-						        "drop --skipErase to erase the unit "
-						        "(its other bytes are kept)",
+						        "drop --skipErase: the unit is then "
+						        "erased and its other bytes are read "
+						        "first and written back",
 						        "--skipErase: 0x%08X holds 0x%02X in "
 						        "the %u-byte word at 0x%08X, which this "
 						        "flash (ECC) writes only once after an "
