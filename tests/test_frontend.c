@@ -78,7 +78,7 @@ Test(frontend, backends_listing_shows_loaded_and_refused)
 	cr_assert(strstr(out, "ports: /stp-test/*"), "%s", out);
 	cr_assert(strstr(out, "refused  "), "%s", out);
 	cr_assert(strstr(out, "bad_abi"), "%s", out);
-	cr_assert(strstr(out, "ABI 2.1"), "%s", out);
+	cr_assert(strstr(out, "ABI 2.2"), "%s", out);
 }
 
 Test(frontend, unclaimed_port_exits_3)
