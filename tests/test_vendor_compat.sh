@@ -5,7 +5,7 @@
 # run here and must exit 2 (a usage error, before any port is opened)
 # with a message naming what was refused: the table may not claim a
 # refusal stmprog does not make, and stmprog may not take one of them
-# silently.
+# silently.  And every test the table cites as proof exists.
 set -u
 
 : "${top_srcdir:?run from make check (top_srcdir)}"
@@ -64,4 +64,31 @@ refused "rts" -c port=/dev/ttyUSB0 rts=low -e all
 refused "dtr" -c port=/dev/ttyUSB0 dtr=high -e all
 
 echo "$n refusals checked"
+
+# Every test the table names in its last column exists: a Criterion test
+# name (`word_write_keeps_the_unit_*` stands for one per transport) in
+# tests/*.c, or a script under tests/.  The table may not cite a proof
+# that is not there.
+names=$(awk -F'|' '/^\| / && NF > 6 { print $(NF - 1) }' "$doc" |
+	grep -o '`[^`]*`' | tr -d '`' | grep -E '^[a-z0-9][a-z0-9_]*[*]?$' | sort -u)
+cited=0
+for t in $names; do
+	cited=$((cited + 1))
+	pat="Test\\([a-z_0-9]*, ${t%\*}"
+	[ "$t" = "${t%\*}" ] && pat="$pat[,)]"
+	# ... or a row of a table test (tests/test_bad_input.c's names).
+	if ! grep -q -E -e "$pat" -e "\{\"${t%\*}" "$top_srcdir"/tests/*.c; then
+		echo "FAIL: $doc cites a test '$t' that no tests/*.c defines"
+		fails=$((fails + 1))
+	fi
+done
+for f in $(awk -F'|' '/^\| / && NF > 6 { print $(NF - 1) }' "$doc" |
+	grep -o 'tests/[A-Za-z0-9_./-]*' | sed 's/[.,;]$//' | sort -u); do
+	cited=$((cited + 1))
+	[ -e "$top_srcdir/$f" ] || {
+		echo "FAIL: $doc cites $f, which does not exist"
+		fails=$((fails + 1))
+	}
+done
+echo "$cited cited tests and files checked"
 [ "$fails" -eq 0 ] || { echo "$fails failed"; exit 1; }
