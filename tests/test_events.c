@@ -246,6 +246,11 @@ Test(events, program_opens_and_closes_each_phase_once)
 		if (s->kind != STP_EVENT_PHASE_END)
 			continue;
 		cr_assert_eq(s->done, s->total);
+		/* Sector 4, partly covered, is read whole to keep its rest. */
+		if (s->phase == STP_PHASE_READ) {
+			cr_assert_eq(s->total, 65536);
+			continue;
+		}
 		/* Sector 4, partly covered, reads blank: not erased. */
 		cr_assert_eq(s->total, s->phase == STP_PHASE_ERASE ? 4 : 70000,
 		             "phase %d: %llu", s->phase, (unsigned long long)s->total);
