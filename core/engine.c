@@ -207,10 +207,6 @@ static stp_status read_unit(stp_target *t, const stp_block *b, uint8_t erased,
 	return STP_OK;
 }
 
-/* Reads the touched units (or their CRCs) and plans again with what the
- * device holds, so units that already match are left alone, and units
- * that read blank are not erased where reading them was the cheaper
- * way to know (stp_cost_read_before_erase). */
 /* Reads len bytes at addr into buf in the largest transfers the link
  * takes. */
 static stp_status read_all(stp_target *t, uint32_t addr, uint8_t *buf,
@@ -224,6 +220,54 @@ static stp_status read_all(stp_target *t, uint32_t addr, uint8_t *buf,
 		st = stp_target_read(t, addr + done, buf + done, n);
 	}
 	return st;
+}
+
+/* Reads the partly covered units that must be read to be kept (keep[i]
+ * per touched unit) as one READ phase, so the seconds it can take on a
+ * slow link show as progress and a finished line, not as silence. */
+static stp_status read_to_keep(stp_ctx *ctx, stp_target *t,
+                               const stp_geometry *geo, const stp_plan *first,
+                               const bool *keep, uint8_t *current,
+                               uint64_t *bytes)
+{
+	uint64_t total = 0, done = 0;
+	stp_status st = STP_OK;
+
+	for (size_t i = 0; i < first->ntouched; i++)
+		total += keep[i] ? first->touched[i].len : 0;
+	if (!total)
+		return STP_OK;
+	stp_phase_begin(ctx, STP_PHASE_READ, total);
+	for (size_t i = 0; i < first->ntouched && !st; i++) {
+		const stp_block *b = &first->touched[i];
+		uint32_t block = readback_len(t);
+		if (!keep[i])
+			continue;
+		for (uint32_t off = 0, n; off < b->len && !st; off += n) {
+			n = b->len - off < block ? b->len - off : block;
+			if (stp_cancelled(ctx)) {
+				st = stp_fail(ctx, STP_ERR_CANCELLED, NULL,
+				              "stopped while reading what to keep, "
+				              "before the first erase: the device was "
+				              "not changed");
+				break;
+			}
+			st = stp_target_read(t, b->addr + off,
+			                     current + (b->addr - geo->flash_base) + off,
+			                     n);
+			if (!st) {
+				done += n;
+				stp_progress(ctx, STP_PHASE_READ, done, total);
+			}
+		}
+	}
+	if (st) {
+		stp_phase_failed(ctx, STP_PHASE_READ, done, total, st);
+		return st;
+	}
+	stp_phase_end(ctx, STP_PHASE_READ, total);
+	*bytes += total;
+	return STP_OK;
 }
 
 /* Where the device computes CRCs, one CRC of a partly covered unit says
@@ -301,13 +345,14 @@ static stp_status replan_with_device(stp_ctx *ctx, stp_target *t,
 	stp_status st = STP_OK;
 	size_t matching = 0, read_whole = 0, redone = 0, kept = 0;
 	size_t erased_before = 0;
+	bool *keep = calloc(first->ntouched ? first->ntouched : 1, sizeof(*keep));
 
-	if (!current || !known || !scratch) {
+	if (!current || !known || !scratch || !keep) {
 		st = stp_fail(ctx, STP_ERR_NOMEM, NULL, "out of memory");
 		goto out;
 	}
+	/* Unread bytes, and units an earlier step erased, read erased. */
 	memset(current, first->erased_value, geo->flash_size);
-	/* Units an earlier step erased read erased. */
 	if (o->skip_erase) {
 		if ((st = read_for_skip_erase(t, geo, first, current, known,
 		                              &report->bytes_checked)))
@@ -336,11 +381,8 @@ static stp_status replan_with_device(stp_ctx *ctx, stp_target *t,
 			if ((st = unit_by_crc(t, b, first->erased_value, scratch,
 			                      now, &by_crc)))
 				goto out;
-			if (!by_crc) {
-				if ((st = read_all(t, b->addr, now, b->len)))
-					goto out;
-				report->bytes_read_to_keep += b->len;
-			}
+			/* Read after this loop, as one phase. */
+			keep[i] = !by_crc;
 			known[u - geo->units] = true;
 			kept++;
 			continue;
@@ -372,11 +414,14 @@ static stp_status replan_with_device(stp_ctx *ctx, stp_target *t,
 			matching++;
 		}
 	}
+	if ((st = read_to_keep(ctx, t, geo, first, keep, current,
+	                       &report->bytes_read_to_keep)))
+		goto out;
 	stp_log(ctx, STP_LOG_INFO, "%zu of %zu touched unit(s) already hold the "
 	        "image; %zu read whole, since that costs less than an erase; "
 	        "%zu not compared, since writing them again costs less than "
-	        "reading them; %zu partly covered unit(s) read whole (%llu "
-	        "bytes) to keep their other bytes",
+	        "reading them; %zu partly covered unit(s) known (%llu bytes "
+	        "read) to keep their other bytes",
 	        matching, first->ntouched, read_whole, redone, kept,
 	        (unsigned long long)report->bytes_read_to_keep);
 replan:
@@ -396,6 +441,7 @@ out:
 	free(current);
 	free(known);
 	free(scratch);
+	free(keep);
 	return st;
 }
 
@@ -761,6 +807,13 @@ stp_status stp_program(stp_ctx *ctx, stp_target *t, const stp_image *img,
 		st = stp_fail(ctx, STP_ERR_ARG, "choose one of them",
 		              "--skipErase with a mass erase: the one erases "
 		              "nothing, the other everything");
+		goto out;
+	}
+	/* A stop asked for before the run touches nothing, not even a read. */
+	if (stp_cancelled(ctx)) {
+		st = stp_fail(ctx, STP_ERR_CANCELLED, NULL,
+		              "stopped before the first erase: the device was "
+		              "not changed");
 		goto out;
 	}
 	/* After a mass erase or on a flash known blank there is nothing to
