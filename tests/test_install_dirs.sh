@@ -19,11 +19,18 @@ trap 'rm -rf "$tmp"' EXIT
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
+# make without the flags of the make running this test: under distcheck
+# they carry -w ("Entering/Leaving directory" lines) and a jobserver this
+# make cannot use.
+submake() {
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "$make" -s --no-print-directory "$@"
+}
+
 # A make variable of a configured tree, expanded (${prefix} and all); the
 # last line, after anything a rebuild of the Makefile itself printed.
 make_var() {
 	printf 'stp-print-var:\n\t@echo "$(%s)"\n' "$2" |
-		"$make" -s --no-print-directory -C "$1" -f Makefile -f - stp-print-var |
+		submake -C "$1" -f Makefile -f - stp-print-var | grep -v '^make' |
 		tail -n 1
 }
 
@@ -81,7 +88,7 @@ case $want_rules in *'$'*) want_rules=$(prefix=$(make_var "$top_builddir" prefix
 	fail "udevrulesdir is '$rules_dir', not '$want_rules'"
 
 dest=$tmp/dest
-if ! "$make" -s --no-print-directory -C "$top_builddir" DESTDIR="$dest" \
+if ! submake -C "$top_builddir" DESTDIR="$dest" \
 	install-bashcompletionDATA install-udevrulesDATA >"$tmp/install.log" 2>&1; then
 	cat "$tmp/install.log"
 	fail "make install-bashcompletionDATA install-udevrulesDATA failed"
@@ -105,7 +112,7 @@ else
 	if (cd "$tmp/b" && "$top_srcdir/configure" -q --disable-line \
 		--with-bash-completion-dir="$tmp/x/completions" \
 		--with-udev-rules-dir="$tmp/x/rules.d" >"$tmp/configure.log" 2>&1); then
-		"$make" -s --no-print-directory -C "$tmp/b" \
+		submake -C "$tmp/b" \
 			install-bashcompletionDATA install-udevrulesDATA >"$tmp/install2.log" 2>&1 ||
 			{ cat "$tmp/install2.log"; fail "install with the overrides failed"; }
 		check_installed "$tmp/b" "" contrib/completion/stmprog "$tmp/x/completions"
