@@ -258,7 +258,7 @@ static void otp_dfu(const char *simopts)
 	char cmd[4096];
 
 	th_need("dfuse-pack", "dfu-util");
-	e2e_app(e2e_chip("0x413"), 2048, 6);
+	free(e2e_app(e2e_chip("0x413"), 2048, 6)); /* app.bin is what is used */
 	snprintf(cmd, sizeof(cmd),
 	         "cd '%s' && dfuse-pack -b 0x08000000:app.bin "
 	         "-b 0x1FFF7840@2:otp.bin fw.dfu", th_dir_path(""));
