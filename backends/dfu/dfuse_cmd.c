@@ -16,6 +16,9 @@ void dfuse_init(dfuse *s, dfu_dev *d)
 void dfuse_timing_for(dfuse_timing *t, const stp_chip *c, uint16_t xfer,
                       uint32_t largest_unit)
 {
+	/* Every field, the -tm cap too (0: none; the backend sets it after):
+	 * a caller's stack struct holds nothing of its own. */
+	memset(t, 0, sizeof(*t));
 	t->command_ms = 2000;
 	t->block_ms = 5000;
 	t->unit_erase_ms = 10000;
