@@ -629,12 +629,36 @@ stp_status stp_target_write(stp_target *t, uint32_t addr, const uint8_t *buf,
 	                 t->caps.max_write, write_block);
 }
 
-/* Sends a unit list in pieces the bootloader accepts (ERASE lists one
- * byte of count, EXTENDED ERASE is limited on some ROMs). */
+/* How many units one erase command lists.  The ROM's own limit first
+ * (ERASE lists one byte of count, EXTENDED ERASE is limited on some
+ * ROMs).  A ROM that erases a list in one command (UART, CAN) says
+ * nothing until the whole list is done, so a long list is also cut into
+ * pieces of about half a second each, by the chip's typical time for its
+ * largest unit: the erase phase then moves unit by unit instead of
+ * jumping from 0 to 100 %, for a few bytes more per piece.  A transport
+ * that erases unit by unit (max_erase_list 0, DfuSe) reports its own
+ * progress and is sent the list whole. */
+#define ERASE_PIECE_MS 500u
+
+static size_t erase_batch(const stp_target *t, size_t n)
+{
+	size_t batch = t->caps.max_erase_list ? t->caps.max_erase_list : n;
+	const stp_chip *chip = t->info.chip;
+
+	if (t->caps.max_erase_list && chip && chip->page_erase_ms) {
+		size_t timed = ERASE_PIECE_MS / chip->page_erase_ms;
+		if (timed < 1)
+			timed = 1;
+		if (timed < batch)
+			batch = timed;
+	}
+	return batch ? batch : 1;
+}
+
 static stp_status erase_units(stp_target *t, const stp_erase_unit *units,
                               size_t n)
 {
-	size_t batch = t->caps.max_erase_list ? t->caps.max_erase_list : n;
+	size_t batch = erase_batch(t, n);
 
 	for (size_t i = 0; i < n; i += batch) {
 		stp_erase_req part = {.kind = STP_ERASE_UNITS, .units = units + i};
@@ -642,6 +666,8 @@ static stp_status erase_units(stp_target *t, const stp_erase_unit *units,
 		part.nunits = n - i < batch ? n - i : batch;
 		if ((st = OPS->erase(t->session, &part)))
 			return name_tm(t, st);
+		if (t->caps.max_erase_list)
+			stp_progress(t->ctx, STP_PHASE_ERASE, i + part.nunits, n);
 	}
 	return STP_OK;
 }
