@@ -405,32 +405,34 @@ static const struct key {
 	const char *name;
 	unsigned transports;
 	value_fn check;
+	/* The ST-LINK CAN bridge's: checked, then ignored, and said so. */
+	bool bridge;
 } keys[] = {
-	{"sn", T_USB, v_sn},
-	{"VID", T_USB, v_vid},
-	{"PID", T_USB, v_pid},
+	{"sn", T_USB, v_sn, false},
+	{"VID", T_USB, v_vid, false},
+	{"PID", T_USB, v_pid, false},
 	/* UART: the FTDI adapter whose CBUS pins init= drives, when it is
 	 * not the port's own USB parent. */
-	{"path", T_USB | T_UART, v_path},
-	{"br", T_UART | T_CAN, v_br},
-	{"P", T_UART, v_parity},
-	{"db", T_UART, v_db},
-	{"sb", T_UART, v_sb},
-	{"fc", T_UART, v_fc},
-	{"noinit", T_UART, v_noinit},
-	{"init", T_UART, v_init},
-	{"dbr", T_CAN, v_dbr},
-	{"fd", T_CAN, v_fd},
-	{"speed", T_CAN, v_speed},
-	{"window", T_CAN, v_window},
-	{"mode", T_CAN, v_mode},
-	{"ide", T_CAN, v_ide},
-	{"rtr", T_CAN, v_rtr},
-	{"fifo", T_CAN, v_fifo},
-	{"fm", T_CAN, v_fm},
-	{"fs", T_CAN, v_fs},
-	{"fe", T_CAN, v_fe},
-	{"fbn", T_CAN, v_fbn},
+	{"path", T_USB | T_UART, v_path, false},
+	{"br", T_UART | T_CAN, v_br, false},
+	{"P", T_UART, v_parity, false},
+	{"db", T_UART, v_db, false},
+	{"sb", T_UART, v_sb, false},
+	{"fc", T_UART, v_fc, false},
+	{"noinit", T_UART, v_noinit, false},
+	{"init", T_UART, v_init, false},
+	{"dbr", T_CAN, v_dbr, false},
+	{"fd", T_CAN, v_fd, false},
+	{"speed", T_CAN, v_speed, false},
+	{"window", T_CAN, v_window, false},
+	{"mode", T_CAN, v_mode, true},
+	{"ide", T_CAN, v_ide, true},
+	{"rtr", T_CAN, v_rtr, true},
+	{"fifo", T_CAN, v_fifo, true},
+	{"fm", T_CAN, v_fm, true},
+	{"fs", T_CAN, v_fs, true},
+	{"fe", T_CAN, v_fe, true},
+	{"fbn", T_CAN, v_fbn, true},
 };
 /* parse.seen has a bit per key. */
 _Static_assert(sizeof(keys) / sizeof(keys[0]) <= 32, "too many keys for seen");
@@ -608,6 +610,12 @@ static stp_status apply_pair(stp_ctx *ctx, parse *ps, const char *word,
 	if (!k->check(spec, value, &why))
 		return stp_fail(ctx, STP_ERR_PORTSPEC, NULL,
 		                "%s=%s: expected %s", k->name, value, why);
+	/* A script written for the vendor's bridge keeps working, and its
+	 * reader learns the setting did nothing rather than guessing. */
+	if (k->bridge)
+		stp_log(ctx, STP_LOG_WARN, "%s=%s sets up ST's ST-LINK CAN bridge; "
+		        "SocketCAN and slcan need no such setting, so it is ignored",
+		        k->name, value);
 	return STP_OK;
 }
 

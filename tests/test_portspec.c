@@ -22,6 +22,21 @@ static void teardown(void)
 
 TestSuite(portspec, .init = setup, .fini = teardown);
 
+/* Warnings the parser logs, one a line. */
+static char warnings[2048];
+static int nwarnings;
+
+static void keep_warning(void *user, stp_log_level level, const char *msg)
+{
+	size_t used = strlen(warnings);
+
+	(void)user;
+	if (level == STP_LOG_WARN) {
+		nwarnings++;
+		snprintf(warnings + used, sizeof(warnings) - used, "%s\n", msg);
+	}
+}
+
 static stp_portspec parse_ok(const char *s)
 {
 	stp_portspec spec;
@@ -115,9 +130,18 @@ Test(portspec, can_keys)
 	cr_assert_str_eq(s.port, "slcan:/dev/ttyACM0");
 	cr_assert_eq(s.can_data_kbps, 1000);
 	cr_assert_eq(s.can_fd, 1);
-	/* the vendor's ST-LINK bridge keys are accepted for scripts' sake */
+	/* the vendor's ST-LINK bridge keys are accepted for scripts' sake,
+	 * each with a warning that it does nothing here */
+	warnings[0] = '\0';
+	nwarnings = 0;
+	stp_ctx_set_log(ctx, keep_warning, NULL, STP_LOG_WARN);
 	s = parse_ok("port=can0 br=125 mode=NORMAL ide=STANDARD rtr=DATA fifo=FIFO0 fm=MASK fs=32 fe=ENABLE fbn=2");
+	stp_ctx_set_log(ctx, NULL, NULL, STP_LOG_WARN);
 	cr_assert_eq(s.can_kbps, 125);
+	cr_assert_eq(nwarnings, 8, "%s", warnings);
+	cr_assert(strstr(warnings, "ide=STANDARD sets up ST's ST-LINK CAN bridge"),
+	          "%s", warnings);
+	cr_assert(strstr(warnings, "so it is ignored"), "%s", warnings);
 	parse_fails("port=can0 ide=HUGE", "ide=HUGE");
 	/* speed=: the rates AN3154's SPEED command has, CAN only */
 	s = parse_ok("port=slcan:/dev/ttyACM0 br=125 speed=500");
