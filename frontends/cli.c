@@ -545,6 +545,41 @@ static const struct option_row {
 	{{"--version", "-version"}, SETTING, 0, 0, d_version, "--version"},
 };
 
+/* The vendor CLI's options for debug probes, external loaders and
+ * provisioning, which have nothing to act on over a ROM bootloader: a
+ * script that uses one is told why it is refused, not only that the
+ * option is unknown (docs/vendor-compat.md has the same table). */
+static const struct {
+	const char *names[7];
+	const char *why;
+} vendor_only[] = {
+	{{"-el", "-elbl"},
+	 "it loads an external flash loader, code that would run in the target; "
+	 "stmprog programs the chip's own memories"},
+	{{"-halt", "-run", "-step", "-score", "-coreReg", "-regdump"},
+	 "core control and registers need the debug port"},
+	{{"-swv", "-startswv"}, "trace output needs the debug port"},
+	{{"-sfi", "-ssfi", "-smi", "-sl"},
+	 "secure firmware install and image tools are provisioning flows "
+	 "outside programming"},
+	{{"-startfus", "-fwupgrade", "-fwdelete", "-antirollback"},
+	 "the STM32WB wireless stack's FUS protocol is not in stmprog"},
+	{{"-lockRDP1", "-unlockRDP1", "-lockRDP2", "-unlockRDP2", "-tzenreg"},
+	 "password-based RDP regression and TrustZone regions are not reachable "
+	 "through the ROM bootloaders stmprog speaks"},
+	{{"-ssigfoxc", "-wsigfoxc"},
+	 "Sigfox credentials are one product family's application data"},
+};
+
+static const char *vendor_only_reason(const char *arg)
+{
+	for (size_t i = 0; i < sizeof(vendor_only) / sizeof(vendor_only[0]); i++)
+		for (int j = 0; j < 7 && vendor_only[i].names[j]; j++)
+			if (!strcasecmp(arg, vendor_only[i].names[j]))
+				return vendor_only[i].why;
+	return NULL;
+}
+
 static const struct option_row *find_option(const char *arg)
 {
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
@@ -586,6 +621,12 @@ int cli_parse(cli *c, int argc, char **argv, char *err, unsigned errlen,
 			continue;
 		}
 		if (!row) {
+			const char *why = vendor_only_reason(opt);
+			if (why)
+				return fail(&ps, "docs/vendor-compat.md lists what "
+				            "stmprog does with each vendor option",
+				            "%s is an option of ST's CLI that does not "
+				            "apply over a ROM bootloader: %s", opt, why);
 			if (is_option(opt))
 				return fail(&ps, "stmprog -h lists the options",
 				            "unknown option %s", opt);

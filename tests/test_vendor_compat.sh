@@ -54,6 +54,12 @@ if [ "$count" -lt 10 ]; then
 fi
 for o in $opts; do
 	refused "$o" -c port=usb1 "$o"
+	# ... and says why, not only that the option is unknown.
+	if ! grep -q -F "does not apply over a ROM bootloader: " "$tmp/err"; then
+		echo "FAIL: stmprog $o: no reason given:"
+		cat "$tmp/err"
+		fails=$((fails + 1))
+	fi
 done
 
 # Ports stmprog has no transport for, and the vendor's RTS/DTR keys.
