@@ -182,3 +182,20 @@ unsigned e2e_count_lines(const char *path, const char *prefix)
 	fclose(f);
 	return n;
 }
+
+const char *e2e_transport(const char *name, bool usb_built, bool can_built)
+{
+	if (!strcmp(name, "uart"))
+		return "";
+	/* The front-end's and the core's part is the same on every
+	 * transport: under valgrind one stands for all. */
+	if (getenv("STMPROG_TEST_QUICK"))
+		cr_skip_test("STMPROG_TEST_QUICK is set: UART stands for %s", name);
+	if (!strcmp(name, "usb") && usb_built)
+		return "--transport usb";
+	if (!strcmp(name, "can") && can_built)
+		return "--transport slcan";
+	cr_skip_test("the %s transport is not built (configure found no "
+	             "library for it)", name);
+	return NULL;
+}

@@ -15,6 +15,13 @@
 int e2e_sim(char *out, size_t outlen, const char *chip, const char *simopts,
             const char *command);
 
+/* The simulator options of a transport by name ("uart", "usb", "can",
+ * the last as slcan); the test is skipped when the transport's backend
+ * is not built (usb_built, can_built: the test's own configure
+ * conditionals) or, for all but UART, when STMPROG_TEST_QUICK is set
+ * (valgrind, distcheck), where UART stands for the others. */
+const char *e2e_transport(const char *name, bool usb_built, bool can_built);
+
 /* stmprog with "-c port={port} args" under the simulator (e2e_sim). */
 int e2e_stmprog(char *out, size_t outlen, const char *chip,
                 const char *simopts, const char *args);

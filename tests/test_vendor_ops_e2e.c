@@ -19,27 +19,20 @@ static char out[65536];
 TestSuite(vendor_ops, .init = th_dir_setup, .fini = th_dir_teardown,
           .timeout = 180);
 
-/* The simulator options of a transport, or NULL (and the test skipped)
- * when it is not built. */
-static const char *transport(const char *name)
-{
-	if (!strcmp(name, "uart"))
-		return "";
-	/* Under valgrind and distcheck UART stands for the others: the
-	 * front-end's part is the same on every transport. */
-	if (getenv("STMPROG_TEST_QUICK"))
-		cr_skip_test("STMPROG_TEST_QUICK is set: UART stands for %s", name);
 #ifdef VENDOR_OPS_USB
-	if (!strcmp(name, "usb"))
-		return "--transport usb";
+#define USB_BUILT true
+#else
+#define USB_BUILT false
 #endif
 #ifdef VENDOR_OPS_CAN
-	if (!strcmp(name, "can"))
-		return "--transport slcan";
+#define CAN_BUILT true
+#else
+#define CAN_BUILT false
 #endif
-	cr_skip_test("the %s transport is not built (configure found no "
-	             "library for it)", name);
-	return NULL;
+
+static const char *transport(const char *name)
+{
+	return e2e_transport(name, USB_BUILT, CAN_BUILT);
 }
 
 static int stmprog(const char *chip, const char *tr, const char *args)
