@@ -273,6 +273,16 @@ static stp_status check_steps(job_run *r)
 			break;
 		}
 	}
+	/* A hard reset at the end needs a line to NRST: refused here, before
+	 * the first erase, not by the backend after the job changed the chip
+	 * (the transport says at identify whether one drives it). */
+	if (!st && job->end == STP_JOB_END_HARD_RESET &&
+	    !(stp_target_caps(r->t)->flags & STP_CAP_HARD_RESET))
+		st = stp_fail(r->ctx, STP_ERR_ARG,
+		              "on a serial port give init=ENTRY:EXIT with an EXIT "
+		              "that pulses the line wired to NRST; or use -rst",
+		              "-hardRst drives NRST, and no line on %s does; "
+		              "nothing was done", stp_ctx_label(r->ctx));
 	if (!st && job->end == STP_JOB_END_GO)
 		st = stp_start_check(r->ctx, r->t, job->end_has_addr, job->end_addr,
 		                     &go);

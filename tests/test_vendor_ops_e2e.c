@@ -513,6 +513,24 @@ Test(vendor_ops, hard_reset_refused_uart_without_exit_sequence)
 	hard_reset_refused("uart", "no init= EXIT sequence drives a line");
 }
 
+/* An EXIT sequence that pulses no line (here RTS low, then DTR low: two
+ * levels, no pulse) gives NRST no line either: the job refuses -hardRst
+ * after connecting and before its first write, not after the writes. */
+Test(vendor_ops, hard_reset_refused_uart_exit_without_pulse)
+{
+	int rc = stmprog_sim("0x413", "uart", "",
+	                     "'init=rts:-dtr' -w8 0x08004000 0x11 -hardRst");
+
+	if (rc != 2 && strstr(out, "no modem control lines"))
+		cr_skip_test("the simulator cannot watch the host's modem-line "
+		             "calls here (no seccomp user notification)");
+	cr_assert_eq(rc, 2, "%s", out);
+	cr_assert(strstr(out, "-hardRst drives NRST, and no line on "), "%s", out);
+	cr_assert(strstr(out, "nothing was done"), "%s", out);
+	cr_assert_eq(writes(), 0, "written before the refusal: %s", out);
+	cr_assert(!e2e_file_has(e2e_trace(), "ERASE"), "erased before the refusal");
+}
+
 /* -w32 and -r32 reach the RAM the bootloader leaves to users as well:
  * the words are written, read back and printed, the flash untouched. */
 static void words_in_ram(const char *tr)

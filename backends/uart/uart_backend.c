@@ -375,6 +375,15 @@ static void u_close(void *s)
 	u_free(u);
 }
 
+
+/* An init= EXIT list that pulses a line: that line is NRST's (the one
+ * sequence that resets the chip), so -hardRst can use it. */
+static bool exit_pulses_nrst(const uart *u)
+{
+	ls_signal line;
+
+	return u->have_seq && u->seq.has_exit && ls_pulses(&u->seq.exit, &line);
+}
 static stp_status u_identify(void *s, stp_device_info *info, stp_caps *caps)
 {
 	uart *u = s;
@@ -412,6 +421,8 @@ static stp_status u_identify(void *s, stp_device_info *info, stp_caps *caps)
 		caps->flags |= STP_CAP_MASS_ERASE;
 	if (an_has(d, AN_CMD_GET_CHECKSUM))
 		caps->flags |= STP_CAP_CRC;
+	if (exit_pulses_nrst(u))
+		caps->flags |= STP_CAP_HARD_RESET;
 	if (ext && u->chip) {
 		stp_geometry geo;
 		if (stp_chip_geometry(u->ctx, u->chip, 0, &geo) == STP_OK) {
@@ -604,7 +615,7 @@ static stp_status u_reset(void *s, int kind, char *how, size_t howlen)
 	uint8_t vec[8];
 	stp_status st;
 
-	if (u->have_seq && u->seq.has_exit && ls_pulses(&u->seq.exit, &line)) {
+	if (exit_pulses_nrst(u) && ls_pulses(&u->seq.exit, &line)) {
 		const char *exit_text = strchr(u->spec.init_seq, ':') + 1;
 		if ((st = run_exit(u)))
 			return st;

@@ -106,7 +106,11 @@ enum {
 enum {
 	STP_CAP_MASS_ERASE = 1u << 0,    /* one command erases everything */
 	STP_CAP_BANK_ERASE = 1u << 1,    /* one command erases a bank */
-	STP_CAP_CRC = 1u << 2            /* the device computes CRCs (verify) */
+	STP_CAP_CRC = 1u << 2,           /* the device computes CRCs (verify) */
+	/* A line drives NRST (a serial port's init= EXIT pulses one), so
+	 * stp_target_reset(STP_RESET_HARD) can; read by the job's checks
+	 * before its first erase. */
+	STP_CAP_HARD_RESET = 1u << 3
 };
 
 typedef struct stp_caps {
