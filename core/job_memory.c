@@ -91,6 +91,21 @@ static bool memory_at(const stp_chip *c, uint32_t a, mem_kind *k,
 	return false;
 }
 
+/* Where the next memory memory_at knows starts above a (a is in none of
+ * them), or limit: a flash stretch ends there, found in one step rather
+ * than a byte at a time. */
+static uint64_t next_memory(const stp_chip *c, uint64_t a, uint64_t limit)
+{
+	const uint64_t starts[] = {
+		c->eeprom_size ? c->eeprom_start : 0, c->otp_size ? c->otp_start : 0,
+		0x10000000u, 0x20000000u};
+
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
+		if (starts[i] > a && starts[i] < limit)
+			limit = starts[i];
+	return limit;
+}
+
 static uint32_t word_of(const job_run *r, mem_kind k)
 {
 	const stp_chip *c = stp_target_info(r->t)->chip;
@@ -425,8 +440,7 @@ stp_status job_memory_split(job_run *r)
 			} else {
 				/* Up to the next byte of another memory: the
 				 * planner judges it (flash, or its sentence). */
-				while (b < end && !memory_at(chip, (uint32_t)b, &k, &stop))
-					b++;
+				b = next_memory(chip, a, end);
 				st = stp_image_add(r->ctx, flash, s->alt, (uint32_t)a, d,
 				                   (uint32_t)(b - a), "the image");
 			}
@@ -480,8 +494,7 @@ stp_status job_memory_strip(stp_ctx *ctx, const stp_chip *chip,
 				b = end < stop ? end : stop;
 				*stripped = true;
 			} else {
-				while (b < end && !memory_at(chip, (uint32_t)b, &k, &stop))
-					b++;
+				b = next_memory(chip, a, end);
 				st = stp_image_add(ctx, flash, s->alt, (uint32_t)a,
 				                   s->data + (a - s->addr),
 				                   (uint32_t)(b - a), NULL);
