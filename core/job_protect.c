@@ -87,8 +87,8 @@ static stp_status make_change(job_run *r, const job_step *s, uint8_t *want,
 		snprintf(word, sizeof(word), "RDP=0x%02X", rdp);
 		return stp_ob_apply(r->ctx, chip, want, len, &w, 1, 0);
 	}
-	if ((st = stp_chip_geometry(r->ctx, chip, stp_target_info(r->t)->flash_size,
-	                            &geo)))
+	/* The units the run's checks chose, --flash-size included. */
+	if ((st = job_geometry(r, &geo)))
 		return st;
 	if (s->kind == JOB_WP &&
 	    !(st = job_select_units(r->ctx, &geo, &s->units, &units, &n)) &&
@@ -236,7 +236,7 @@ stp_status job_protect_write_step(job_run *r, const job_step *s)
 
 	if (!rom_has(stp_target_info(r->t), s->kind))
 		return write_change(r, s);
-	if ((st = stp_target_geometry(r->ctx, r->t, &geo)))
+	if ((st = job_geometry(r, &geo)))
 		return st;
 	if (!(st = job_select_units(r->ctx, &geo, &s->units, &units, &n)) &&
 	    !(codes = calloc(n ? n : 1, sizeof(*codes))))
